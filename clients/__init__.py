@@ -1,0 +1,1 @@
+"""Service requests, response targets, service records and the help centre."""

@@ -1,0 +1,25 @@
+"""URL map: accounts, organization pages under /o/<slug>/, the API under /api/v1/o/<slug>/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from stakeholders import api as stakeholder_api
+from stakeholders import urls as stakeholder_urls
+from stakeholders import views as stakeholder_views
+
+urlpatterns = [
+    path("", stakeholder_views.home, name="home"),
+    path("healthz", stakeholder_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(stakeholder_urls.account_urlpatterns)),
+    path("o/<slug:org_slug>/", include(stakeholder_urls)),
+    path("api/v1/o/<slug:org_slug>/", include(stakeholder_api.router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+]
+
+handler404 = "stakeholders.views.page_not_found"
+handler500 = "stakeholders.views.server_error"

@@ -1,0 +1,1 @@
+"""Gifts, funds, campaigns, pledges, recurring gifts, impact stories and donor updates."""

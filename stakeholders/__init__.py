@@ -1,0 +1,1 @@
+"""The shared core: organizations (tenants), staff, tenancy machinery and, later, contacts."""

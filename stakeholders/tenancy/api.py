@@ -1,0 +1,77 @@
+"""The API's tenancy: the base viewset, its permission and JSON errors."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_scopes import scopes_disabled
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from stakeholders.models import ALL_ROLES, Role
+
+
+class OrganizationMemberPermission(permissions.BasePermission):
+    """Non-members get 404 (never confirm that an organization exists); roles decide the rest."""
+
+    def has_permission(self, request, view):
+        from stakeholders import selectors
+
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if request.organization is None:
+            raise exceptions.NotFound()
+        membership = selectors.membership_get(organization=request.organization, user=request.user)
+        if membership is None:
+            raise exceptions.NotFound()
+        request.membership = membership
+        roles = view.read_roles if request.method in permissions.SAFE_METHODS else view.write_roles
+        return membership.role in roles
+
+
+class OrganizationViewSet(viewsets.GenericViewSet):
+    """Base of every API viewset under /api/v1/o/<slug>/.
+
+    Subclasses name a ``model`` and may narrow the rows with ``scope_queryset``; they cannot
+    override ``get_queryset``, ``permission_classes`` or ``initial``, so every row they touch is
+    filtered by the URL's organization (on top of the fail-closed manager) and every request is
+    checked for membership and role. Example::
+
+        class InvitationViewSet(mixins.ListModelMixin, OrganizationViewSet):
+            model = Invitation
+            serializer_class = InvitationSerializer
+            read_roles = write_roles = [Role.ADMIN]
+
+            def scope_queryset(self, queryset):
+                return queryset.filter(accepted_at__isnull=True)
+    """
+
+    model = None
+    permission_classes = (permissions.IsAuthenticated, OrganizationMemberPermission)
+    read_roles = ALL_ROLES
+    write_roles = (Role.ADMIN,)
+    lookup_value_converter = "int"
+
+    _sealed = ("get_queryset", "permission_classes", "initial", "get_permissions")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        overridden = [name for name in cls._sealed if name in cls.__dict__]
+        if overridden:
+            raise TypeError(f"{cls.__name__} must not override {', '.join(overridden)}")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no scope
+            with scopes_disabled():
+                return self.model._default_manager.none()
+        queryset = self.model._default_manager.filter(organization=self.request.organization)
+        return self.scope_queryset(queryset)
+
+    def scope_queryset(self, queryset):
+        """Narrow or annotate the organization's rows (select_related, filters by role)."""
+        return queryset
+
+
+def exception_handler(exc, context):
+    """JSON errors everywhere; a service's ValidationError becomes a 400 naming the field."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,23 @@
+"""API token authentication (kept apart from the viewsets: DRF imports it while loading itself)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from stakeholders.models import ApiToken, hash_secret
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``. Tokens are stored hashed and belong to one organization.
+
+    The lookup runs inside the scope of the organization in the URL, so a token of another
+    organization is simply unknown here.
+    """
+
+    def authenticate_credentials(self, key):
+        token = ApiToken.objects.select_related("user").filter(key_hash=hash_secret(key)).first()
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user, token

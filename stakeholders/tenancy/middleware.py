@@ -1,0 +1,69 @@
+"""Resolve ``/o/<slug>/`` (and ``/api/v1/o/<slug>/``) to an organization and scope the request."""
+
+import re
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from stakeholders.tenancy.models import organization_scope
+
+ORGANIZATION_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)/")
+
+
+def organization_public(view):
+    """Mark a view under /o/<slug>/ as public (signup forms, impact pages, the help centre).
+
+    Every other view there is staff-only: the middleware demands a membership before it runs.
+    """
+    view.organization_public = True
+    return view
+
+
+class OrganizationMiddleware:
+    """Sets ``request.organization`` from the URL and runs the rest of the request in its scope.
+
+    The organization never comes from the session. For HTML pages that are not marked
+    ``@organization_public`` it also demands a membership (non-members get 404, so an organization's
+    staff area does not confirm it exists) and, where the organization requires it, MFA.
+    The API checks membership in its base viewset, after DRF has authenticated the token.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from stakeholders.models import Organization
+
+        request.organization = None
+        request.membership = None
+        match = ORGANIZATION_PATH.match(request.path_info)
+        if match is None:
+            return self.get_response(request)
+        organization = Organization.objects.filter(slug=match["slug"]).first()
+        if organization is None:
+            if match["api"]:
+                return JsonResponse({"detail": _("Not found.")}, status=404)
+            raise Http404
+        request.organization = organization
+        with organization_scope(organization):
+            return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from stakeholders import selectors
+
+        organization = request.organization
+        if organization is None or request.path_info.startswith("/api/"):
+            return None
+        if getattr(view_func, "organization_public", False):
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.membership = selectors.membership_get(organization=organization, user=request.user)
+        if request.membership is None:
+            raise Http404
+        if organization.require_mfa and not selectors.user_has_mfa(user=request.user):
+            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+        return None

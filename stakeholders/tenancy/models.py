@@ -1,0 +1,50 @@
+"""The abstract base of every tenant-owned model and the scope helpers."""
+
+from contextlib import contextmanager
+
+from django.db import models
+from django_scopes import ScopedManager, scope, scopes_disabled
+
+__all__ = ("TenantOwned", "organization_scope", "scopes_disabled")
+
+
+@contextmanager
+def organization_scope(organization):
+    """Run the block with tenant queries limited to ``organization``.
+
+    django-scopes treats a scope value of ``None`` as "no filter"; refusing it here keeps a bug
+    upstream from turning into a query over every organization.
+    """
+    if organization is None or organization.pk is None:
+        raise ValueError("organization_scope() needs a saved organization")
+    with scope(organization=organization.pk):
+        yield
+
+
+class TenantOwned(models.Model):
+    """Base of every model owned by one organization.
+
+    It carries its own ``organization`` key (child rows too: never scope through a join), and its
+    default manager refuses any query made outside ``organization_scope()``. Unique constraints of
+    subclasses must include ``organization``. Example::
+
+        class Fund(TenantOwned):
+            name = models.CharField(max_length=200)
+
+            class Meta:
+                constraints = [
+                    models.UniqueConstraint(fields=["organization", "name"], name="uniq_fund_name")
+                ]
+
+        with organization_scope(org):
+            Fund.objects.all()  # only org's funds; outside a scope the same line raises ScopeError
+    """
+
+    organization = models.ForeignKey(
+        "stakeholders.Organization", on_delete=models.CASCADE, related_name="+", editable=False
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,1 @@
+"""Acknowledgments (one per thing thanked), their templates, rendering and the nightly batch."""

@@ -1,0 +1,1 @@
+"""Volunteer signup, opportunities, shifts, skills, hours, trainings and recognition."""
