@@ -25,3 +25,6 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = "127.0.0.1"
 EMAIL_PORT = env.int("TEST_SMTP_PORT", default=8025)
+STATIC_ROOT = None  # static files come from the app folders (finders); nothing is collected
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,86 @@
+# Steward: `make run` serves a demo on http://127.0.0.1:8000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+REDIS_HOST ?= 127.0.0.1
+REDIS_PORT ?= 6379
+SYSTEM_PACKAGES := chromium libharfbuzz-subset0 fonts-noto-core fonts-noto-ui-core gettext
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install system-packages services lint format bench worker beat messages
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages: Chromium for the browser tests, HarfBuzz-subset and Noto fonts for fast PDF letters.
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "Installing system packages:$$missing"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Please install these packages with your system's package manager:$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# PostgreSQL and Redis must answer on their usual ports; start the local services when they don't.
+services:
+	@if ! pg_isready -q -h $(PG_HOST) -p $(PG_PORT) 2>/dev/null; then \
+	  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
+	    echo "Starting PostgreSQL"; $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -n 1) main start; \
+	  else \
+	    echo "PostgreSQL is not reachable on $(PG_HOST):$(PG_PORT). Install it (apt-get install postgresql)"; \
+	    echo "with trust auth for local TCP connections, or set DATABASE_URL."; exit 1; \
+	  fi; \
+	  for i in $$(seq 1 30); do pg_isready -q -h $(PG_HOST) -p $(PG_PORT) && break; sleep 1; done; \
+	fi
+	@if ! (exec 3<>/dev/tcp/$(REDIS_HOST)/$(REDIS_PORT)) 2>/dev/null; then \
+	  if command -v redis-server >/dev/null; then \
+	    echo "Starting Redis"; mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true; \
+	    redis-server --daemonize yes --bind 127.0.0.1 --port $(REDIS_PORT) --save "" --appendonly no \
+	      --dir /tmp --logfile /tmp/steward-redis.log; sleep 1; \
+	  else \
+	    echo "Redis is not reachable on $(REDIS_HOST):$(REDIS_PORT). Install it (apt-get install redis-server)."; exit 1; \
+	  fi; \
+	fi
+
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v0
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "Steward is starting on http://127.0.0.1:8000 — sign in with a demo user printed above."
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install system-packages services
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel INFO
+
+bench: install services
+	$(BIN)/python -m bench.run
+
+messages: install
+	$(BIN)/python manage.py makemessages --all --ignore ".venv/*" && $(BIN)/python manage.py compilemessages --ignore ".venv/*"
