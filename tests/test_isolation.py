@@ -1,0 +1,181 @@
+"""Tenant isolation, proven for every URL the project has — including ones added later.
+
+Every URL pattern and API route is enumerated from the resolver. Each must be either a known
+platform route (GLOBAL_ROUTES) or live under /o/<slug>/ or /api/v1/o/<slug>/. For those, a member
+(an admin, even) of organization B gets 404 on organization A's pages and objects, with every HTTP
+method, and no row of A changes. A URL argument the test can't fill (no entry in
+OBJECT_FACTORIES / MODEL_FACTORIES) fails the suite: add the factory when you add the URL.
+"""
+
+import pytest
+from django.apps import apps
+from django.forms.models import model_to_dict
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import scopes_disabled
+
+from stakeholders.models import ApiToken, Invitation, Membership
+from tests.factories import ApiTokenFactory, InvitationFactory, MembershipFactory
+from tests.test_tenancy import TENANT_APPS
+
+# Platform routes outside any organization, by prefix of the route.
+GLOBAL_ROUTES = (
+    "admin/",  # Django admin: platform operators only (is_staff)
+    "accounts/",  # django-allauth: the signed-in user's own account
+    "i18n/",  # language switch
+    "api/schema/",
+    "api/docs/",
+    "healthz",
+    "orgs/",  # the user's own organizations, and creating a new one
+    "invitations/<str:key>/",  # the key is the proof; covered in test_auth
+    "",
+)
+
+# A URL argument name of an HTML page → a factory making that object in a given organization.
+OBJECT_FACTORIES = {
+    "membership_id": lambda org: MembershipFactory(organization=org),
+    "invitation_id": lambda org: InvitationFactory(organization=org),
+    "token_id": lambda org: ApiTokenFactory(
+        organization=org, user=MembershipFactory(organization=org).user
+    ),
+}
+
+# An API viewset's model → a factory making one of its rows in a given organization.
+MODEL_FACTORIES = {
+    Membership: OBJECT_FACTORIES["membership_id"],
+    Invitation: OBJECT_FACTORIES["invitation_id"],
+    ApiToken: OBJECT_FACTORIES["token_id"],
+}
+
+ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, route, ns)
+        elif isinstance(entry, URLPattern):
+            yield route, (namespace + entry.name) if entry.name else None, entry
+
+
+def all_routes():
+    return list(_walk(get_resolver().url_patterns))
+
+
+def organization_routes():
+    routes = [r for r in all_routes() if r[0].startswith(ORG_PREFIXES)]
+    assert routes, "no organization routes found"
+    return routes
+
+
+def _params(pattern_route, entry):
+    """Names of the URL's arguments other than org_slug."""
+    from django.urls.resolvers import RegexPattern, RoutePattern
+
+    names = set()
+    for part in pattern_route.split("/"):
+        if part.startswith("<") and part.endswith(">"):
+            names.add(part.strip("<>").split(":")[-1])
+    if isinstance(entry.pattern, RegexPattern | RoutePattern):
+        names |= set(entry.pattern.regex.groupindex)
+    names.discard("org_slug")
+    names.discard("format")
+    return sorted(names)
+
+
+def _factory_for(name, entry):
+    if name in OBJECT_FACTORIES:
+        return OBJECT_FACTORIES[name]
+    viewset = getattr(entry.callback, "cls", None)
+    model = getattr(viewset, "model", None)
+    if name == "pk" and model in MODEL_FACTORIES:
+        return MODEL_FACTORIES[model]
+    return None
+
+
+def test_every_url_is_classified():
+    unclassified = []
+    for route, _name, entry in all_routes():
+        if route.startswith(ORG_PREFIXES):
+            missing = [p for p in _params(route, entry) if _factory_for(p, entry) is None]
+            if missing:
+                unclassified.append(f"{route} (no factory for {', '.join(missing)})")
+            continue
+        if not any(
+            route == g or (g and route.startswith(g)) or (route.startswith("^") and g == "")
+            for g in GLOBAL_ROUTES
+        ):
+            unclassified.append(route)
+    assert unclassified == [], (
+        "URLs the isolation test cannot classify; add them to GLOBAL_ROUTES or a factory to "
+        f"OBJECT_FACTORIES / MODEL_FACTORIES: {unclassified}"
+    )
+
+
+def snapshot(organization):
+    """Every row of every model that belongs to ``organization`` (memberships included)."""
+    rows = {}
+    with scopes_disabled():
+        for app_label in TENANT_APPS:
+            for model in apps.get_app_config(app_label).get_models():
+                if "organization" not in {f.name for f in model._meta.fields}:
+                    continue
+                queryset = model._default_manager
+                if hasattr(queryset, "with_scopes_disabled"):
+                    queryset = queryset.with_scopes_disabled()
+                rows[model._meta.label] = sorted(
+                    (model_to_dict(obj) | {"pk": obj.pk} for obj in queryset.filter(organization=organization)),
+                    key=lambda row: row["pk"],
+                )
+    return rows
+
+
+def _request(client, method, url):
+    kwargs = {"content_type": "application/json", "data": {}} if method != "get" else {}
+    return getattr(client, method)(url, **kwargs)
+
+
+@pytest.fixture
+def intruder(client, org_a, org_b, admin_a, admin_b):
+    """A logged-in admin of organization B."""
+    client.force_login(admin_b)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route,name,entry", organization_routes(), ids=[r[0] for r in organization_routes()]
+)
+def test_organization_b_cannot_reach_organization_a(intruder, org_a, org_b, route, name, entry):
+    if getattr(entry.callback, "organization_public", False):
+        pytest.skip("public page: anyone may open it (its own tests cover what it shows)")
+    params = _params(route, entry)
+    with scopes_disabled():
+        objects = {p: _factory_for(p, entry)(org_a) for p in params}
+    kwargs = {p: obj.pk for p, obj in objects.items()}
+    before = snapshot(org_a)
+
+    # 1. A's slug in the URL: B's member is not a member of A.
+    url = reverse(name, kwargs={"org_slug": org_a.slug, **kwargs})
+    for method in METHODS:
+        response = _request(intruder, method, url)
+        assert response.status_code == 404, f"{method.upper()} {url} → {response.status_code}"
+
+    # 2. B's own slug with A's object ids: the object is not found in B's scope.
+    if params:
+        url = reverse(name, kwargs={"org_slug": org_b.slug, **kwargs})
+        statuses = {method: _request(intruder, method, url).status_code for method in METHODS}
+        assert set(statuses.values()) <= {404, 405}, f"{url}: {statuses}"
+        assert 404 in statuses.values(), f"{url}: {statuses}"
+
+    assert snapshot(org_a) == before, f"{route} changed organization A's rows"
+
+
+@pytest.mark.django_db
+def test_a_token_of_organization_b_is_unknown_in_organization_a(client, org_a, org_b, admin_b):
+    token = ApiTokenFactory(organization=org_b, user=admin_b)
+    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    assert client.get("/api/v1/o/hope/members/", **headers).status_code == 200
+    assert client.get("/api/v1/o/riverside/members/", **headers).status_code == 401
