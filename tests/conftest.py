@@ -1,4 +1,4 @@
-"""Fixtures shared by the suite: real PostgreSQL, Redis and SMTP; two organizations to keep apart."""
+"""Shared fixtures: real PostgreSQL, Redis and SMTP; two organizations to keep apart."""
 
 import re
 import socket
@@ -27,7 +27,7 @@ class Mailbox:
     def __init__(self):
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         message.recipients = envelope.rcpt_tos
         self.messages.append(message)

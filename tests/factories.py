@@ -7,7 +7,15 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from stakeholders.models import ApiToken, Invitation, Membership, Organization, Role, User, hash_secret
+from stakeholders.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    User,
+    hash_secret,
+)
 
 PASSWORD = "correct horse battery staple"
 

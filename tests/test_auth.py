@@ -44,7 +44,11 @@ def test_signup_requires_email_verification_then_logs_in(client, mailbox):
     assert response["Location"] == "/accounts/confirm-email/"
     assert client.get("/orgs/").status_code == 302
 
-    [link] = [url for url in mailbox.links(mailbox.to("new.director@example.org")[-1]) if "confirm-email" in url]
+    [link] = [
+        url
+        for url in mailbox.links(mailbox.to("new.director@example.org")[-1])
+        if "confirm-email" in url
+    ]
     path = re.sub(r"^https?://[^/]+", "", link)
     assert client.get(path).status_code == 200
     response = client.post(path)
@@ -101,7 +105,9 @@ def test_logout_ends_the_session(client, admin_a):
 
 def test_password_reset_sends_a_working_link(client, admin_a, mailbox):
     client.post("/accounts/password/reset/", {"email": admin_a.email})
-    [link] = [u for u in mailbox.links(mailbox.to(admin_a.email)[-1]) if "/password/reset/key/" in u]
+    [link] = [
+        u for u in mailbox.links(mailbox.to(admin_a.email)[-1]) if "/password/reset/key/" in u
+    ]
     response = client.get(re.sub(r"^https?://[^/]+", "", link), follow=True)
     form_path = response.redirect_chain[-1][0] if response.redirect_chain else link
     response = client.post(
@@ -204,7 +210,9 @@ def test_unknown_invitation_key_is_404(client):
 
 
 def test_invitee_signs_up_from_the_link_without_a_second_verification(client, org_a, mailbox):
-    invitation = InvitationFactory(organization=org_a, email="fresh@example.org", role=Role.CASEWORKER)
+    invitation = InvitationFactory(
+        organization=org_a, email="fresh@example.org", role=Role.CASEWORKER
+    )
     url = f"/invitations/{invitation.key}/"
     page = client.get(url)
     assert b"Create my account" in page.content

@@ -126,7 +126,10 @@ def snapshot(organization):
                 if hasattr(queryset, "with_scopes_disabled"):
                     queryset = queryset.with_scopes_disabled()
                 rows[model._meta.label] = sorted(
-                    (model_to_dict(obj) | {"pk": obj.pk} for obj in queryset.filter(organization=organization)),
+                    (
+                        model_to_dict(obj) | {"pk": obj.pk}
+                        for obj in queryset.filter(organization=organization)
+                    ),
                     key=lambda row: row["pk"],
                 )
     return rows

@@ -68,9 +68,8 @@ def test_a_scope_shows_only_its_organization(org_a, org_b):
 
 
 def test_a_scope_needs_a_saved_organization():
-    with pytest.raises(ValueError):
-        with organization_scope(None):
-            pass
+    with pytest.raises(ValueError), organization_scope(None):
+        pass
 
 
 @shared_task(base=OrganizationTask)

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_scopes import scopes_disabled
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -75,3 +76,15 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+class UnscopedSchemaGenerator(SchemaGenerator):
+    """Builds the OpenAPI schema (endpoint, system check, ``manage.py spectacular``).
+
+    It inspects models and filters but reads no tenant rows, so it runs outside any organization,
+    openly unscoped.
+    """
+
+    def get_schema(self, *args, **kwargs):
+        with scopes_disabled():
+            return super().get_schema(*args, **kwargs)

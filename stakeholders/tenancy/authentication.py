@@ -1,11 +1,16 @@
 """API token authentication (kept apart from the viewsets: DRF imports it while loading itself)."""
 
+from datetime import timedelta
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from stakeholders.models import ApiToken, hash_secret
+
+# "Last used" is shown to people; a write per request would be a cost for no one's benefit.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -19,5 +24,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         token = ApiToken.objects.select_related("user").filter(key_hash=hash_secret(key)).first()
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

@@ -1,4 +1,4 @@
-"""Invite a staff member from the command line (e.g. the first admin of an imported organization)."""
+"""Invite a staff member from the command line (e.g. the first admin of a new organization)."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
@@ -26,6 +26,7 @@ class Command(OrganizationCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(
-            f"Invited {invitation.email} to {organization.name} as {invitation.get_role_display()}; "
+            f"Invited {invitation.email} to {organization.name} "
+            f"as {invitation.get_role_display()}; "
             f"the link expires {invitation.expires_at:%Y-%m-%d %H:%M} UTC."
         )

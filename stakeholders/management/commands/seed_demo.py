@@ -7,7 +7,7 @@ from django.db import transaction
 
 from stakeholders.models import Membership, Organization, Role, User
 
-DEMO_PASSWORD = "steward-demo"
+DEMO_PASSWORD = "steward-demo"  # noqa: S105 (printed for the demo; DEBUG only)
 
 DEMO_ORGANIZATIONS = [
     {

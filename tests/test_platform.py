@@ -1,0 +1,111 @@
+"""Deployment checks, migrations, health, Celery settings, demo data and the OpenAPI schema."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from config.celery import app as celery_app
+from stakeholders.models import Membership, Organization, User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args, **env):
+    environment = {**os.environ, **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="steward.example.org",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_headers(client, settings):
+    """CSP and the referrer policy are sent on every page."""
+    response = client.get("/accounts/login/")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_migrations_are_complete():
+    result = manage(
+        "makemigrations", "--check", "--dry-run", DJANGO_SETTINGS_MODULE="config.settings.test"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/14"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+
+
+def test_celery_is_configured_not_to_lose_tasks():
+    conf = celery_app.conf
+    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.task_time_limit and conf.task_soft_time_limit < conf.task_time_limit
+    assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+    assert "purge-expired-invitations" in conf.beat_schedule
+    celery_app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+    assert celery_app.tasks["stakeholders.tasks.purge_expired_invitations"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (Organization.objects.count(), User.objects.count(), Membership.objects.count())
+    call_command("seed_demo")
+    assert (
+        Organization.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+    ) == counts
+    assert counts == (2, 8, 8)
+    assert "admin@riverside.example.org" in capsys.readouterr().out
+    assert User.objects.get(email="admin@riverside.example.org").check_password("steward-demo")
+
+    settings.DEBUG = False
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="DEBUG only"):
+        call_command("seed_demo")
+
+
+def test_the_openapi_schema_is_valid_and_warning_free(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert "/api/v1/o/{org_slug}/invitations/" in (tmp_path / "s.yml").read_text()
