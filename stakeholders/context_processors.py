@@ -3,26 +3,29 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-# Each feature app's landing page; a section appears in the navigation once its app has one.
+# (landing page, label, the path below /o/<slug>/ that the section owns). A feature app's section
+# appears in the navigation once the app has a landing page named "<app>:index".
 NAVIGATION = [
-    ("stakeholders:dashboard", _("Dashboard")),
-    ("stakeholders:index", _("Stakeholders")),
-    ("donors:index", _("Donors")),
-    ("volunteers:index", _("Volunteers")),
-    ("clients:index", _("Clients")),
-    ("thankyous:index", _("Thank-yous")),
-    ("stakeholders:settings_members", _("Settings")),
+    ("stakeholders:dashboard", _("Dashboard"), None),
+    ("stakeholders:index", _("Stakeholders"), "contacts/"),
+    ("donors:index", _("Donors"), "donors/"),
+    ("volunteers:index", _("Volunteers"), "volunteers/"),
+    ("clients:index", _("Clients"), "clients/"),
+    ("thankyous:index", _("Thank-yous"), "thank-yous/"),
+    ("stakeholders:settings_members", _("Settings"), "settings/"),
 ]
 
 
 def _navigation(request, organization):
+    home = reverse("stakeholders:dashboard", kwargs={"org_slug": organization.slug})
     items = []
-    for url_name, label in NAVIGATION:
+    for url_name, label, section in NAVIGATION:
         try:
             url = reverse(url_name, kwargs={"org_slug": organization.slug})
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "current": request.path == url})
+        current = request.path == url or bool(section and request.path.startswith(home + section))
+        items.append({"url": url, "label": label, "current": current})
     return items
 
 

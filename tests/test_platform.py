@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def manage(*args, **env):
     environment = {**os.environ, **env}
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
