@@ -2,6 +2,7 @@
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -22,12 +23,11 @@ def memberships_for_user(*, user):
     )
 
 
-def organization_members(*, organization):
-    return (
-        Membership.objects.filter(organization=organization)
-        .select_related("user")
-        .order_by("user__name", "user__email")
-    )
+def organization_members(*, organization, search=""):
+    members = Membership.objects.filter(organization=organization)
+    if search:
+        members = members.filter(Q(user__name__icontains=search) | Q(user__email__icontains=search))
+    return members.select_related("user").order_by("user__name", "user__email", "pk")
 
 
 def admin_count(*, organization):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +30,7 @@ from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 
 ADMINS = [Role.ADMIN]
+MEMBERS_PER_PAGE = 50
 
 
 def _add_errors(form, error: ValidationError):
@@ -155,14 +157,14 @@ def invitation_accept(request, key):
 @staff_view()
 def dashboard(request, org_slug):
     organization = request.organization
-    members = selectors.organization_members(organization=organization)
+    member_count = selectors.organization_members(organization=organization).count()
     context = {
-        "member_count": members.count(),
+        "member_count": member_count,
         "pending_invitations": selectors.invitations_pending(organization=organization).count(),
         "setup_steps": [
             (_("Add your logo and address"), bool(organization.logo and organization.address)),
             (_("Set the email address people reply to"), bool(organization.contact_email)),
-            (_("Invite a colleague"), members.count() > 1),
+            (_("Invite a colleague"), member_count > 1),
             (_("Turn on two-factor authentication"), selectors.user_has_mfa(user=request.user)),
         ],
     }
@@ -190,8 +192,11 @@ def settings_profile(request, org_slug):
 @staff_view()
 def settings_members(request, org_slug):
     organization = request.organization
+    query = request.GET.get("q", "").strip()
+    members = selectors.organization_members(organization=organization, search=query)
     context = {
-        "members": selectors.organization_members(organization=organization),
+        "members": Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page")),
+        "query": query,
         "invitations": selectors.invitations_pending(organization=organization).select_related(
             "invited_by"
         ),

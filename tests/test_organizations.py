@@ -292,3 +292,20 @@ def test_expired_invitations_are_purged_by_the_beat_task(org_a, org_b):
     assert purge_expired_invitations.delay().get() == 2
     with organization_scope(org_b):
         assert list(Invitation.objects.all()) == [keep]
+
+
+def test_the_team_page_pages_and_searches_in_constant_queries(
+    client, org_a, admin_a, django_assert_max_num_queries
+):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory.create_batch(60, organization=org_a, role=Role.VIEWER)
+    MembershipFactory(organization=org_a, user__name="Zainab Quartermaine")
+    client.force_login(admin_a)
+    client.get("/o/riverside/settings/members/")
+    with django_assert_max_num_queries(9):
+        response = client.get("/o/riverside/settings/members/")
+    assert len(response.context["members"]) == 50
+    assert b"Page 1 of 2" in response.content
+    response = client.get("/o/riverside/settings/members/?q=quarterm")
+    assert [m.user.name for m in response.context["members"]] == ["Zainab Quartermaine"]
