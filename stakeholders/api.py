@@ -1,12 +1,26 @@
 """API of the core: members and invitations of the organization in the URL."""
 
+import django_filters
+from django.utils.dateparse import parse_date
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from stakeholders import services
-from stakeholders.models import Invitation, Membership, Role
+from stakeholders import selectors, services
+from stakeholders.models import (
+    ComplaintCategory,
+    Consent,
+    Contact,
+    ContactKind,
+    Feedback,
+    Interaction,
+    Invitation,
+    Membership,
+    Role,
+    Tag,
+    User,
+)
 from stakeholders.tenancy.api import OrganizationViewSet
 
 
@@ -87,3 +101,347 @@ class InvitationViewSet(
 router = SimpleRouter()
 router.register("members", MemberViewSet, basename="member")
 router.register("invitations", InvitationViewSet, basename="invitation")
+
+
+# --- Contacts and their history ---------------------------------------------------------------
+
+EDITOR_ROLES = (Role.ADMIN, Role.FUNDRAISER, Role.VOLUNTEER_COORDINATOR, Role.CASEWORKER)
+
+
+class OrganizationRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id of a related row, looked up in the request's organization only (else "not found")."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context["request"]
+        return self.model._default_manager.filter(organization=request.organization)
+
+
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A staff user id that must belong to the request's organization."""
+
+    def get_queryset(self):
+        return User.objects.filter(memberships__organization=self.context["request"].organization)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    relationship_manager = MemberField(required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "title",
+            "first_name",
+            "last_name",
+            "organization_name",
+            "salutation",
+            "pronouns",
+            "preferred_language",
+            "email",
+            "email_alt",
+            "phone",
+            "mobile",
+            "street",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "notes",
+            "external_id",
+            "relationship_manager",
+            "tags",
+            "roles",
+            "do_not_contact",
+            "deceased",
+            "deceased_on",
+            "last_interaction_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "name",
+            "roles",
+            "last_interaction_at",
+            "created_at",
+            "updated_at",
+        ]
+        validators = []  # uniqueness is checked by the service, inside the organization
+
+    def get_roles(self, contact) -> list[str]:
+        return [
+            r
+            for r, held in (
+                ("donor", contact.is_donor),
+                ("volunteer", contact.is_volunteer),
+                ("client", contact.is_client),
+            )
+            if held
+        ]
+
+    def to_representation(self, contact):
+        data = super().to_representation(contact)
+        data["tags"] = sorted(tag.name for tag in contact.tags.all())
+        return data
+
+
+class ContactFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_noop", label="Name, email, phone or external id"
+    )
+    role = django_filters.ChoiceFilter(
+        method="filter_noop",
+        choices=[("donor", "donor"), ("volunteer", "volunteer"), ("client", "client")],
+    )
+    tag = django_filters.CharFilter(method="filter_noop")
+    manager = django_filters.NumberFilter(method="filter_noop")
+    last_interaction_after = django_filters.DateFilter(method="filter_noop")
+    last_interaction_before = django_filters.DateFilter(method="filter_noop")
+    kind = django_filters.ChoiceFilter(choices=ContactKind.choices)
+    external_id = django_filters.CharFilter()
+    email = django_filters.CharFilter(method="filter_email")
+
+    class Meta:
+        model = Contact
+        fields = []  # all declared above: generating them would query outside a scope
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # applied by contact_search() in the viewset, with the search ordering
+
+    def filter_email(self, queryset, name, value):
+        return queryset.filter(email=value.strip().lower())
+
+
+class ContactViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    OrganizationViewSet,
+):
+    """Contacts: search and filter, create and update (phones normalised, duplicates flagged)."""
+
+    model = Contact
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    write_roles = EDITOR_ROLES
+
+    def scope_queryset(self, queryset):
+        params = self.request.query_params
+        if self.action == "list":
+            manager = params.get("manager")
+            queryset = selectors.contact_search(
+                organization=self.request.organization,
+                query=params.get("search", ""),
+                role=params.get("role"),
+                tag=params.get("tag"),
+                manager_id=int(manager) if (manager or "").isdigit() else None,
+                last_interaction_after=parse_date(params.get("last_interaction_after") or ""),
+                last_interaction_before=parse_date(params.get("last_interaction_before") or ""),
+            )
+        return queryset.select_related("relationship_manager").prefetch_related("tags")
+
+    def relevance_ordered(self):
+        """Search results come best match first: one page, no keyset cursor."""
+        return self.action == "list" and bool(self.request.query_params.get("search"))
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        tags = data.pop("tags", [])
+        serializer.instance = services.contact_create(
+            organization=self.request.organization, actor=self.request.user, tags=tags, **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        tags = data.pop("tags", None)
+        services.contact_update(
+            organization=self.request.organization,
+            contact=serializer.instance,
+            actor=self.request.user,
+            **data,
+        )
+        if tags is not None:
+            services.contact_set_tags(
+                organization=self.request.organization, contact=serializer.instance, names=tags
+            )
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    contact = OrganizationRelatedField(Contact)
+    complaint_category = OrganizationRelatedField(
+        ComplaintCategory, required=False, allow_null=True
+    )
+    follow_up_owner = MemberField(required=False, allow_null=True)
+    staff = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "contact",
+            "kind",
+            "channel",
+            "direction",
+            "initiated_by_contact",
+            "occurred_at",
+            "staff",
+            "subject",
+            "notes",
+            "outcome",
+            "follow_up_on",
+            "follow_up_owner",
+            "follow_up_done_at",
+            "complaint_category",
+            "resolution",
+            "resolved_at",
+            "related_kind",
+            "related_id",
+            "created_at",
+        ]
+        read_only_fields = ["id", "staff", "follow_up_done_at", "created_at"]
+        extra_kwargs = {"occurred_at": {"required": False}}
+
+
+class InteractionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    OrganizationViewSet,
+):
+    """Interactions on every channel, newest first; filter by contact, channel, kind, date."""
+
+    model = Interaction
+    serializer_class = InteractionSerializer
+    write_roles = EDITOR_ROLES
+    filterset_fields = {
+        "contact": ["exact"],
+        "channel": ["exact"],
+        "kind": ["exact"],
+        "direction": ["exact"],
+        "occurred_at": ["gte", "lt"],
+        "follow_up_owner": ["exact"],
+    }
+    keyset_ordering = ("-occurred_at", "-id")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        contact = data.pop("contact")
+        serializer.instance = services.interaction_log(
+            organization=self.request.organization, contact=contact, staff=self.request.user, **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("contact", None)  # an interaction stays with its contact
+        services.interaction_update(
+            organization=self.request.organization, interaction=serializer.instance, **data
+        )
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+        validators = []
+
+
+class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+    model = Tag
+    serializer_class = TagSerializer
+    filterset_fields = {"name": ["exact", "istartswith"]}
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    contact = OrganizationRelatedField(Contact)
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "contact",
+            "channel",
+            "purpose",
+            "granted",
+            "source",
+            "wording",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["id", "recorded_by", "recorded_at"]
+
+
+class ConsentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
+):
+    """Consent decisions: append-only (a change is a new decision)."""
+
+    model = Consent
+    serializer_class = ConsentSerializer
+    write_roles = EDITOR_ROLES
+    filterset_fields = ["contact", "channel", "purpose", "granted"]
+    keyset_ordering = ("-recorded_at", "-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.consent_record(
+            organization=self.request.organization,
+            recorded_by=self.request.user,
+            **serializer.validated_data,
+        )
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    contact = OrganizationRelatedField(Contact)
+    interaction = OrganizationRelatedField(Interaction, required=False, allow_null=True)
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id",
+            "contact",
+            "interaction",
+            "related_kind",
+            "related_id",
+            "measure",
+            "score",
+            "comment",
+            "by_contact",
+            "created_at",
+        ]
+        read_only_fields = ["id", "by_contact", "created_at"]
+        validators = []
+
+
+class FeedbackViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
+):
+    """CSAT (1–5) and CES (1–7) scores against an interaction or a request."""
+
+    model = Feedback
+    serializer_class = FeedbackSerializer
+    write_roles = EDITOR_ROLES
+    filterset_fields = ["contact", "interaction", "measure"]
+    keyset_ordering = ("-created_at", "-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.feedback_record(
+            organization=self.request.organization,
+            recorded_by=self.request.user,
+            **serializer.validated_data,
+        )
+
+
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("tags", TagViewSet, basename="tag")
+router.register("consents", ConsentViewSet, basename="consent")
+router.register("feedback", FeedbackViewSet, basename="feedback")

@@ -10,7 +10,17 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import Organization, Role
+from stakeholders.models import (
+    ComplaintCategory,
+    ConsentChannel,
+    ConsentPurpose,
+    Contact,
+    FeedbackMeasure,
+    Interaction,
+    Organization,
+    Role,
+    User,
+)
 
 LOGO_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
 LOGO_MAX_PIXELS = 4000
@@ -59,6 +69,9 @@ class OrganizationCreateForm(forms.Form):
 
 class OrganizationProfileForm(forms.ModelForm):
     timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    country = forms.ChoiceField(
+        label=_("Country"), choices=lambda: country_choices(), required=False
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
 
     class Meta:
@@ -68,6 +81,7 @@ class OrganizationProfileForm(forms.ModelForm):
             "contact_email",
             "sender_name",
             "address",
+            "country",
             "timezone",
             "currency",
             "language",
@@ -116,3 +130,197 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("What will use it, e.g. “Website donations form”."),
     )
+
+
+# --- Contacts ----------------------------------------------------------------------------------
+
+
+def country_choices():
+    locale = Locale.parse(get_language() or "en", sep="-")
+    countries = (
+        (code, name)
+        for code, name in locale.territories.items()
+        if len(code) == 2 and code.isalpha()
+    )
+    return [("", "—"), *sorted(countries, key=lambda item: item[1])]
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.name or user.email
+
+
+class ContactForm(forms.ModelForm):
+    """The contact record. Phone numbers are normalised (and checked) by the service."""
+
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Separate tags with commas, e.g. “major donor, newsletter”."),
+    )
+    relationship_manager = MemberChoiceField(
+        label=_("Relationship manager"),
+        queryset=None,
+        required=False,
+        help_text=_("The staff member who knows them best; personal messages come from them."),
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "kind",
+            "title",
+            "first_name",
+            "last_name",
+            "organization_name",
+            "salutation",
+            "pronouns",
+            "preferred_language",
+            "email",
+            "email_alt",
+            "phone",
+            "mobile",
+            "street",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "external_id",
+            "relationship_manager",
+            "notes",
+            "do_not_contact",
+            "deceased",
+            "deceased_on",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "deceased_on": forms.DateInput(attrs={"type": "date"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "mobile": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, organization, tags=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relationship_manager"].queryset = User.objects.filter(
+            memberships__organization=organization
+        ).order_by("name", "email")
+        if tags:
+            self.fields["tags"].initial = ", ".join(tags)
+
+    def clean_tags(self):
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+    def contact_fields(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class InteractionForm(forms.ModelForm):
+    """Quick-log: what a person types in a few seconds after a call."""
+
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty for now."),
+    )
+    follow_up_owner = MemberChoiceField(label=_("Follow-up owner"), queryset=None, required=False)
+    complaint_category = forms.ModelChoiceField(
+        label=_("Complaint category"), queryset=None, required=False
+    )
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "channel",
+            "direction",
+            "subject",
+            "notes",
+            "outcome",
+            "occurred_at",
+            "kind",
+            "complaint_category",
+            "follow_up_on",
+            "follow_up_owner",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["follow_up_owner"].queryset = User.objects.filter(
+            memberships__organization=organization
+        ).order_by("name", "email")
+        self.fields["complaint_category"].queryset = ComplaintCategory.objects.filter(
+            organization=organization
+        )
+        self.fields["channel"].initial = "phone"
+
+    def interaction_fields(self):
+        fields = dict(self.cleaned_data)
+        if not fields.get("occurred_at"):
+            fields.pop("occurred_at", None)
+        return fields
+
+
+class ComplaintResolutionForm(forms.ModelForm):
+    class Meta:
+        model = Interaction
+        fields = ["resolution", "resolved_at"]
+        widgets = {
+            "resolution": forms.Textarea(attrs={"rows": 3}),
+            "resolved_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=ConsentChannel.choices)
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    granted = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Agreed")), ("no", _("Withdrew or refused"))],
+        coerce=lambda value: value == "yes",
+    )
+    wording = forms.CharField(
+        label=_("Wording they agreed to"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Or how they told you, e.g. “said on the phone they want the newsletter”."),
+    )
+
+
+class StaffFeedbackForm(forms.Form):
+    measure = forms.ChoiceField(label=_("Measure"), choices=FeedbackMeasure.choices)
+    score = forms.IntegerField(label=_("Score"), min_value=1, max_value=7)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PublicFeedbackForm(forms.Form):
+    score = forms.IntegerField(min_value=1, max_value=7, widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("Anything you would like to tell us? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ContactImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Exports from CiviCRM, Salesforce NPSP, spreadsheets… up to 20 MB."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 20 MB; split it into parts."))
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload

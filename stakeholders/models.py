@@ -92,6 +92,12 @@ class Organization(models.Model):
     )
     logo = models.ImageField(_("logo"), upload_to=logo_upload_to, blank=True)
     address = models.TextField(_("postal address"), blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_("Phone numbers written without a country code are read as this country's."),
+    )
     contact_email = models.EmailField(_("contact email"), blank=True)
     sender_name = models.CharField(
         _("sender name"),
@@ -198,3 +204,483 @@ class ApiToken(TenantOwned):
 
 
 ALL_ROLES = tuple(Role.values)
+
+
+# --- Contacts: one record per person or organization, whatever their role ---------------------
+
+
+class ContactKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANIZATION = "organization", _("Organization")
+    HOUSEHOLD = "household", _("Household")
+
+
+class Tag(TenantOwned):
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="uniq_tag_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(TenantOwned):
+    """A stakeholder: a service user, volunteer or donor — often all three over the years.
+
+    ``name`` and ``search_name`` are kept by the services (display name; lower-case, unaccented
+    copy for typo-tolerant search). Roles are set by the apps that hold the data behind them.
+    """
+
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ContactKind.choices, default=ContactKind.PERSON
+    )
+    title = models.CharField(_("title"), max_length=40, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    organization_name = models.CharField(_("organization name"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=300, editable=False)
+    search_name = models.CharField(max_length=300, editable=False)
+    salutation = models.CharField(
+        _("salutation"),
+        max_length=100,
+        blank=True,
+        help_text=_("How letters greet them, e.g. “Dear Fatima”."),
+    )
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    email = models.EmailField(_("email"), blank=True)
+    email_alt = models.EmailField(_("other email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("Its id in another system.")
+    )
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("relationship manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    tags = models.ManyToManyField(Tag, through="ContactTag", related_name="+", blank=True)
+    is_donor = models.BooleanField(default=False, editable=False)
+    is_volunteer = models.BooleanField(default=False, editable=False)
+    is_client = models.BooleanField(default=False, editable=False)
+    do_not_contact = models.BooleanField(
+        _("do not contact"), default=False, help_text=_("No message of any kind is sent.")
+    )
+    deceased = models.BooleanField(_("deceased"), default=False)
+    deceased_on = models.DateField(_("date of death"), null=True, blank=True)
+    last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["search_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="uniq_contact_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "email"], name="contact_email"),
+            models.Index(fields=["organization", "phone"], name="contact_phone"),
+            models.Index(fields=["organization", "mobile"], name="contact_mobile"),
+            models.Index(fields=["organization", "postal_code"], name="contact_postcode"),
+            models.Index(fields=["organization", "search_name", "id"], name="contact_sort"),
+            models.Index(fields=["organization", "relationship_manager"], name="contact_manager"),
+            models.Index(fields=["organization", "-last_interaction_at"], name="contact_last_seen"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def roles(self):
+        return [
+            role
+            for role, held in (
+                (_("Donor"), self.is_donor),
+                (_("Volunteer"), self.is_volunteer),
+                (_("Client"), self.is_client),
+            )
+            if held
+        ]
+
+    @property
+    def is_active(self):
+        return self.merged_into_id is None and self.erased_at is None
+
+
+class ContactTag(TenantOwned):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "contact", "tag"], name="uniq_contact_tag"
+            )
+        ]
+
+
+class RelationshipKind(models.TextChoices):
+    HOUSEHOLD_MEMBER = "household_member", _("Household member")
+    EMPLOYEE = "employee", _("Employee")
+    TRUSTEE = "trustee", _("Trustee")
+    BOARD_MEMBER = "board_member", _("Board member")
+    CONTACT_PERSON = "contact_person", _("Contact person")
+    OTHER = "other", _("Other")
+
+
+class Relationship(TenantOwned):
+    """A person linked to an organization or household contact."""
+
+    person = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    related = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("relationship"), max_length=20, choices=RelationshipKind.choices)
+    role_title = models.CharField(_("job title or role"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "person", "related", "kind"], name="uniq_relationship"
+            )
+        ]
+
+
+# --- Interactions ------------------------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    IN_PERSON = "in_person", _("In person")
+    LETTER = "letter", _("Letter")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    FACEBOOK = "facebook", _("Facebook")
+    INSTAGRAM = "instagram", _("Instagram")
+    LIVE_CHAT = "live_chat", _("Live chat")
+    VIDEO_CALL = "video_call", _("Video call")
+    EVENT = "event", _("Event")
+    OTHER = "other", _("Other")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+
+
+class InteractionKind(models.TextChoices):
+    CONVERSATION = "conversation", _("Conversation")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+class ComplaintCategory(TenantOwned):
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = _("complaint categories")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="uniq_complaint_category")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Interaction(TenantOwned):
+    """Anything that passed between the organization and a contact, on any channel.
+
+    ``related_kind``/``related_id`` link it to a gift, shift or service request: the feature
+    apps name their kinds (e.g. "donors.gift") so the core needs no foreign key into them.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=InteractionKind.choices,
+        default=InteractionKind.CONVERSATION,
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.OUTBOUND
+    )
+    initiated_by_contact = models.BooleanField(_("they got in touch"), default=False)
+    occurred_at = models.DateTimeField(_("when"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    follow_up_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("follow-up owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    follow_up_done_at = models.DateTimeField(null=True, blank=True)
+    complaint_category = models.ForeignKey(
+        ComplaintCategory,
+        verbose_name=_("complaint category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    related_kind = models.CharField(max_length=40, blank=True)
+    related_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "contact", "-occurred_at", "-id"],
+                name="interaction_timeline",
+            ),
+            models.Index(fields=["organization", "-occurred_at", "-id"], name="interaction_recent"),
+            models.Index(
+                fields=["organization", "follow_up_owner", "follow_up_on"],
+                condition=models.Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),
+                name="interaction_open_follow_up",
+            ),
+            models.Index(
+                fields=["organization", "related_kind", "related_id"],
+                condition=models.Q(related_id__isnull=False),
+                name="interaction_related",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def follow_up_overdue(self):
+        return (
+            self.follow_up_on is not None
+            and self.follow_up_done_at is None
+            and self.follow_up_on < timezone.localdate()
+        )
+
+
+class ContactEvent(TenantOwned):
+    """Things that happened to the record itself (created, imported, merged, erased)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        IMPORTED = "imported", _("Imported")
+        MERGED = "merged", _("Merged")
+        MANAGER_CHANGED = "manager_changed", _("Relationship manager changed")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "contact", "-occurred_at"], name="contact_event_timeline"
+            )
+        ]
+
+
+# --- Consent and feedback ------------------------------------------------------------------------
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    POST = "post", _("Post")
+    PHONE = "phone", _("Phone")
+    SMS = "sms", _("SMS")
+
+
+class ConsentPurpose(models.TextChoices):
+    THANK_YOUS = "thank_yous", _("Thank-yous")
+    DONOR_UPDATES = "donor_updates", _("Donor updates")
+    VOLUNTEER_NEWS = "volunteer_news", _("Volunteer news")
+    APPEALS = "appeals", _("Fundraising appeals")
+
+
+class ConsentSource(models.TextChoices):
+    STAFF = "staff", _("Recorded by staff")
+    FORM = "form", _("Public form")
+    IMPORT = "import", _("Import")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+    PREFERENCES = "preferences", _("Their preferences page")
+    API = "api", _("API")
+
+
+class Consent(TenantOwned):
+    """One consent decision. Append-only: a change is a new row, so the history is the record."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("channel"), max_length=8, choices=ConsentChannel.choices)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("granted"))
+    source = models.CharField(_("source"), max_length=12, choices=ConsentSource.choices)
+    wording = models.TextField(_("wording agreed"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "contact", "channel", "purpose", "-recorded_at"],
+                name="consent_current",
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Consent rows are never updated: record a new decision instead.")
+        super().save(*args, **kwargs)
+
+
+class FeedbackMeasure(models.TextChoices):
+    CSAT = "csat", _("Satisfaction (CSAT, 1–5)")
+    CES = "ces", _("Effort (CES, 1–7)")
+
+
+SCORE_RANGES = {FeedbackMeasure.CSAT: (1, 5), FeedbackMeasure.CES: (1, 7)}
+
+
+class Feedback(TenantOwned):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    related_kind = models.CharField(max_length=40, blank=True)
+    related_id = models.BigIntegerField(null=True, blank=True)
+    measure = models.CharField(_("measure"), max_length=4, choices=FeedbackMeasure.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    by_contact = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(measure="csat", score__gte=1, score__lte=5))
+                | models.Q(measure="ces", score__gte=1, score__lte=7),
+                name="feedback_score_in_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="feedback_recent")]
+
+
+# --- Duplicates and imports -------------------------------------------------------------------
+
+
+class DuplicatePair(TenantOwned):
+    """Two contacts that look like one person, waiting for a person to decide."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        DISMISSED = "dismissed", _("Not the same")
+        MERGED = "merged", _("Merged")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    reasons = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "contact", "other"], name="uniq_duplicate_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contact__lt=models.F("other")), name="pair_ordered"
+            ),
+        ]
+
+
+def import_upload_to(job, filename):
+    return f"private/imports/{job.organization_id}/{secrets.token_hex(12)}.csv"
+
+
+class ContactImport(TenantOwned):
+    """A CSV import: uploaded, mapped, checked in a dry run, then run — each step a Celery task."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(upload_to=import_upload_to)
+    original_name = models.CharField(max_length=200)
+    encoding = models.CharField(max_length=40)
+    delimiter = models.CharField(max_length=1)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict)
+    errors = models.JSONField(default=list)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def progress(self):
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

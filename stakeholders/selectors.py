@@ -1,12 +1,34 @@
 """Reads of the core: memberships, invitations, tokens."""
 
+import json
+import re
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
-from django.db.models import Q
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.db.models import Avg, Case, Count, Q, Value, When
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from stakeholders.models import ApiToken, Invitation, Membership, hash_secret
+from stakeholders.models import (
+    ApiToken,
+    ComplaintCategory,
+    Consent,
+    Contact,
+    ContactTag,
+    DuplicatePair,
+    Feedback,
+    Interaction,
+    Invitation,
+    Membership,
+    Relationship,
+    Tag,
+    hash_secret,
+)
 
 
 def membership_get(*, organization, user):
@@ -67,3 +89,276 @@ def api_tokens_for(*, organization, user):
 
 def user_has_mfa(*, user):
     return get_mfa_adapter().is_mfa_enabled(user)
+
+
+# --- Contacts ------------------------------------------------------------------------------------
+
+EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]*$")
+PHONE_LIKE = re.compile(r"^[+(]?[\d\s().-]{6,}$")
+
+
+def contact_get(*, organization, contact_id):
+    """A live contact; a merged one leads to the record it was merged into."""
+    contact = (
+        Contact.objects.select_related("relationship_manager")
+        .filter(organization=organization, pk=contact_id)
+        .first()
+    )
+    if contact is not None and contact.merged_into_id:
+        return contact_get(organization=organization, contact_id=contact.merged_into_id)
+    return contact
+
+
+def contacts_active(*, organization):
+    return Contact.objects.filter(
+        organization=organization, merged_into__isnull=True, erased_at__isnull=True
+    )
+
+
+def contact_search(
+    *,
+    organization,
+    query="",
+    role=None,
+    tag=None,
+    manager_id=None,
+    last_interaction_after=None,
+    last_interaction_before=None,
+):
+    """Contacts matching one search box and filters, best matches first.
+
+    Email-like queries match emails, phone-like ones the normalised numbers, anything else the
+    name: a substring or a typo-tolerant trigram match (pg_trgm; plain substring on SQLite), and
+    the external id exactly.
+    """
+    from stakeholders.services import normalise_phone, normalise_text
+
+    contacts = contacts_active(organization=organization)
+    query = (query or "").strip()
+    ordering = ["search_name", "pk"]
+    if query:
+        if EMAIL_LIKE.match(query):
+            email = query.lower()
+            complete = "." in email.split("@")[1] and not email.endswith(".")
+            contacts = contacts.filter(
+                Q(email=email) | Q(email_alt=email) if complete else Q(email__startswith=email)
+            )
+        elif PHONE_LIKE.match(query):
+            try:
+                number = normalise_phone(query, country=organization.country)
+            except ValidationError:
+                number = None
+            contacts = contacts.filter(
+                Q(phone=number) | Q(mobile=number) | Q(external_id=query)
+                if number
+                else Q(external_id=query)
+            )
+        else:
+            text = normalise_text(query)
+            condition = Q(search_name__contains=text) | Q(external_id=query)
+            if connection.vendor == "postgresql" and len(text) >= 3:
+                condition |= Q(search_name__trigram_word_similar=text)
+                contacts = contacts.annotate(similarity=TrigramWordSimilarity(text, "search_name"))
+                ordering = ["-similarity", "search_name", "pk"]
+            contacts = contacts.filter(condition)
+    if role in ("donor", "volunteer", "client"):
+        contacts = contacts.filter(**{f"is_{role}": True})
+    if tag:
+        contacts = contacts.filter(
+            pk__in=ContactTag.objects.filter(organization=organization, tag__name=tag).values(
+                "contact_id"
+            )
+        )
+    if manager_id:
+        contacts = contacts.filter(relationship_manager_id=manager_id)
+    if last_interaction_after:
+        contacts = contacts.filter(last_interaction_at__date__gte=last_interaction_after)
+    if last_interaction_before:
+        contacts = contacts.filter(
+            Q(last_interaction_at__date__lte=last_interaction_before)
+            | Q(last_interaction_at__isnull=True)
+        )
+    return contacts.select_related("relationship_manager").order_by(*ordering)
+
+
+def contact_tags(*, organization, contact):
+    return list(
+        Tag.objects.filter(
+            organization=organization,
+            pk__in=ContactTag.objects.filter(organization=organization, contact=contact).values(
+                "tag_id"
+            ),
+        )
+    )
+
+
+def contact_relationships(*, organization, contact):
+    return (
+        Relationship.objects.filter(organization=organization)
+        .filter(Q(person=contact) | Q(related=contact))
+        .select_related("person", "related")
+    )
+
+
+def duplicate_candidates(*, organization, contact):
+    """Other live contacts that look like the same person, with the reasons."""
+    found = {}
+
+    def add(queryset, reason):
+        for other in queryset.exclude(pk=contact.pk)[:20]:
+            found.setdefault(other.pk, (other, []))[1].append(reason)
+
+    live = contacts_active(organization=organization)
+    emails = [e for e in (contact.email, contact.email_alt) if e]
+    if emails:
+        add(live.filter(Q(email__in=emails) | Q(email_alt__in=emails)), "email")
+    phones = [p for p in (contact.phone, contact.mobile) if p]
+    if phones:
+        add(live.filter(Q(phone__in=phones) | Q(mobile__in=phones)), "phone")
+    if contact.postal_code and contact.search_name:
+        same_place = live.filter(postal_code__iexact=contact.postal_code)
+        if connection.vendor == "postgresql":
+            same_place = same_place.annotate(
+                similarity=TrigramSimilarity("search_name", contact.search_name)
+            ).filter(similarity__gte=0.5)
+        else:
+            same_place = same_place.filter(search_name=contact.search_name)
+        add(same_place, "name+postcode")
+    return list(found.values())
+
+
+def duplicate_pairs_open(*, organization):
+    return (
+        DuplicatePair.objects.filter(organization=organization, status=DuplicatePair.Status.OPEN)
+        .select_related("contact", "other")
+        .order_by("-created_at", "-pk")
+    )
+
+
+# --- Interactions, follow-ups, consent, feedback -------------------------------------------------
+
+
+def interactions_for(*, organization, contact=None):
+    interactions = Interaction.objects.filter(organization=organization)
+    if contact is not None:
+        interactions = interactions.filter(contact=contact)
+    return interactions.select_related("contact", "staff", "follow_up_owner", "complaint_category")
+
+
+def follow_ups_for(*, organization, user):
+    """Open follow-ups owned by ``user``: overdue first, then by due date."""
+    today = timezone.localdate()
+    return (
+        Interaction.objects.filter(
+            organization=organization,
+            follow_up_owner=user,
+            follow_up_on__isnull=False,
+            follow_up_done_at__isnull=True,
+        )
+        .select_related("contact")
+        .annotate(overdue=Case(When(follow_up_on__lt=today, then=Value(0)), default=Value(1)))
+        .order_by("overdue", "follow_up_on", "pk")
+    )
+
+
+def consent_current(*, organization, contact):
+    """The latest decision per (channel, purpose): {(channel, purpose): Consent}."""
+    current = {}
+    for consent in Consent.objects.filter(organization=organization, contact=contact).order_by(
+        "-recorded_at", "-pk"
+    ):
+        current.setdefault((consent.channel, consent.purpose), consent)
+    return current
+
+
+def can_contact(*, organization, contact, channel, purpose):
+    """Whether a message on ``channel`` for ``purpose`` may go to ``contact``. Every sending path
+    asks this: do-not-contact, deceased and erased people get nothing, and consent must be given.
+    """
+    if contact.do_not_contact or contact.deceased or contact.erased_at or contact.merged_into_id:
+        return False
+    latest = (
+        Consent.objects.filter(
+            organization=organization, contact=contact, channel=channel, purpose=purpose
+        )
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )
+    return bool(latest and latest.granted)
+
+
+def complaint_categories(*, organization):
+    return ComplaintCategory.objects.filter(organization=organization)
+
+
+def feedback_for(*, organization, contact):
+    return Feedback.objects.filter(organization=organization, contact=contact)
+
+
+# --- Dashboard -----------------------------------------------------------------------------------
+
+
+def dashboard_figures(*, organization, user):
+    """The numbers behind the dashboard cards, in a handful of aggregate queries."""
+    now = timezone.now()
+    week_ago = now - timedelta(days=7)
+    quarter_ago = now - timedelta(days=90)
+    half_year_ago = now - timedelta(days=180)
+    interactions = Interaction.objects.filter(organization=organization)
+    by_channel = dict(
+        interactions.filter(occurred_at__gte=week_ago)
+        .values_list("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
+    today = timezone.localdate()
+    follow_ups = interactions.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
+    follow_up_counts = follow_ups.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(follow_up_on__lt=today)),
+        mine=Count("pk", filter=Q(follow_up_owner=user)),
+    )
+    scores = Feedback.objects.filter(
+        organization=organization, created_at__gte=quarter_ago
+    ).aggregate(
+        csat=Avg("score", filter=Q(measure="csat")),
+        csat_n=Count("pk", filter=Q(measure="csat")),
+        ces=Avg("score", filter=Q(measure="ces")),
+        ces_n=Count("pk", filter=Q(measure="ces")),
+    )
+    complaints = (
+        interactions.filter(kind="complaint", occurred_at__gte=half_year_ago)
+        .values("complaint_category__name")
+        .annotate(
+            recent=Count("pk", filter=Q(occurred_at__gte=quarter_ago)),
+            before=Count("pk", filter=Q(occurred_at__lt=quarter_ago)),
+        )
+        .filter(recent__gt=0)
+        .order_by("-recent", "complaint_category__name")[:5]
+    )
+    return {
+        "by_channel": by_channel,
+        "follow_ups": follow_up_counts,
+        "scores": scores,
+        "complaints": list(complaints),
+    }
+
+
+def contact_everything(*, organization, contact):
+    """All that the organization holds about a person, app by app (data subject access)."""
+    from django.forms.models import model_to_dict
+
+    from stakeholders.registries import contact_hooks
+
+    record = model_to_dict(contact, exclude=["tags", "search_name"])
+    record["relationship_manager"] = str(contact.relationship_manager or "")
+    data = {
+        "organization": organization.name,
+        "exported_at": timezone.now().isoformat(timespec="seconds"),
+        "contact": record,
+        "tags": [t.name for t in contact_tags(organization=organization, contact=contact)],
+    }
+    for hook in contact_hooks:
+        if hook.export:
+            data.update(hook.export(organization=organization, contact=contact))
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

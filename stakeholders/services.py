@@ -1,20 +1,62 @@
 """Writes of the core: organizations, members, invitations and API tokens. Each one is atomic."""
 
+import logging
 import secrets
+import unicodedata
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_scopes import scopes_disabled
 
 from stakeholders import selectors
-from stakeholders.models import ApiToken, Invitation, Membership, Organization, Role, hash_secret
+from stakeholders.models import (
+    SCORE_RANGES,
+    ApiToken,
+    ComplaintCategory,
+    Consent,
+    Contact,
+    ContactEvent,
+    ContactKind,
+    ContactTag,
+    DuplicatePair,
+    Feedback,
+    FeedbackMeasure,
+    Interaction,
+    InteractionKind,
+    Invitation,
+    Membership,
+    Organization,
+    Relationship,
+    RelationshipKind,
+    Role,
+    Tag,
+    hash_secret,
+)
+from stakeholders.registries import contact_hooks
+
+logger = logging.getLogger(__name__)
+
+
+DEFAULT_COMPLAINT_CATEGORIES = [
+    _lazy("Waiting time"),
+    _lazy("Staff attitude"),
+    _lazy("Service quality"),
+    _lazy("Communication"),
+    _lazy("Access and opening hours"),
+    _lazy("Fundraising practice"),
+    _lazy("Data and privacy"),
+]
 
 
 @transaction.atomic
@@ -28,6 +70,11 @@ def organization_create(*, creator, name, slug, timezone="UTC", currency="USD", 
     organization.full_clean()
     organization.save()
     Membership.objects.create(organization=organization, user=creator, role=Role.ADMIN)
+    with translation.override(language):
+        ComplaintCategory.objects.bulk_create(
+            ComplaintCategory(organization=organization, name=str(name))
+            for name in DEFAULT_COMPLAINT_CATEGORIES
+        )
     return organization
 
 
@@ -181,3 +228,524 @@ def api_token_create(*, organization, user, name):
 @transaction.atomic
 def api_token_revoke(*, organization, token):
     token.delete()
+
+
+# --- Contacts ------------------------------------------------------------------------------------
+
+CONTACT_FIELDS = {
+    "kind",
+    "title",
+    "first_name",
+    "last_name",
+    "organization_name",
+    "salutation",
+    "pronouns",
+    "preferred_language",
+    "email",
+    "email_alt",
+    "phone",
+    "mobile",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "notes",
+    "external_id",
+    "relationship_manager",
+    "do_not_contact",
+    "deceased",
+    "deceased_on",
+}
+
+
+def normalise_text(value):
+    """Lower-case, accents removed: "Björn Ó Súilleabháin" → "bjorn o suilleabhain"."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def normalise_phone(value, *, country=""):
+    """E.164 ("+442079468104") from what people type, or a ValidationError saying why not."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, (country or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        if not country and not value.startswith(("+", "00")):
+            raise ValidationError(
+                _("Add the country code (e.g. +44), or set your organization's country.")
+            )
+        raise ValidationError(_("“%(value)s” is not a valid phone number.") % {"value": value})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _display_name(contact):
+    if contact.kind == ContactKind.PERSON:
+        return " ".join(p for p in (contact.first_name, contact.last_name) if p).strip()
+    return contact.organization_name.strip()
+
+
+def _clean_contact(contact, *, organization):
+    errors = {}
+    for field in ("phone", "mobile"):
+        try:
+            setattr(
+                contact,
+                field,
+                normalise_phone(
+                    getattr(contact, field), country=contact.country or organization.country
+                ),
+            )
+        except ValidationError as error:
+            errors[field] = error.messages
+    contact.email = (contact.email or "").strip().lower()
+    contact.email_alt = (contact.email_alt or "").strip().lower()
+    contact.country = (contact.country or "").upper()
+    contact.name = _display_name(contact)
+    if not contact.name:
+        field = "last_name" if contact.kind == ContactKind.PERSON else "organization_name"
+        errors[field] = [_("Give a name.")]
+    contact.search_name = normalise_text(contact.name)
+    manager = contact.relationship_manager
+    if (
+        manager is not None
+        and not Membership.objects.filter(organization=organization, user=manager).exists()
+    ):
+        errors["relationship_manager"] = [_("Choose a member of your organization.")]
+    if contact.external_id and (
+        Contact.objects.filter(organization=organization, external_id=contact.external_id)
+        .exclude(pk=contact.pk)
+        .exists()
+    ):
+        errors["external_id"] = [_("Another contact already has this external id.")]
+    try:
+        contact.full_clean(exclude=["organization", "relationship_manager", "merged_into"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def contact_create(*, organization, actor=None, tags=(), event=None, **fields):
+    """Create a contact; likely duplicates of it go to the review list."""
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        raise TypeError(f"unknown contact fields: {sorted(unknown)}")
+    contact = Contact(organization=organization, **fields)
+    _clean_contact(contact, organization=organization)
+    contact.save()
+    if tags:
+        contact_set_tags(organization=organization, contact=contact, names=tags)
+    ContactEvent.objects.create(
+        organization=organization,
+        contact=contact,
+        kind=event or ContactEvent.Kind.CREATED,
+        summary=_("Record created") if event is None else _("Imported"),
+        actor=actor,
+    )
+    duplicates_record_for(organization=organization, contact=contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, organization, contact, actor=None, **fields):
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        raise TypeError(f"unknown contact fields: {sorted(unknown)}")
+    old_manager_id = contact.relationship_manager_id
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    _clean_contact(contact, organization=organization)
+    contact.save()
+    if contact.relationship_manager_id != old_manager_id:
+        ContactEvent.objects.create(
+            organization=organization,
+            contact=contact,
+            kind=ContactEvent.Kind.MANAGER_CHANGED,
+            summary=_("Relationship manager: %(name)s")
+            % {"name": contact.relationship_manager or _("nobody")},
+            actor=actor,
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_set_tags(*, organization, contact, names):
+    """Give the contact exactly these tags (created as needed)."""
+    wanted = {n.strip()[:60] for n in names if n and n.strip()}
+    tags = {t.name: t for t in Tag.objects.filter(organization=organization, name__in=wanted)}
+    for name in wanted - tags.keys():
+        tags[name] = Tag.objects.create(organization=organization, name=name)
+    ContactTag.objects.filter(organization=organization, contact=contact).exclude(
+        tag__name__in=wanted
+    ).delete()
+    existing = set(
+        ContactTag.objects.filter(organization=organization, contact=contact).values_list(
+            "tag__name", flat=True
+        )
+    )
+    ContactTag.objects.bulk_create(
+        ContactTag(organization=organization, contact=contact, tag=tags[name])
+        for name in wanted - existing
+    )
+
+
+def contact_set_role(*, organization, contact_id, role, held=True):
+    """For the feature apps: mark a contact as donor, volunteer or client (their data says so)."""
+    if role not in ("donor", "volunteer", "client"):
+        raise ValueError(role)
+    Contact.objects.filter(organization=organization, pk=contact_id).update(**{f"is_{role}": held})
+
+
+@transaction.atomic
+def relationship_add(*, organization, person, related, kind, role_title=""):
+    if person.kind != ContactKind.PERSON or related.kind == ContactKind.PERSON:
+        raise ValidationError({"related": _("Link a person to an organization or household.")})
+    if RelationshipKind(kind) is None:
+        raise ValidationError({"kind": _("Choose a relationship.")})
+    relationship, _created = Relationship.objects.update_or_create(
+        organization=organization,
+        person=person,
+        related=related,
+        kind=kind,
+        defaults={"role_title": role_title},
+    )
+    return relationship
+
+
+# --- Interactions ----------------------------------------------------------------------------
+
+
+def _validate_interaction(interaction, *, organization):
+    errors = {}
+    if interaction.kind == InteractionKind.COMPLAINT and interaction.complaint_category_id is None:
+        errors["complaint_category"] = [_("Choose what the complaint is about.")]
+    if interaction.kind != InteractionKind.COMPLAINT:
+        interaction.complaint_category = None
+    if interaction.follow_up_on and interaction.follow_up_owner_id is None:
+        interaction.follow_up_owner_id = interaction.staff_id
+    for field in ("staff", "follow_up_owner"):
+        user_id = getattr(interaction, f"{field}_id")
+        if (
+            user_id
+            and not Membership.objects.filter(organization=organization, user_id=user_id).exists()
+        ):
+            errors[field] = [_("Choose a member of your organization.")]
+    if interaction.occurred_at and interaction.occurred_at > timezone.now() + timedelta(minutes=5):
+        errors["occurred_at"] = [_("An interaction can't be in the future.")]
+    try:
+        interaction.full_clean(exclude=["organization", "contact", "staff", "follow_up_owner"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def interaction_log(*, organization, contact, staff, **fields):
+    """Record an interaction; the contact's "last interaction" moves forward with it."""
+    fields.setdefault("occurred_at", timezone.now())
+    interaction = Interaction(organization=organization, contact=contact, staff=staff, **fields)
+    _validate_interaction(interaction, organization=organization)
+    interaction.save()
+    Contact.objects.filter(organization=organization, pk=contact.pk).filter(
+        Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=interaction.occurred_at)
+    ).update(last_interaction_at=interaction.occurred_at)
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(*, organization, interaction, **fields):
+    for name, value in fields.items():
+        setattr(interaction, name, value)
+    _validate_interaction(interaction, organization=organization)
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def follow_up_complete(*, organization, interaction):
+    if interaction.follow_up_on is None:
+        raise ValidationError(_("This interaction has no follow-up."))
+    if interaction.follow_up_done_at is None:
+        interaction.follow_up_done_at = timezone.now()
+        interaction.save(update_fields=["follow_up_done_at"])
+    return interaction
+
+
+# --- Consent and feedback ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(
+    *, organization, contact, channel, purpose, granted, source, wording="", recorded_by=None
+):
+    """A new consent decision (never an update of an old one)."""
+    consent = Consent(
+        organization=organization,
+        contact=contact,
+        channel=channel,
+        purpose=purpose,
+        granted=granted,
+        source=source,
+        wording=wording,
+        recorded_by=recorded_by,
+    )
+    try:
+        consent.full_clean(exclude=["organization", "contact", "recorded_by"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def feedback_record(
+    *,
+    organization,
+    contact,
+    measure,
+    score,
+    interaction=None,
+    comment="",
+    by_contact=False,
+    recorded_by=None,
+    related_kind="",
+    related_id=None,
+):
+    low, high = SCORE_RANGES.get(measure, (None, None))
+    if low is None:
+        raise ValidationError({"measure": _("Choose CSAT or CES.")})
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = None
+    if score is None or not low <= score <= high:
+        raise ValidationError(
+            {"score": _("Give a score from %(low)d to %(high)d.") % {"low": low, "high": high}}
+        )
+    if interaction is not None and interaction.contact_id != contact.pk:
+        raise ValidationError({"interaction": _("This interaction belongs to another contact.")})
+    return Feedback.objects.create(
+        organization=organization,
+        contact=contact,
+        interaction=interaction,
+        measure=measure,
+        score=score,
+        comment=comment.strip(),
+        by_contact=by_contact,
+        recorded_by=recorded_by,
+        related_kind=related_kind,
+        related_id=related_id,
+    )
+
+
+FEEDBACK_SALT = "steward.feedback"
+
+
+def feedback_link_token(*, organization, interaction, measure=FeedbackMeasure.CSAT):
+    """The signed part of the one-click survey link put in an email about ``interaction``."""
+    return signing.dumps(
+        {"o": organization.pk, "i": interaction.pk, "m": measure}, salt=FEEDBACK_SALT, compress=True
+    )
+
+
+@transaction.atomic
+def feedback_record_from_link(*, organization, token, score, comment="", max_age_days=60):
+    """Record (or change) the score a stakeholder gave through an emailed link."""
+    try:
+        data = signing.loads(token, salt=FEEDBACK_SALT, max_age=timedelta(days=max_age_days))
+    except signing.BadSignature as error:
+        raise ValidationError(_("This link is not valid or has expired.")) from error
+    if data.get("o") != organization.pk:
+        raise ValidationError(_("This link is not valid or has expired."))
+    interaction = Interaction.objects.select_related("contact").get(
+        organization=organization, pk=data["i"]
+    )
+    Feedback.objects.filter(
+        organization=organization, interaction=interaction, measure=data["m"], by_contact=True
+    ).delete()
+    return feedback_record(
+        organization=organization,
+        contact=interaction.contact,
+        interaction=interaction,
+        measure=data["m"],
+        score=score,
+        comment=comment,
+        by_contact=True,
+    )
+
+
+# --- Duplicates, merge and erase ---------------------------------------------------------------
+
+
+@transaction.atomic
+def duplicates_record_for(*, organization, contact):
+    """Put likely duplicates of ``contact`` on the review list; returns how many."""
+    found = selectors.duplicate_candidates(organization=organization, contact=contact)
+    for other, reasons in found:
+        low, high = sorted((contact.pk, other.pk))
+        DuplicatePair.objects.get_or_create(
+            organization=organization,
+            contact_id=low,
+            other_id=high,
+            defaults={"reasons": ",".join(reasons)},
+        )
+    return len(found)
+
+
+def duplicates_scan(*, organization):
+    """Check every contact (after an import, or nightly); returns the number of open pairs."""
+    contact_ids = Contact.objects.filter(
+        organization=organization, merged_into__isnull=True, erased_at__isnull=True
+    ).values_list("pk", flat=True)
+    for contact in Contact.objects.filter(
+        organization=organization, pk__in=list(contact_ids)
+    ).iterator():
+        duplicates_record_for(organization=organization, contact=contact)
+    return DuplicatePair.objects.filter(
+        organization=organization, status=DuplicatePair.Status.OPEN
+    ).count()
+
+
+@transaction.atomic
+def duplicate_dismiss(*, organization, pair, actor):
+    pair.status = DuplicatePair.Status.DISMISSED
+    pair.decided_by = actor
+    pair.save(update_fields=["status", "decided_by"])
+
+
+MERGE_FILL_FIELDS = [
+    "title",
+    "first_name",
+    "last_name",
+    "organization_name",
+    "salutation",
+    "pronouns",
+    "preferred_language",
+    "email",
+    "email_alt",
+    "phone",
+    "mobile",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "external_id",
+    "relationship_manager_id",
+    "deceased_on",
+]
+
+
+@transaction.atomic
+def contact_merge(*, organization, keep, remove, actor):
+    """Fold ``remove`` into ``keep``: every app moves its rows, blanks are filled, flags kept.
+
+    The removed record stays (marked merged) so old links and ids lead to the kept one.
+    """
+    if keep.pk == remove.pk:
+        raise ValidationError(_("A contact can't be merged with itself."))
+    if not remove.is_active or not keep.is_active:
+        raise ValidationError(_("One of these records was already merged or erased."))
+    keep = Contact.objects.select_for_update().get(organization=organization, pk=keep.pk)
+    remove = Contact.objects.select_for_update().get(organization=organization, pk=remove.pk)
+    for field in MERGE_FILL_FIELDS:
+        if not getattr(keep, field) and getattr(remove, field):
+            if field == "external_id":
+                value, remove.external_id = remove.external_id, ""
+                remove.save(update_fields=["external_id"])
+                setattr(keep, field, value)
+            else:
+                setattr(keep, field, getattr(remove, field))
+    if remove.email and keep.email != remove.email and not keep.email_alt:
+        keep.email_alt = remove.email
+    if remove.notes:
+        keep.notes = "\n\n".join(n for n in (keep.notes, remove.notes) if n)
+    for flag in ("do_not_contact", "deceased", "is_donor", "is_volunteer", "is_client"):
+        setattr(keep, flag, getattr(keep, flag) or getattr(remove, flag))
+    if remove.last_interaction_at and (
+        keep.last_interaction_at is None or remove.last_interaction_at > keep.last_interaction_at
+    ):
+        keep.last_interaction_at = remove.last_interaction_at
+    keep.name = _display_name(keep) or keep.name
+    keep.search_name = normalise_text(keep.name)
+    keep.save()
+    for hook in contact_hooks:
+        if hook.merge:
+            hook.merge(organization=organization, keep=keep, remove=remove)
+    remove.merged_into = keep
+    remove.save(update_fields=["merged_into"])
+    DuplicatePair.objects.filter(organization=organization).filter(
+        Q(contact__in=[keep, remove], other__in=[keep, remove])
+    ).update(status=DuplicatePair.Status.MERGED, decided_by=actor)
+    DuplicatePair.objects.filter(
+        organization=organization, status=DuplicatePair.Status.OPEN
+    ).filter(Q(contact=remove) | Q(other=remove)).delete()
+    ContactEvent.objects.create(
+        organization=organization,
+        contact=keep,
+        kind=ContactEvent.Kind.MERGED,
+        summary=_("Merged with %(name)s (record %(id)s)") % {"name": remove.name, "id": remove.pk},
+        actor=actor,
+    )
+    return keep
+
+
+ERASED = "—"
+
+
+@transaction.atomic
+def contact_erase(*, organization, contact, actor):
+    """Anonymise a person everywhere (right to erasure). Totals (e.g. gift sums) survive."""
+    for hook in contact_hooks:
+        if hook.erase:
+            hook.erase(organization=organization, contact=contact)
+    for field in CONTACT_FIELDS - {
+        "kind",
+        "relationship_manager",
+        "do_not_contact",
+        "deceased",
+        "deceased_on",
+    }:
+        setattr(contact, field, "")
+    contact.first_name = ""
+    contact.last_name = _("Erased contact %(id)s") % {"id": contact.pk}
+    contact.organization_name = contact.last_name if contact.kind != ContactKind.PERSON else ""
+    contact.name = contact.last_name
+    contact.search_name = normalise_text(contact.name)
+    contact.relationship_manager = None
+    contact.deceased_on = None
+    contact.do_not_contact = True
+    contact.erased_at = timezone.now()
+    contact.save()
+    ContactTag.objects.filter(organization=organization, contact=contact).delete()
+    Relationship.objects.filter(organization=organization).filter(
+        Q(person=contact) | Q(related=contact)
+    ).delete()
+    DuplicatePair.objects.filter(organization=organization).filter(
+        Q(contact=contact) | Q(other=contact)
+    ).delete()
+    logger.info(
+        "contact %s of organization %s erased by user %s", contact.pk, organization.pk, actor.pk
+    )
+    return contact
+
+
+def feedback_link_measure(*, organization, token):
+    """The measure (csat/ces) a survey link of ``organization`` asks about, else None."""
+    try:
+        data = signing.loads(token, salt=FEEDBACK_SALT)
+    except signing.BadSignature:
+        return None
+    if data.get("o") != organization.pk or data.get("m") not in SCORE_RANGES:
+        return None
+    return data["m"]

@@ -2,10 +2,44 @@
 
 from celery import shared_task
 
-from stakeholders import services
+from stakeholders import importing, services
+from stakeholders.models import ContactImport
+from stakeholders.tenancy.tasks import OrganizationTask
 
 
 @shared_task
 def purge_expired_invitations():
     """Hourly (beat): drop invitations that expired a month ago, across organizations."""
     return services.invitations_purge_expired()
+
+
+@shared_task(base=OrganizationTask)
+def scan_duplicates(organization):
+    return services.duplicates_scan(organization=organization)
+
+
+@shared_task(base=OrganizationTask)
+def check_contact_import(organization, import_id):
+    """The dry run of an import (nothing written)."""
+    job = ContactImport.objects.get(pk=import_id)
+    if job.status in (ContactImport.Status.UPLOADED, ContactImport.Status.CHECKING):
+        _guarded(job, importing.check)
+
+
+@shared_task(base=OrganizationTask)
+def run_contact_import(organization, import_id):
+    job = ContactImport.objects.get(pk=import_id)
+    if job.status in (ContactImport.Status.CHECKED, ContactImport.Status.IMPORTING):
+        _guarded(job, importing.run)
+        scan_duplicates.delay(organization_id=organization.pk)
+
+
+def _guarded(job, step):
+    """A failed step leaves a message on the import rather than a stuck progress bar."""
+    try:
+        step(job)
+    except Exception as error:
+        ContactImport.objects.filter(pk=job.pk).update(
+            status=ContactImport.Status.FAILED, message=str(error)[:500]
+        )
+        raise

@@ -26,6 +26,33 @@ urlpatterns = [
     ),
     path("settings/tokens/", views.settings_tokens, name="settings_tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    # Contacts and their timeline
+    path("contacts/", views.contact_list, name="index"),
+    path("contacts/export.csv", views.contact_export, name="contact_export"),
+    path("contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
+    path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),
+    path("contacts/<int:contact_id>/timeline/", views.contact_timeline, name="contact_timeline"),
+    path("contacts/<int:contact_id>/log/", views.contact_log, name="contact_log"),
+    path("contacts/<int:contact_id>/consent/", views.contact_consent, name="contact_consent"),
+    path("contacts/<int:contact_id>/data/", views.contact_data_export, name="contact_data_export"),
+    path("contacts/<int:contact_id>/erase/", views.contact_erase, name="contact_erase"),
+    path("contacts/import/", views.import_start, name="import_start"),
+    path("contacts/import/<int:import_id>/", views.import_detail, name="import_detail"),
+    path("contacts/import/<int:import_id>/errors.csv", views.import_errors, name="import_errors"),
+    path("contacts/duplicates/", views.duplicate_list, name="duplicate_list"),
+    path("contacts/duplicates/<int:pair_id>/", views.duplicate_review, name="duplicate_review"),
+    # Interactions
+    path("interactions/log/", views.interaction_log, name="interaction_log"),
+    path("interactions/<int:interaction_id>/", views.interaction_detail, name="interaction_detail"),
+    path(
+        "interactions/<int:interaction_id>/follow-up-done/",
+        views.follow_up_done,
+        name="follow_up_done",
+    ),
+    path("follow-ups/", views.follow_ups, name="follow_ups"),
+    # Public: the stakeholder's answer to a survey link
+    path("feedback/<str:token>/", views.feedback_public, name="feedback_public"),
 ]
 
 account_urlpatterns = [

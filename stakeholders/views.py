@@ -7,25 +7,65 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.db import connection, transaction
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from stakeholders import selectors, services
+from stakeholders import (
+    csv_export,
+    data_export,
+    importing,
+    selectors,
+    services,
+    tasks,
+    timeline_cursor,
+)
+from stakeholders.contributions import interaction_event
 from stakeholders.forms import (
     ApiTokenForm,
+    ComplaintResolutionForm,
+    ConsentForm,
+    ContactForm,
+    ContactImportUploadForm,
+    InteractionForm,
     InvitationForm,
     MembershipRoleForm,
     OrganizationCreateForm,
     OrganizationProfileForm,
+    PublicFeedbackForm,
+    StaffFeedbackForm,
 )
-from stakeholders.models import Invitation, Membership, Role
+from stakeholders.models import (
+    SCORE_RANGES,
+    Channel,
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentSource,
+    Contact,
+    ContactImport,
+    Feedback,
+    Invitation,
+    Membership,
+    Role,
+    Tag,
+)
+from stakeholders.registries import timeline
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 
@@ -158,7 +198,14 @@ def invitation_accept(request, key):
 def dashboard(request, org_slug):
     organization = request.organization
     member_count = selectors.organization_members(organization=organization).count()
+    figures = selectors.dashboard_figures(organization=organization, user=request.user)
+    channel_labels = dict(Channel.choices)
     context = {
+        "figures": figures,
+        "channel_chart": [
+            (channel_labels[channel], count)
+            for channel, count in sorted(figures["by_channel"].items(), key=lambda item: -item[1])
+        ],
         "member_count": member_count,
         "pending_invitations": selectors.invitations_pending(organization=organization).count(),
         "setup_steps": [
@@ -326,4 +373,559 @@ def organization_logo(request, org_slug):
     content_type = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
     response = FileResponse(logo.open("rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# --- Contacts ------------------------------------------------------------------------------------
+
+EDITORS = [Role.ADMIN, Role.FUNDRAISER, Role.VOLUNTEER_COORDINATOR, Role.CASEWORKER]
+CONTACTS_PER_PAGE = 50
+TIMELINE_PAGE = 20
+
+
+def _contact_or_404(request, contact_id):
+    contact = selectors.contact_get(organization=request.organization, contact_id=contact_id)
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def _search_params(request):
+    params = request.GET
+    return {
+        "query": params.get("q", "").strip(),
+        "role": params.get("role") or None,
+        "tag": params.get("tag") or None,
+        "manager_id": params.get("manager") if (params.get("manager") or "").isdigit() else None,
+        "last_interaction_after": parse_date(params.get("seen_after") or "") or None,
+        "last_interaction_before": parse_date(params.get("seen_before") or "") or None,
+    }
+
+
+@staff_view()
+def contact_list(request, org_slug):
+    organization = request.organization
+    filters = _search_params(request)
+    page_number = (
+        max(1, int(request.GET.get("page", "1"))) if request.GET.get("page", "1").isdigit() else 1
+    )
+    start = (page_number - 1) * CONTACTS_PER_PAGE
+    rows = list(
+        selectors.contact_search(organization=organization, **filters)[
+            start : start + CONTACTS_PER_PAGE + 1
+        ]
+    )
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    context = {
+        "contacts": rows[:CONTACTS_PER_PAGE],
+        "has_next": len(rows) > CONTACTS_PER_PAGE,
+        "page_number": page_number,
+        "filters": filters,
+        "query_string": query_string.urlencode(),
+        "tags": Tag.objects.filter(organization=organization),
+        "managers": selectors.organization_members(organization=organization),
+        "pending_duplicates": selectors.duplicate_pairs_open(organization=organization).exists(),
+    }
+    if request.htmx:
+        return render(request, "stakeholders/contacts/_results.html", context)
+    return render(request, "stakeholders/contacts/list.html", context)
+
+
+@staff_view()
+def contact_export(request, org_slug):
+    """The filtered list as CSV; cells that a spreadsheet would run as formulas are defused."""
+    contacts = selectors.contact_search(
+        organization=request.organization, **_search_params(request)
+    )
+    response = StreamingHttpResponse(
+        csv_export.rows(contacts), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
+    return response
+
+
+@staff_view(roles=EDITORS)
+def contact_create(request, org_slug):
+    organization = request.organization
+    form = ContactForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_create(
+                organization=organization,
+                actor=request.user,
+                tags=form.cleaned_data["tags"],
+                **form.contact_fields(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": contact.name})
+            return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+    return render(request, "stakeholders/contacts/form.html", {"form": form})
+
+
+@staff_view(roles=EDITORS)
+def contact_edit(request, org_slug, contact_id):
+    organization = request.organization
+    contact = _contact_or_404(request, contact_id)
+    tags = [t.name for t in selectors.contact_tags(organization=organization, contact=contact)]
+    form = ContactForm(request.POST or None, instance=contact, organization=organization, tags=tags)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(
+                organization=organization,
+                contact=contact,
+                actor=request.user,
+                **form.contact_fields(),
+            )
+            services.contact_set_tags(
+                organization=organization, contact=contact, names=form.cleaned_data["tags"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+            transaction.set_rollback(True)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+    return render(request, "stakeholders/contacts/form.html", {"form": form, "contact": contact})
+
+
+def _timeline_context(request, contact):
+    kinds = [k for k in request.GET.getlist("kind") if k]
+    channel = request.GET.get("channel") or None
+    cursor = timeline_cursor.decode(request.GET.get("before", ""))
+    events, next_cursor = timeline.events(
+        organization=request.organization,
+        contact=contact,
+        limit=TIMELINE_PAGE,
+        before=cursor,
+        kinds=kinds,
+        channel=channel,
+    )
+    filter_query = request.GET.copy()
+    filter_query.pop("before", None)
+    return {
+        "events": events,
+        "next_cursor": timeline_cursor.encode(next_cursor) if next_cursor else "",
+        "timeline_kinds": timeline.kinds(),
+        "selected_kinds": kinds,
+        "selected_channel": channel,
+        "channels": Channel.choices,
+        "filter_query": filter_query.urlencode(),
+    }
+
+
+@staff_view()
+def contact_detail(request, org_slug, contact_id):
+    organization = request.organization
+    contact = _contact_or_404(request, contact_id)
+    if contact.pk != contact_id:
+        return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+    consents = selectors.consent_current(organization=organization, contact=contact)
+    context = {
+        "contact": contact,
+        "tags": selectors.contact_tags(organization=organization, contact=contact),
+        "relationships": selectors.contact_relationships(
+            organization=organization, contact=contact
+        ),
+        "consent_rows": [
+            {
+                "purpose": purpose_label,
+                "cells": [
+                    (channel_label, consents.get((channel, purpose)))
+                    for channel, channel_label in ConsentChannel.choices
+                ],
+            }
+            for purpose, purpose_label in ConsentPurpose.choices
+        ],
+        "consent_channels": ConsentChannel.choices,
+        "log_form": InteractionForm(organization=organization),
+        "consent_form": ConsentForm(),
+        "can_edit": request.membership.role in EDITORS,
+        **_timeline_context(request, contact),
+    }
+    return render(request, "stakeholders/contacts/detail.html", context)
+
+
+@staff_view()
+def contact_timeline(request, org_slug, contact_id):
+    """The next page of the timeline (htmx "Show older"), or the filtered first page."""
+    contact = _contact_or_404(request, contact_id)
+    context = {"contact": contact, **_timeline_context(request, contact)}
+    return render(request, "stakeholders/contacts/_timeline_page.html", context)
+
+
+@require_POST
+@staff_view(roles=EDITORS)
+def contact_log(request, org_slug, contact_id):
+    """Quick-log from the contact page: htmx swaps in the new entry and a fresh form."""
+    organization = request.organization
+    contact = _contact_or_404(request, contact_id)
+    form = InteractionForm(request.POST, organization=organization)
+    interaction = None
+    if form.is_valid():
+        try:
+            interaction = services.interaction_log(
+                organization=organization,
+                contact=contact,
+                staff=request.user,
+                **form.interaction_fields(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+    if interaction is None:
+        response = render(
+            request,
+            "stakeholders/contacts/_log_form.html",
+            {"contact": contact, "log_form": form},
+            status=422,
+        )
+        if request.htmx:
+            response["HX-Retarget"] = "#quick-log"
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    if not request.htmx:
+        messages.success(request, _("Logged."))
+        return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+    context = {
+        "contact": contact,
+        "event": interaction_event(organization, interaction),
+        "log_form": InteractionForm(organization=organization),
+    }
+    return render(request, "stakeholders/contacts/_logged.html", context)
+
+
+@require_POST
+@staff_view(roles=EDITORS)
+def contact_consent(request, org_slug, contact_id):
+    contact = _contact_or_404(request, contact_id)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        services.consent_record(
+            organization=request.organization,
+            contact=contact,
+            source=ConsentSource.STAFF,
+            recorded_by=request.user,
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, _("Choose a channel, a purpose and a decision."))
+    return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+
+
+@staff_view()
+def interaction_detail(request, org_slug, interaction_id):
+    organization = request.organization
+    interaction = get_object_or_404(
+        selectors.interactions_for(organization=organization), pk=interaction_id
+    )
+    can_edit = request.membership.role in EDITORS
+    resolution_form = ComplaintResolutionForm(instance=interaction)
+    feedback_form = StaffFeedbackForm()
+    if request.method == "POST" and can_edit:
+        action = request.POST.get("action")
+        if action == "resolve":
+            resolution_form = ComplaintResolutionForm(request.POST, instance=interaction)
+            if resolution_form.is_valid():
+                services.interaction_update(
+                    organization=organization,
+                    interaction=interaction,
+                    resolution=resolution_form.cleaned_data["resolution"],
+                    resolved_at=resolution_form.cleaned_data["resolved_at"] or timezone.now(),
+                )
+                messages.success(request, _("Resolution saved."))
+                return redirect(request.path)
+        elif action == "feedback":
+            feedback_form = StaffFeedbackForm(request.POST)
+            if feedback_form.is_valid():
+                try:
+                    services.feedback_record(
+                        organization=organization,
+                        contact=interaction.contact,
+                        interaction=interaction,
+                        recorded_by=request.user,
+                        **feedback_form.cleaned_data,
+                    )
+                except ValidationError as error:
+                    _add_errors(feedback_form, error)
+                else:
+                    messages.success(request, _("Feedback recorded."))
+                    return redirect(request.path)
+    elif request.method == "POST":
+        raise PermissionDenied
+    context = {
+        "interaction": interaction,
+        "resolution_form": resolution_form,
+        "feedback_form": feedback_form,
+        "feedback": Feedback.objects.filter(organization=organization, interaction=interaction),
+        "can_edit": can_edit,
+    }
+    return render(request, "stakeholders/interactions/detail.html", context)
+
+
+@require_POST
+@staff_view(roles=EDITORS)
+def follow_up_done(request, org_slug, interaction_id):
+    interaction = get_object_or_404(
+        selectors.interactions_for(organization=request.organization), pk=interaction_id
+    )
+    services.follow_up_complete(organization=request.organization, interaction=interaction)
+    if request.htmx:
+        return HttpResponse(
+            format_html('<span class="badge badge--done">{}</span>', _("Done")), status=200
+        )
+    messages.success(request, _("Follow-up done."))
+    return redirect(request.POST.get("next") or reverse("stakeholders:follow_ups", args=[org_slug]))
+
+
+@staff_view(roles=EDITORS)
+def interaction_log(request, org_slug):
+    """The global "log an interaction" shortcut: pick a contact, then the quick-log fields."""
+    organization = request.organization
+    form = InteractionForm(request.POST or None, organization=organization)
+    contact = None
+    contact_id = request.POST.get("contact") or request.GET.get("contact")
+    if contact_id and str(contact_id).isdigit():
+        contact = selectors.contact_get(organization=organization, contact_id=int(contact_id))
+    if request.method == "POST":
+        if contact is None:
+            form.add_error(None, _("Choose who you were in touch with."))
+        elif form.is_valid():
+            try:
+                services.interaction_log(
+                    organization=organization,
+                    contact=contact,
+                    staff=request.user,
+                    **form.interaction_fields(),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Logged on %(name)s's timeline.") % {"name": contact.name}
+                )
+                return redirect(
+                    "stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk
+                )
+    return render(request, "stakeholders/interactions/log.html", {"form": form, "contact": contact})
+
+
+@staff_view()
+def follow_ups(request, org_slug):
+    items = selectors.follow_ups_for(organization=request.organization, user=request.user)
+    return render(
+        request,
+        "stakeholders/interactions/follow_ups.html",
+        {"items": items[:200], "today": timezone.localdate()},
+    )
+
+
+# --- Duplicates -----------------------------------------------------------------------------
+
+
+@staff_view(roles=EDITORS)
+def duplicate_list(request, org_slug):
+    if request.method == "POST":
+        tasks.scan_duplicates.delay_on_commit(organization_id=request.organization.pk)
+        messages.success(request, _("Looking for duplicates. Refresh in a moment."))
+        return redirect(request.path)
+    pairs = selectors.duplicate_pairs_open(organization=request.organization)
+    page = Paginator(pairs, 50).get_page(request.GET.get("page"))
+    return render(request, "stakeholders/duplicates/list.html", {"pairs": page, "members": page})
+
+
+@staff_view(roles=EDITORS)
+def duplicate_review(request, org_slug, pair_id):
+    organization = request.organization
+    pair = get_object_or_404(selectors.duplicate_pairs_open(organization=organization), pk=pair_id)
+    if request.method == "POST":
+        if request.POST.get("action") == "dismiss":
+            services.duplicate_dismiss(organization=organization, pair=pair, actor=request.user)
+            messages.success(request, _("Marked as different people."))
+            return redirect("stakeholders:duplicate_list", org_slug=org_slug)
+        keep_id = request.POST.get("keep")
+        if keep_id in (str(pair.contact_id), str(pair.other_id)):
+            keep, remove = (
+                (pair.contact, pair.other)
+                if keep_id == str(pair.contact_id)
+                else (pair.other, pair.contact)
+            )
+            try:
+                kept = services.contact_merge(
+                    organization=organization, keep=keep, remove=remove, actor=request.user
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Merged into %(name)s.") % {"name": kept.name})
+                return redirect(
+                    "stakeholders:contact_detail", org_slug=org_slug, contact_id=kept.pk
+                )
+        else:
+            messages.error(request, _("Choose the record to keep."))
+    fields = [
+        (
+            Contact._meta.get_field(name).verbose_name,
+            getattr(pair.contact, name),
+            getattr(pair.other, name),
+        )
+        for name in (
+            "name",
+            "email",
+            "email_alt",
+            "phone",
+            "mobile",
+            "street",
+            "city",
+            "postal_code",
+            "external_id",
+        )
+    ]
+    return render(request, "stakeholders/duplicates/review.html", {"pair": pair, "fields": fields})
+
+
+# --- Data subject requests -------------------------------------------------------------------
+
+
+@staff_view(roles=ADMINS)
+def contact_data_export(request, org_slug, contact_id):
+    """Everything held about a person: JSON (machine-readable) or a PDF summary."""
+    contact = _contact_or_404(request, contact_id)
+    data = selectors.contact_everything(organization=request.organization, contact=contact)
+    if request.GET.get("format") == "pdf":
+        pdf = data_export.render_pdf(organization=request.organization, contact=contact, data=data)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.pdf"'
+        return response
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.json"'
+    return response
+
+
+@staff_view(roles=ADMINS)
+def contact_erase(request, org_slug, contact_id):
+    contact = _contact_or_404(request, contact_id)
+    if request.method == "POST":
+        if request.POST.get("confirm") != contact.name:
+            messages.error(request, _("Type the contact's name exactly to confirm."))
+        else:
+            services.contact_erase(
+                organization=request.organization, contact=contact, actor=request.user
+            )
+            messages.success(request, _("The person's data was erased."))
+            return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+    return render(request, "stakeholders/contacts/erase.html", {"contact": contact})
+
+
+# --- Feedback from stakeholders (public, signed link) ------------------------------------------
+
+
+@organization_public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def feedback_public(request, org_slug, token):
+    """One link per score in the email. GET only shows the chosen score (mail scanners open
+    links), the click on "Send" records it; a second answer replaces the first."""
+    organization = request.organization
+    form = PublicFeedbackForm(request.POST or None, initial={"score": request.GET.get("score")})
+    measure = services.feedback_link_measure(organization=organization, token=token)
+    if measure is None:
+        return render(request, "stakeholders/feedback/invalid.html", status=400)
+    low, high = SCORE_RANGES[measure]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_record_from_link(
+                organization=organization, token=token, **form.cleaned_data
+            )
+        except ValidationError:
+            return render(request, "stakeholders/feedback/invalid.html", status=400)
+        return render(request, "stakeholders/feedback/thanks.html")
+    response = render(
+        request,
+        "stakeholders/feedback/form.html",
+        {
+            "form": form,
+            "scores": range(low, high + 1),
+            "measure": measure,
+            "selected": request.GET.get("score"),
+        },
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+@staff_view(roles=EDITORS)
+def import_start(request, org_slug):
+    form = ContactImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = importing.import_create(
+                organization=request.organization,
+                upload=form.cleaned_data["file"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("stakeholders:import_detail", org_slug=org_slug, import_id=job.pk)
+    imports = ContactImport.objects.filter(organization=request.organization)[:20]
+    return render(request, "stakeholders/imports/start.html", {"form": form, "imports": imports})
+
+
+@staff_view(roles=EDITORS)
+def import_detail(request, org_slug, import_id):
+    job = get_object_or_404(ContactImport, organization=request.organization, pk=import_id)
+    error = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "check" and job.status in (
+            ContactImport.Status.UPLOADED,
+            ContactImport.Status.CHECKED,
+        ):
+            mapping = {h: request.POST.get(f"map-{i}", "") for i, h in enumerate(job.headers)}
+            try:
+                importing.set_mapping(job=job, mapping=mapping)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                tasks.check_contact_import.delay_on_commit(
+                    organization_id=request.organization.pk, import_id=job.pk
+                )
+                return redirect(request.path)
+        elif action == "run" and job.status == ContactImport.Status.CHECKED:
+            ContactImport.objects.filter(pk=job.pk).update(status=ContactImport.Status.IMPORTING)
+            tasks.run_contact_import.delay_on_commit(
+                organization_id=request.organization.pk, import_id=job.pk
+            )
+            return redirect(request.path)
+    context = {
+        "job": job,
+        "error": error,
+        "columns": [
+            {"index": i, "header": h, "target": job.mapping.get(h, "")}
+            for i, h in enumerate(job.headers)
+        ],
+        "targets": [(t, t.replace("_", " ").capitalize()) for t in importing.TARGETS],
+        "working": job.status in (ContactImport.Status.CHECKING, ContactImport.Status.IMPORTING),
+    }
+    if request.htmx:
+        response = render(request, "stakeholders/imports/_progress.html", context)
+        if not context["working"]:
+            response["HX-Refresh"] = "true"  # the step finished: show the whole page again
+        return response
+    return render(request, "stakeholders/imports/detail.html", context)
+
+
+@staff_view(roles=EDITORS)
+def import_errors(request, org_slug, import_id):
+    job = get_object_or_404(ContactImport, organization=request.organization, pk=import_id)
+    response = HttpResponse(
+        "\ufeff" + importing.errors_csv(job), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response

@@ -9,13 +9,28 @@ from django.utils import timezone
 
 from stakeholders.models import (
     ApiToken,
+    Channel,
+    Consent,
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentSource,
+    Contact,
+    ContactImport,
+    ContactKind,
+    Direction,
+    DuplicatePair,
+    Feedback,
+    FeedbackMeasure,
+    Interaction,
     Invitation,
     Membership,
     Organization,
     Role,
+    Tag,
     User,
     hash_secret,
 )
+from stakeholders.services import normalise_text
 
 PASSWORD = "correct horse battery staple"
 
@@ -95,3 +110,86 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
         token = super()._create(model_class, *args, **kwargs)
         token.key = key
         return token
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = ContactKind.PERSON
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    name = factory.LazyAttribute(lambda o: f"{o.first_name} {o.last_name}".strip())
+    search_name = factory.LazyAttribute(lambda o: normalise_text(o.name))
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    channel = Channel.PHONE
+    direction = Direction.INBOUND
+    subject = factory.Faker("sentence", nb_words=4)
+    occurred_at = factory.LazyFunction(timezone.now)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"tag {n}")
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    channel = ConsentChannel.EMAIL
+    purpose = ConsentPurpose.DONOR_UPDATES
+    granted = True
+    source = ConsentSource.STAFF
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    measure = FeedbackMeasure.CSAT
+    score = 4
+
+
+class DuplicatePairFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DuplicatePair
+
+    organization = factory.SubFactory(OrganizationFactory)
+    contact = factory.SubFactory(
+        ContactFactory, organization=factory.SelfAttribute("..organization")
+    )
+    other = factory.SubFactory(ContactFactory, organization=factory.SelfAttribute("..organization"))
+    reasons = "email"
+
+
+class ContactImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactImport
+
+    organization = factory.SubFactory(OrganizationFactory)
+    file = factory.django.FileField(
+        filename="people.csv", data=b"first_name,last_name\nAda,Lovelace\n"
+    )
+    original_name = "people.csv"
+    encoding = "utf-8"
+    delimiter = ","
+    headers = ["first_name", "last_name"]
+    mapping = {"first_name": "first_name", "last_name": "last_name"}
+    total_rows = 1

@@ -7,14 +7,37 @@ method, and no row of A changes. A URL argument the test can't fill (no entry in
 OBJECT_FACTORIES / MODEL_FACTORIES) fails the suite: add the factory when you add the URL.
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.apps import apps
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scopes_disabled
 
-from stakeholders.models import ApiToken, Invitation, Membership
-from tests.factories import ApiTokenFactory, InvitationFactory, MembershipFactory
+from stakeholders import services
+from stakeholders.models import (
+    ApiToken,
+    Consent,
+    Contact,
+    Feedback,
+    Interaction,
+    Invitation,
+    Membership,
+    Tag,
+)
+from tests.factories import (
+    ApiTokenFactory,
+    ConsentFactory,
+    ContactFactory,
+    ContactImportFactory,
+    DuplicatePairFactory,
+    FeedbackFactory,
+    InteractionFactory,
+    InvitationFactory,
+    MembershipFactory,
+    TagFactory,
+)
 from tests.test_tenancy import TENANT_APPS
 
 # Platform routes outside any organization, by prefix of the route.
@@ -37,6 +60,16 @@ OBJECT_FACTORIES = {
     "token_id": lambda org: ApiTokenFactory(
         organization=org, user=MembershipFactory(organization=org).user
     ),
+    "contact_id": lambda org: ContactFactory(organization=org),
+    "interaction_id": lambda org: InteractionFactory(contact__organization=org),
+    "pair_id": lambda org: DuplicatePairFactory(organization=org),
+    "import_id": lambda org: ContactImportFactory(organization=org),
+    # a signed survey link for an interaction of ``org`` (public page: the token is the key)
+    "token": lambda org: SimpleNamespace(
+        pk=services.feedback_link_token(
+            organization=org, interaction=InteractionFactory(contact__organization=org)
+        )
+    ),
 }
 
 # An API viewset's model → a factory making one of its rows in a given organization.
@@ -44,6 +77,11 @@ MODEL_FACTORIES = {
     Membership: OBJECT_FACTORIES["membership_id"],
     Invitation: OBJECT_FACTORIES["invitation_id"],
     ApiToken: OBJECT_FACTORIES["token_id"],
+    Contact: OBJECT_FACTORIES["contact_id"],
+    Interaction: OBJECT_FACTORIES["interaction_id"],
+    Tag: lambda org: TagFactory(organization=org),
+    Consent: lambda org: ConsentFactory(contact__organization=org),
+    Feedback: lambda org: FeedbackFactory(contact__organization=org),
 }
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")
@@ -152,13 +190,20 @@ def intruder(client, org_a, org_b, admin_a, admin_b):
     "route,name,entry", organization_routes(), ids=[r[0] for r in organization_routes()]
 )
 def test_organization_b_cannot_reach_organization_a(intruder, org_a, org_b, route, name, entry):
-    if getattr(entry.callback, "organization_public", False):
-        pytest.skip("public page: anyone may open it (its own tests cover what it shows)")
     params = _params(route, entry)
     with scopes_disabled():
         objects = {p: _factory_for(p, entry)(org_a) for p in params}
     kwargs = {p: obj.pk for p, obj in objects.items()}
     before = snapshot(org_a)
+
+    if getattr(entry.callback, "organization_public", False):
+        # Public pages open for anyone under A's slug; A's keys must not work under B's slug.
+        if params:
+            url = reverse(name, kwargs={"org_slug": org_b.slug, **kwargs})
+            statuses = {method: _request(intruder, method, url).status_code for method in METHODS}
+            assert set(statuses.values()) <= {400, 404, 405}, f"{url}: {statuses}"
+        assert snapshot(org_a) == before, f"{route} changed organization A's rows"
+        return
 
     # 1. A's slug in the URL: B's member is not a member of A.
     url = reverse(name, kwargs={"org_slug": org_a.slug, **kwargs})

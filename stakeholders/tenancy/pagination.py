@@ -9,3 +9,29 @@ class KeysetPagination(CursorPagination):
     ordering = "-pk"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_ordering(self, request, queryset, view):
+        """A viewset's ``keyset_ordering`` (e.g. newest first), else by key."""
+        return getattr(view, "keyset_ordering", None) or (self.ordering,)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if getattr(view, "relevance_ordered", lambda: False)():
+            return self._first_page(queryset, request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def _first_page(self, queryset, request):
+        """Results ranked by relevance (search) come as one page, without a cursor."""
+        self.page_size = self.get_page_size(request)
+        self.has_next = self.has_previous = False
+        self.cursor = None
+        self.base_url = request.build_absolute_uri()
+        self.page = list(queryset[: self.page_size])
+        return self.page
+
+    def get_next_link(self):
+        return None if self.cursor is None and not self.has_next else super().get_next_link()
+
+    def get_previous_link(self):
+        return (
+            None if self.cursor is None and not self.has_previous else super().get_previous_link()
+        )

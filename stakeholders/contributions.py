@@ -1,0 +1,188 @@
+"""The core's own entries in its registries: interactions, consent changes, feedback and record
+events on the timeline; moving and anonymising its rows on merge and erasure."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from stakeholders.models import (
+    Consent,
+    ContactEvent,
+    ContactTag,
+    Feedback,
+    Interaction,
+    InteractionKind,
+    Relationship,
+)
+from stakeholders.registries import TimelineEvent, contact_hooks, older_than, timeline
+
+
+def interaction_event(organization, row):
+    is_complaint = row.kind == InteractionKind.COMPLAINT
+    return TimelineEvent(
+        kind="interaction",
+        occurred_at=row.occurred_at,
+        key=row.pk,
+        title=row.subject,
+        body=row.notes,
+        channel=row.channel,
+        channel_label=row.get_channel_display(),
+        badge=_("Complaint") if is_complaint else row.get_direction_display(),
+        url=reverse(
+            "stakeholders:interaction_detail",
+            kwargs={"org_slug": organization.slug, "interaction_id": row.pk},
+        ),
+        meta={
+            "staff": str(row.staff) if row.staff else "",
+            "outcome": row.outcome,
+            "follow_up_on": row.follow_up_on,
+            "follow_up_done": row.follow_up_done_at is not None,
+            "complaint_category": str(row.complaint_category or ""),
+            "resolved": row.resolved_at is not None,
+        },
+    )
+
+
+def interaction_events(*, organization, contact, before, limit, channel):
+    rows = (
+        Interaction.objects.filter(organization=organization, contact=contact)
+        .filter(older_than(before, "interaction"))
+        .select_related("staff", "complaint_category")
+        .order_by("-occurred_at", "-id")
+    )
+    if channel:
+        rows = rows.filter(channel=channel)
+    return [interaction_event(organization, row) for row in rows[:limit]]
+
+
+def consent_events(*, organization, contact, before, limit, channel):
+    rows = (
+        Consent.objects.filter(organization=organization, contact=contact)
+        .filter(older_than(before, "consent", at="recorded_at"))
+        .order_by("-recorded_at", "-id")[:limit]
+    )
+    return [
+        TimelineEvent(
+            kind="consent",
+            occurred_at=row.recorded_at,
+            key=row.pk,
+            title=(
+                _("Agreed to %(purpose)s by %(channel)s")
+                if row.granted
+                else _("Withdrew %(purpose)s by %(channel)s")
+            )
+            % {
+                "purpose": row.get_purpose_display().lower(),
+                "channel": row.get_channel_display().lower(),
+            },
+            body=row.wording,
+            badge=row.get_source_display(),
+        )
+        for row in rows
+    ]
+
+
+def feedback_events(*, organization, contact, before, limit, channel):
+    rows = (
+        Feedback.objects.filter(organization=organization, contact=contact)
+        .filter(older_than(before, "feedback", at="created_at"))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        TimelineEvent(
+            kind="feedback",
+            occurred_at=row.created_at,
+            key=row.pk,
+            title=_("%(measure)s score: %(score)s")
+            % {"measure": row.get_measure_display(), "score": row.score},
+            body=row.comment,
+            badge=_("From them") if row.by_contact else _("Recorded by staff"),
+        )
+        for row in rows
+    ]
+
+
+def record_events(*, organization, contact, before, limit, channel):
+    rows = (
+        ContactEvent.objects.filter(organization=organization, contact=contact)
+        .filter(older_than(before, "record"))
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+    return [
+        TimelineEvent(
+            kind="record",
+            occurred_at=row.occurred_at,
+            key=row.pk,
+            title=row.summary,
+            badge=row.get_kind_display(),
+            meta={"staff": str(row.actor) if row.actor else ""},
+        )
+        for row in rows
+    ]
+
+
+def merge_core_rows(*, organization, keep, remove):
+    for model in (Interaction, Consent, Feedback, ContactEvent):
+        model.objects.filter(organization=organization, contact=remove).update(contact=keep)
+    kept_tags = ContactTag.objects.filter(organization=organization, contact=keep).values("tag_id")
+    ContactTag.objects.filter(
+        organization=organization, contact=remove, tag_id__in=kept_tags
+    ).delete()
+    ContactTag.objects.filter(organization=organization, contact=remove).update(contact=keep)
+    for field in ("person", "related"):
+        for relationship in Relationship.objects.filter(
+            organization=organization, **{field: remove}
+        ):
+            duplicate = Relationship.objects.filter(
+                organization=organization,
+                **{field: keep},
+                **{
+                    f: getattr(relationship, f) for f in ("person", "related", "kind") if f != field
+                },
+            ).exists()
+            if duplicate:
+                relationship.delete()
+            else:
+                setattr(relationship, field, keep)
+                relationship.save(update_fields=[field])
+
+
+def erase_core_rows(*, organization, contact):
+    Interaction.objects.filter(organization=organization, contact=contact).update(
+        subject=_("Erased"), notes="", outcome="", resolution=""
+    )
+    Feedback.objects.filter(organization=organization, contact=contact).update(comment="")
+    ContactEvent.objects.filter(organization=organization, contact=contact).delete()
+
+
+def export_core_rows(*, organization, contact):
+    return {
+        "interactions": list(
+            Interaction.objects.filter(organization=organization, contact=contact)
+            .order_by("occurred_at")
+            .values("occurred_at", "channel", "direction", "kind", "subject", "notes", "outcome")
+        ),
+        "consents": list(
+            Consent.objects.filter(organization=organization, contact=contact)
+            .order_by("recorded_at")
+            .values("recorded_at", "channel", "purpose", "granted", "source", "wording")
+        ),
+        "feedback": list(
+            Feedback.objects.filter(organization=organization, contact=contact)
+            .order_by("created_at")
+            .values("created_at", "measure", "score", "comment")
+        ),
+    }
+
+
+def register():
+    timeline.register(
+        "interaction", gettext_lazy("Interactions"), interaction_events, has_channels=True
+    )
+    timeline.register("consent", gettext_lazy("Consent changes"), consent_events)
+    timeline.register("feedback", gettext_lazy("Feedback"), feedback_events)
+    timeline.register("record", gettext_lazy("Record changes"), record_events)
+    contact_hooks.register(
+        "stakeholders", merge=merge_core_rows, erase=erase_core_rows, export=export_core_rows
+    )

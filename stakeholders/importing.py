@@ -1,0 +1,433 @@
+"""Contact import from CSV: read any encoding and delimiter, map columns, dry-run, then apply.
+
+Nothing is written before the dry run has read the whole file; a malformed file (undecodable,
+no name column) stops at upload or mapping with a message saying what is wrong.
+"""
+
+import csv
+import io
+import re
+
+from babel import Locale
+from charset_normalizer import from_bytes
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stakeholders import services
+from stakeholders.csv_export import defuse
+from stakeholders.models import (
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentSource,
+    Contact,
+    ContactEvent,
+    ContactImport,
+    ContactKind,
+)
+
+CHUNK = 200
+
+# Target field → header spellings seen in CiviCRM, Salesforce NPSP and spreadsheet exports
+# (compared after normalising: lower case, non-letters to "_", NPSP's "Contact1_" and "__c" cut).
+HEADER_ALIASES = {
+    "first_name": ["first_name", "firstname", "first", "given_name", "forename"],
+    "last_name": ["last_name", "lastname", "last", "surname", "family_name"],
+    "organization_name": [
+        "organization_name",
+        "organisation_name",
+        "organization",
+        "organisation",
+        "company",
+        "account_name",
+        "employer",
+    ],
+    "title": ["title", "prefix", "individual_prefix", "salutation_title"],
+    "salutation": ["salutation", "greeting", "email_greeting", "postal_greeting"],
+    "email": [
+        "email",
+        "email_address",
+        "e_mail",
+        "personal_email",
+        "preferred_email",
+        "work_email",
+    ],
+    "phone": ["phone", "phone_number", "telephone", "home_phone", "tel"],
+    "mobile": ["mobile", "mobile_phone", "cell", "cell_phone", "mobile_number"],
+    "street": [
+        "street",
+        "street_address",
+        "address",
+        "address_1",
+        "address_line_1",
+        "home_street",
+        "mailing_street",
+        "supplemental_address_1",
+    ],
+    "city": ["city", "town", "home_city", "mailing_city"],
+    "region": [
+        "state",
+        "region",
+        "province",
+        "county",
+        "state_province",
+        "home_state_province",
+        "mailing_state",
+    ],
+    "postal_code": [
+        "postal_code",
+        "postcode",
+        "post_code",
+        "zip",
+        "zip_code",
+        "home_zip_postal_code",
+        "mailing_postal_code",
+    ],
+    "country": ["country", "home_country", "mailing_country"],
+    "external_id": ["external_id", "external_identifier", "legacy_id", "constituent_id"],
+    "kind": ["contact_type", "type", "kind"],
+    "preferred_language": ["preferred_language", "language"],
+    "notes": ["notes", "note", "description", "comments"],
+    "tags": ["tags", "tag", "groups"],
+    "do_not_contact": ["do_not_contact", "do_not_mail_at_all", "do_not_trade"],
+    "do_not_email": ["do_not_email", "email_opt_out", "has_opted_out_of_email"],
+    "deceased": ["deceased", "is_deceased"],
+}
+TARGETS = list(HEADER_ALIASES)
+NAME_TARGETS = {"last_name", "first_name", "organization_name"}
+TRUE = {"1", "y", "yes", "true", "t", "x", "ja", "oui", "si", "sí"}
+FALSE = {"", "0", "n", "no", "false", "f"}
+KINDS = {
+    "individual": ContactKind.PERSON,
+    "person": ContactKind.PERSON,
+    "organization": ContactKind.ORGANIZATION,
+    "organisation": ContactKind.ORGANIZATION,
+    "household": ContactKind.HOUSEHOLD,
+}
+
+
+def normalise_header(header):
+    text = re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")
+    text = re.sub(r"^contact\d*_", "", text)
+    return re.sub(r"_+c$", "", text)
+
+
+def guess_mapping(headers):
+    """{header: target} for the headers we recognise; each target used once."""
+    mapping, used = {}, set()
+    for header in headers:
+        key = normalise_header(header)
+        for target, aliases in HEADER_ALIASES.items():
+            if target not in used and key in aliases:
+                mapping[header] = target
+                used.add(target)
+                break
+    return mapping
+
+
+def decode(raw: bytes):
+    """(text, encoding) of an upload: UTF-8 (with or without BOM) first, then the best guess."""
+    for encoding in ("utf-8-sig",):
+        try:
+            return raw.decode(encoding), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    best = from_bytes(raw).best()
+    if best is None or best.encoding is None:
+        raise ValidationError(
+            _("The file is not text we can read. Save it as CSV (UTF-8) and try again.")
+        )
+    return str(best), best.encoding
+
+
+def sniff_delimiter(text):
+    sample = text[:20000]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def read_rows(text, delimiter):
+    return csv.DictReader(io.StringIO(text), delimiter=delimiter)
+
+
+@transaction.atomic
+def import_create(*, organization, upload, actor):
+    """Store the upload and read its header; a file we can't read is refused here."""
+    raw = upload.read()
+    text, encoding = decode(raw)
+    delimiter = sniff_delimiter(text)
+    reader = read_rows(text, delimiter)
+    headers = [h for h in (reader.fieldnames or []) if h is not None]
+    if len(headers) < 2:
+        raise ValidationError(
+            _("We found no columns in this file. Is it a CSV file with a header row?")
+        )
+    if len(set(headers)) != len(headers):
+        raise ValidationError(_("Two columns have the same name; rename one and upload again."))
+    total = sum(1 for _row in reader)
+    if total == 0:
+        raise ValidationError(_("The file has a header row but no data."))
+    job = ContactImport(
+        organization=organization,
+        original_name=upload.name[:200],
+        encoding=encoding,
+        delimiter=delimiter,
+        headers=headers,
+        mapping=guess_mapping(headers),
+        total_rows=total,
+        created_by=actor,
+    )
+    upload.seek(0)
+    job.file.save(f"{upload.name}.csv", upload, save=False)
+    job.save()
+    return job
+
+
+def set_mapping(*, job, mapping):
+    """Check the mapping people confirmed: known targets, each once, and a name column."""
+    clean = {h: t for h, t in mapping.items() if h in job.headers and t in TARGETS}
+    targets = list(clean.values())
+    if len(targets) != len(set(targets)):
+        raise ValidationError(_("Each Steward field can take one column only."))
+    if not NAME_TARGETS & set(targets):
+        raise ValidationError(
+            _("Map at least one name column (last name, first name or organization name).")
+        )
+    job.mapping = clean
+    job.status = ContactImport.Status.UPLOADED
+    job.save(update_fields=["mapping", "status"])
+
+
+def _bool(value, field):
+    text = (value or "").strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ValidationError({field: _("“%(value)s” is not yes or no.") % {"value": value}})
+
+
+def _country(value):
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if len(text) == 2 and text.isalpha():
+        return text.upper()
+    names = {
+        name.lower(): code for code, name in Locale("en").territories.items() if len(code) == 2
+    }
+    code = names.get(text.lower())
+    if code is None:
+        raise ValidationError(
+            {"country": _("“%(value)s” is not a country we know.") % {"value": text}}
+        )
+    return code
+
+
+def parse_row(row, mapping, organization):
+    """(contact fields, extras) from one CSV row, or a ValidationError naming the fields."""
+    values = {target: (row.get(header) or "").strip() for header, target in mapping.items()}
+    fields, extras, errors = {}, {}, {}
+    try:
+        country = _country(values.get("country", ""))
+    except ValidationError:
+        country = ""  # reported below, with the country column
+    for target, value in values.items():
+        try:
+            if target in ("do_not_contact", "deceased"):
+                fields[target] = _bool(value, target)
+            elif target == "do_not_email":
+                extras["do_not_email"] = _bool(value, target)
+            elif target == "tags":
+                extras["tags"] = [t.strip() for t in re.split(r"[,;|]", value) if t.strip()]
+            elif target == "kind":
+                fields["kind"] = KINDS.get(value.lower(), ContactKind.PERSON)
+            elif target == "country":
+                fields["country"] = _country(value)
+            elif target == "email":
+                if value:
+                    validate_email(value)
+                fields["email"] = value.lower()
+            elif target in ("phone", "mobile"):
+                fields[target] = services.normalise_phone(
+                    value, country=country or organization.country
+                )
+            else:
+                fields[target] = value[: Contact._meta.get_field(target).max_length or None]
+        except ValidationError as error:
+            errors[target] = error.messages
+    if fields.get("kind", ContactKind.PERSON) != ContactKind.PERSON and not fields.get(
+        "organization_name"
+    ):
+        fields["organization_name"] = " ".join(
+            v for v in (fields.get("first_name"), fields.get("last_name")) if v
+        )
+    name_present = (
+        fields.get("organization_name")
+        if fields.get("kind", ContactKind.PERSON) != ContactKind.PERSON
+        else fields.get("first_name") or fields.get("last_name")
+    )
+    if not name_present:
+        errors["name"] = [_("No name in this row.")]
+    if errors:
+        raise ValidationError(errors)
+    return fields, extras
+
+
+def _match(organization, fields):
+    live = Contact.objects.filter(
+        organization=organization, merged_into__isnull=True, erased_at__isnull=True
+    )
+    if fields.get("external_id"):
+        found = live.filter(external_id=fields["external_id"]).first()
+        if found:
+            return found
+    if fields.get("email"):
+        return live.filter(email=fields["email"]).first()
+    return None
+
+
+def _process(job, *, apply):
+    organization = job.organization
+    text = (
+        job.file.open("rb").read().decode("utf-8-sig" if job.encoding == "utf-8" else job.encoding)
+    )
+    job.file.close()
+    counts = {"create": 0, "update": 0, "duplicate": 0, "error": 0}
+    errors = []
+    seen_keys = set()
+    for number, row in enumerate(read_rows(text, job.delimiter), start=2):
+        try:
+            fields, extras = parse_row(row, job.mapping, organization)
+        except ValidationError as error:
+            counts["error"] += 1
+            errors.append({"row": number, "errors": error.message_dict, "values": row})
+            continue
+        key = fields.get("external_id") or fields.get("email")
+        if key and key in seen_keys:
+            counts["error"] += 1
+            errors.append(
+                {
+                    "row": number,
+                    "errors": {"row": [_("Same person as an earlier row.")]},
+                    "values": row,
+                }
+            )
+            continue
+        if key:
+            seen_keys.add(key)
+        existing = _match(organization, fields)
+        if existing is not None:
+            counts["update"] += 1
+        else:
+            counts["create"] += 1
+        if apply:
+            try:
+                with transaction.atomic():
+                    contact = _apply(organization, job, existing, fields, extras)
+            except ValidationError as error:
+                counts["error"] += 1
+                errors.append({"row": number, "errors": error.message_dict, "values": row})
+                continue
+            if existing is None:
+                counts["duplicate"] += int(
+                    services.duplicates_record_for(organization=organization, contact=contact) > 0
+                )
+        elif existing is None and _looks_like_duplicate(organization, fields):
+            counts["duplicate"] += 1
+        if number % CHUNK == 0:
+            ContactImport.objects.filter(pk=job.pk).update(processed_rows=number - 1)
+    job.processed_rows = job.total_rows
+    job.summary = counts
+    job.errors = errors[:5000]
+    return job
+
+
+def _looks_like_duplicate(organization, fields):
+    probe = Contact(
+        organization=organization,
+        **{k: v for k, v in fields.items() if k in {"email", "phone", "mobile", "postal_code"}},
+    )
+    probe.search_name = services.normalise_text(
+        " ".join(
+            v
+            for v in (
+                fields.get("first_name"),
+                fields.get("last_name"),
+                fields.get("organization_name"),
+            )
+            if v
+        )
+    )
+    from stakeholders import selectors
+
+    return bool(selectors.duplicate_candidates(organization=organization, contact=probe))
+
+
+def _apply(organization, job, existing, fields, extras):
+    if existing is None:
+        contact = services.contact_create(
+            organization=organization,
+            actor=job.created_by,
+            tags=extras.get("tags", ()),
+            event=ContactEvent.Kind.IMPORTED,
+            **fields,
+        )
+    else:
+        updates = {k: v for k, v in fields.items() if v not in ("", None)}
+        contact = services.contact_update(
+            organization=organization, contact=existing, actor=job.created_by, **updates
+        )
+        if extras.get("tags"):
+            services.contact_set_tags(
+                organization=organization, contact=contact, names=extras["tags"]
+            )
+    if extras.get("do_not_email"):
+        for purpose in ConsentPurpose.values:
+            services.consent_record(
+                organization=organization,
+                contact=contact,
+                channel=ConsentChannel.EMAIL,
+                purpose=purpose,
+                granted=False,
+                source=ConsentSource.IMPORT,
+                wording=_("“Do not email” in %(file)s") % {"file": job.original_name},
+            )
+    return contact
+
+
+def check(job):
+    """The dry run: what would be created, updated, flagged; nothing is written."""
+    job.status = ContactImport.Status.CHECKING
+    job.save(update_fields=["status"])
+    _process(job, apply=False)
+    job.status = ContactImport.Status.CHECKED
+    job.save(update_fields=["status", "processed_rows", "summary", "errors"])
+
+
+def run(job):
+    job.status = ContactImport.Status.IMPORTING
+    job.processed_rows = 0
+    job.save(update_fields=["status", "processed_rows"])
+    _process(job, apply=True)
+    job.status = ContactImport.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "processed_rows", "summary", "errors", "finished_at"])
+
+
+def errors_csv(job):
+    """The rows that could not be imported, with the reason, for fixing and uploading again."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("row"), _("problem"), *job.headers])
+    for error in job.errors:
+        problem = "; ".join(
+            f"{field}: {' '.join(messages)}" for field, messages in error["errors"].items()
+        )
+        values = [defuse(error["values"].get(h, "")) for h in job.headers]
+        writer.writerow([error["row"], defuse(problem), *values])
+    return out.getvalue()

@@ -1,0 +1,121 @@
+"""The two registries feature apps plug into, so the core never imports them.
+
+- The **timeline**: each app contributes the events it holds for a contact.
+- **Merge/erase** hooks: each app moves its rows when two contacts are merged, and anonymises them
+  when a person is erased.
+
+Example (in ``donors/apps.py``'s ``ready()``)::
+
+    timeline.register("gift", _("Gifts"), gift_events)
+    contact_hooks.register("donors.gift", merge=move_gifts, erase=anonymise_gifts)
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One entry of a contact's timeline, whatever app it comes from."""
+
+    kind: str
+    occurred_at: datetime
+    key: int  # tie-breaker within a kind (the row's id), for stable paging
+    title: str
+    body: str = ""
+    channel: str = ""
+    channel_label: str = ""
+    badge: str = ""
+    url: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sort_key(self):
+        return (self.occurred_at, self.kind, self.key)
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    kind: str
+    label: str
+    events: Callable  # (organization, contact, before, limit, channel) -> list[TimelineEvent]
+    has_channels: bool = False
+
+
+class Timeline:
+    """Timeline sources. ``events(before=…)`` pages by key: newest first, ``limit`` at a time."""
+
+    def __init__(self):
+        self._sources: dict[str, TimelineSource] = {}
+
+    def register(self, kind, label, events, *, has_channels=False):
+        self._sources[kind] = TimelineSource(kind, label, events, has_channels)
+
+    def kinds(self):
+        return [(source.kind, source.label) for source in self._sources.values()]
+
+    def events(self, *, organization, contact, limit, before=None, kinds=None, channel=None):
+        """The newest ``limit`` events older than ``before`` (a sort key), and the next cursor.
+
+        Each source returns at most ``limit`` events older than the cursor, so a page costs one
+        indexed query per source, however long the history.
+        """
+        collected = []
+        for source in self._sources.values():
+            if kinds and source.kind not in kinds:
+                continue
+            if channel and not source.has_channels:
+                continue
+            collected.extend(
+                source.events(
+                    organization=organization,
+                    contact=contact,
+                    before=before,
+                    limit=limit + 1,
+                    channel=channel,
+                )
+            )
+        collected.sort(key=lambda event: event.sort_key, reverse=True)
+        page = collected[:limit]
+        has_more = len(collected) > limit
+        return page, (page[-1].sort_key if has_more and page else None)
+
+
+@dataclass(frozen=True)
+class ContactHook:
+    name: str
+    merge: Callable | None  # (organization, keep, remove) -> None: move rows to `keep`
+    erase: Callable | None  # (organization, contact) -> None: anonymise rows
+    export: Callable | None  # (organization, contact) -> dict: what the app holds, for a DSR
+
+
+class ContactHooks:
+    def __init__(self):
+        self._hooks: dict[str, ContactHook] = {}
+
+    def register(self, name, *, merge=None, erase=None, export=None):
+        self._hooks[name] = ContactHook(name, merge, erase, export)
+
+    def __iter__(self):
+        return iter(self._hooks.values())
+
+
+timeline = Timeline()
+contact_hooks = ContactHooks()
+
+
+def older_than(before, kind, *, at="occurred_at", key="id"):
+    """A filter for a source's rows that sort after the cursor ``before`` (newest first)."""
+    from django.db.models import Q
+
+    if before is None:
+        return Q()
+    at_value, before_kind, before_key = before
+    condition = Q(**{f"{at}__lt": at_value})
+    if kind < before_kind:
+        condition |= Q(**{at: at_value})
+    elif kind == before_kind:
+        condition |= Q(**{at: at_value, f"{key}__lt": before_key})
+    return condition

@@ -1,0 +1,103 @@
+// Steward staff UI: keyboard shortcuts and the contact picker. Everything works without it.
+(function () {
+  "use strict";
+
+  // "/" focuses the page's search box; Alt+Shift+L opens "Log an interaction".
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target.closest && target.closest("input, textarea, select, [contenteditable]");
+    if (event.key === "/" && !typing) {
+      var search = document.querySelector("[data-shortcut='/']");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    }
+    if (event.altKey && event.shiftKey && (event.key === "L" || event.key === "l")) {
+      var link = document.querySelector("[data-shortcut='log']");
+      if (link) { event.preventDefault(); window.location = link.href; }
+    }
+    // Ctrl/Cmd+Enter submits the form you are typing in.
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && typing && target.form) {
+      event.preventDefault();
+      target.form.requestSubmit();
+    }
+  });
+
+  // Show the complaint category only for complaints.
+  function syncComplaint(form) {
+    var kind = form.querySelector("[name='kind']");
+    var category = form.querySelector("[name='complaint_category']");
+    if (!kind || !category) { return; }
+    category.closest(".field").hidden = kind.value !== "complaint";
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "kind" && event.target.form) { syncComplaint(event.target.form); }
+  });
+  function init(root) {
+    root.querySelectorAll("form").forEach(syncComplaint);
+    root.querySelectorAll(".contact-picker").forEach(contactPicker);
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.target); });
+
+  // An accessible combobox that asks the contacts API as you type.
+  function contactPicker(box) {
+    if (box.dataset.ready) { return; }
+    box.dataset.ready = "1";
+    var input = box.querySelector("[role='combobox']");
+    var list = box.querySelector("[role='listbox']");
+    var value = box.querySelector("[data-picker-value]");
+    var active = -1, timer = null, results = [];
+
+    function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; }
+    function highlight(index) {
+      var items = list.querySelectorAll("li");
+      items.forEach(function (li, i) { li.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+      if (items[index]) { input.setAttribute("aria-activedescendant", items[index].id); items[index].scrollIntoView({ block: "nearest" }); }
+    }
+    function choose(index) {
+      var contact = results[index];
+      if (!contact) { return; }
+      value.value = contact.id;
+      input.value = contact.name;
+      close();
+      var next = input.form.querySelector("select, textarea, input:not([type='hidden']):not([role='combobox'])");
+      if (next) { next.focus(); }
+    }
+    function render() {
+      list.innerHTML = "";
+      results.forEach(function (contact, i) {
+        var li = document.createElement("li");
+        li.id = "contact-option-" + contact.id;
+        li.setAttribute("role", "option");
+        li.textContent = contact.name;
+        var hint = contact.email || contact.mobile || contact.phone;
+        if (hint) { var small = document.createElement("small"); small.textContent = hint; li.appendChild(small); }
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
+        list.appendChild(li);
+      });
+      list.hidden = results.length === 0;
+      input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      if (results.length) { highlight(0); }
+    }
+    input.addEventListener("input", function () {
+      value.value = "";
+      clearTimeout(timer);
+      var query = input.value.trim();
+      if (query.length < 2) { results = []; render(); return; }
+      timer = setTimeout(function () {
+        fetch(box.dataset.api + "?search=" + encodeURIComponent(query) + "&page_size=8", {
+          headers: { "Accept": "application/json" }, credentials: "same-origin"
+        }).then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) { results = data.results || []; render(); });
+      }, 200);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (list.hidden) { return; }
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight(Math.min(active + 1, results.length - 1)); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight(Math.max(active - 1, 0)); }
+      else if (event.key === "Enter") { event.preventDefault(); choose(active); }
+      else if (event.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+})();
