@@ -127,9 +127,18 @@ class MemberField(serializers.PrimaryKeyRelatedField):
         return User.objects.filter(memberships__organization=self.context["request"].organization)
 
 
+class TagNamesField(serializers.ListField):
+    """Tags as a list of names: written as names, read from the prefetched tags."""
+
+    child = serializers.CharField(max_length=60)
+
+    def to_representation(self, manager):
+        return sorted(tag.name for tag in manager.all())
+
+
 class ContactSerializer(serializers.ModelSerializer):
     relationship_manager = MemberField(required=False, allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
+    tags = TagNamesField(required=False)
     roles = serializers.SerializerMethodField()
 
     class Meta:
@@ -186,11 +195,6 @@ class ContactSerializer(serializers.ModelSerializer):
             )
             if held
         ]
-
-    def to_representation(self, contact):
-        data = super().to_representation(contact)
-        data["tags"] = sorted(tag.name for tag in contact.tags.all())
-        return data
 
 
 class ContactFilter(django_filters.FilterSet):

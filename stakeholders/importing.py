@@ -127,18 +127,45 @@ def guess_mapping(headers):
     return mapping
 
 
-def decode(raw: bytes):
-    """(text, encoding) of an upload: UTF-8 (with or without BOM) first, then the best guess."""
-    for encoding in ("utf-8-sig",):
+# When several encodings read a file equally well, the ones spreadsheets write most often win.
+COMMON_ENCODINGS = ["cp1252", "latin_1", "cp1250", "cp1251", "iso8859_2", "mac_roman", "cp1256"]
+ENCODING_CHOICES = [
+    "utf-8",
+    "cp1252",
+    "latin_1",
+    "cp1250",
+    "cp1251",
+    "iso8859_2",
+    "mac_roman",
+    "cp1256",
+    "utf_16",
+]
+
+
+def decode(raw: bytes, encoding=None):
+    """(text, encoding) of an upload: the given encoding, else UTF-8, else the best guess."""
+    unreadable = _("The file is not text we can read. Save it as CSV (UTF-8) and try again.")
+    if encoding:
         try:
-            return raw.decode(encoding), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    best = from_bytes(raw).best()
-    if best is None or best.encoding is None:
-        raise ValidationError(
-            _("The file is not text we can read. Save it as CSV (UTF-8) and try again.")
-        )
+            return raw.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding
+        except (UnicodeDecodeError, LookupError) as error:
+            raise ValidationError(
+                _("The file can't be read as %(encoding)s.") % {"encoding": encoding}
+            ) from error
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValidationError(unreadable)
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    matches = [m for m in from_bytes(raw) if m.encoding]
+    if not matches:
+        raise ValidationError(unreadable)
+    least_chaos = min(m.chaos for m in matches)
+    candidates = [m for m in matches if m.chaos == least_chaos]
+    best = next(
+        (m for name in COMMON_ENCODINGS for m in candidates if m.encoding == name), candidates[0]
+    )
     return str(best), best.encoding
 
 
@@ -154,11 +181,9 @@ def read_rows(text, delimiter):
     return csv.DictReader(io.StringIO(text), delimiter=delimiter)
 
 
-@transaction.atomic
-def import_create(*, organization, upload, actor):
-    """Store the upload and read its header; a file we can't read is refused here."""
-    raw = upload.read()
-    text, encoding = decode(raw)
+def _read_layout(raw, encoding=None):
+    """Encoding, delimiter, headers and row count of a file, or a ValidationError saying why not."""
+    text, encoding = decode(raw, encoding)
     delimiter = sniff_delimiter(text)
     reader = read_rows(text, delimiter)
     headers = [h for h in (reader.fieldnames or []) if h is not None]
@@ -171,20 +196,48 @@ def import_create(*, organization, upload, actor):
     total = sum(1 for _row in reader)
     if total == 0:
         raise ValidationError(_("The file has a header row but no data."))
+    return {"encoding": encoding, "delimiter": delimiter, "headers": headers, "total_rows": total}
+
+
+@transaction.atomic
+def import_create(*, organization, upload, actor):
+    """Store the upload and read its header; a file we can't read is refused here."""
+    layout = _read_layout(upload.read())
     job = ContactImport(
         organization=organization,
         original_name=upload.name[:200],
-        encoding=encoding,
-        delimiter=delimiter,
-        headers=headers,
-        mapping=guess_mapping(headers),
-        total_rows=total,
+        mapping=guess_mapping(layout["headers"]),
         created_by=actor,
+        **layout,
     )
     upload.seek(0)
     job.file.save(f"{upload.name}.csv", upload, save=False)
     job.save()
     return job
+
+
+def set_encoding(*, job, encoding):
+    """Read the file again in the encoding a person chose after seeing the preview."""
+    if encoding not in ENCODING_CHOICES:
+        raise ValidationError(_("Choose one of the listed encodings."))
+    with job.file.open("rb") as handle:
+        layout = _read_layout(handle.read(), encoding)
+    for name, value in layout.items():
+        setattr(job, name, value)
+    job.mapping = guess_mapping(job.headers)
+    job.status = ContactImport.Status.UPLOADED
+    job.summary, job.errors = {}, []
+    job.save()
+
+
+def preview(job, rows=3):
+    """The first rows as read, so people can see that accents and columns came out right."""
+    with job.file.open("rb") as handle:
+        text, _encoding = decode(handle.read(), job.encoding)
+    reader = read_rows(text, job.delimiter)
+    return [
+        [row.get(h, "") for h in job.headers] for _n, row in zip(range(rows), reader, strict=False)
+    ]
 
 
 def set_mapping(*, job, mapping):
@@ -293,10 +346,8 @@ def _match(organization, fields):
 
 def _process(job, *, apply):
     organization = job.organization
-    text = (
-        job.file.open("rb").read().decode("utf-8-sig" if job.encoding == "utf-8" else job.encoding)
-    )
-    job.file.close()
+    with job.file.open("rb") as handle:
+        text, _encoding = decode(handle.read(), job.encoding)
     counts = {"create": 0, "update": 0, "duplicate": 0, "error": 0}
     errors = []
     seen_keys = set()

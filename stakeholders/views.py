@@ -897,6 +897,16 @@ def import_detail(request, org_slug, import_id):
                     organization_id=request.organization.pk, import_id=job.pk
                 )
                 return redirect(request.path)
+        elif action == "encoding" and job.status in (
+            ContactImport.Status.UPLOADED,
+            ContactImport.Status.CHECKED,
+        ):
+            try:
+                importing.set_encoding(job=job, encoding=request.POST.get("encoding", ""))
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                return redirect(request.path)
         elif action == "run" and job.status == ContactImport.Status.CHECKED:
             ContactImport.objects.filter(pk=job.pk).update(status=ContactImport.Status.IMPORTING)
             tasks.run_contact_import.delay_on_commit(
@@ -911,6 +921,10 @@ def import_detail(request, org_slug, import_id):
             for i, h in enumerate(job.headers)
         ],
         "targets": [(t, t.replace("_", " ").capitalize()) for t in importing.TARGETS],
+        "encodings": importing.ENCODING_CHOICES,
+        "preview": importing.preview(job)
+        if job.status in (ContactImport.Status.UPLOADED, ContactImport.Status.CHECKED)
+        else [],
         "working": job.status in (ContactImport.Status.CHECKING, ContactImport.Status.IMPORTING),
     }
     if request.htmx:

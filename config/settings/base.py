@@ -88,9 +88,19 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+
+def tune_database(database):
+    """Connection settings: reuse connections; on PostgreSQL, a typo-tolerant trigram search
+    (names with two typos score ~0.5 word similarity; pg_trgm's default threshold is 0.6)."""
+    database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    database["CONN_HEALTH_CHECKS"] = True
+    if "postgresql" in database["ENGINE"]:
+        database.setdefault("OPTIONS", {})["options"] = "-c pg_trgm.word_similarity_threshold=0.45"
+    return database
+
+
+tune_database(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Tests: real PostgreSQL and Redis (see the Makefile), fast password hashing, own cache."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, tune_database
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/steward"),
+    "default": tune_database(
+        env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/steward")
+    ),
 }
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
