@@ -516,12 +516,8 @@ def _timeline_context(request, contact):
     }
 
 
-@staff_view()
-def contact_detail(request, org_slug, contact_id):
+def _contact_page(request, contact, *, log_form=None, status=200):
     organization = request.organization
-    contact = _contact_or_404(request, contact_id)
-    if contact.pk != contact_id:
-        return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
     consents = selectors.consent_current(organization=organization, contact=contact)
     context = {
         "contact": contact,
@@ -540,12 +536,20 @@ def contact_detail(request, org_slug, contact_id):
             for purpose, purpose_label in ConsentPurpose.choices
         ],
         "consent_channels": ConsentChannel.choices,
-        "log_form": InteractionForm(organization=organization),
+        "log_form": log_form or InteractionForm(organization=organization),
         "consent_form": ConsentForm(),
         "can_edit": request.membership.role in EDITORS,
         **_timeline_context(request, contact),
     }
-    return render(request, "stakeholders/contacts/detail.html", context)
+    return render(request, "stakeholders/contacts/detail.html", context, status=status)
+
+
+@staff_view()
+def contact_detail(request, org_slug, contact_id):
+    contact = _contact_or_404(request, contact_id)
+    if contact.pk != contact_id:
+        return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+    return _contact_page(request, contact)
 
 
 @staff_view()
@@ -575,15 +579,14 @@ def contact_log(request, org_slug, contact_id):
         except ValidationError as error:
             _add_errors(form, error)
     if interaction is None:
+        if not request.htmx:
+            return _contact_page(request, contact, log_form=form, status=422)
+        # htmx swaps only 2xx responses: the errors come back as a 200 aimed at the form.
         response = render(
-            request,
-            "stakeholders/contacts/_log_form.html",
-            {"contact": contact, "log_form": form},
-            status=422,
+            request, "stakeholders/contacts/_log_form.html", {"contact": contact, "log_form": form}
         )
-        if request.htmx:
-            response["HX-Retarget"] = "#quick-log"
-            response["HX-Reswap"] = "outerHTML"
+        response["HX-Retarget"] = "#quick-log"
+        response["HX-Reswap"] = "outerHTML"
         return response
     if not request.htmx:
         messages.success(request, _("Logged."))

@@ -258,7 +258,7 @@ def test_quick_log_with_htmx_returns_the_entry_or_the_errors(client, org, admin_
         {"channel": "phone", "direction": "inbound", "subject": "", "kind": "conversation"},
         HTTP_HX_REQUEST="true",
     )
-    assert response.status_code == 422 and response["HX-Retarget"] == "#quick-log"
+    assert response.status_code == 200 and response["HX-Retarget"] == "#quick-log"
     assert b"This field is required" in response.content
     assert Interaction.objects.count() == 1
 
@@ -484,3 +484,21 @@ def test_dashboard_cards(client, org, admin_a):
     assert figures["scores"]["csat"] == 4.5
     assert figures["complaints"][0]["complaint_category__name"] == "Waiting time"
     assert b"<svg" in response.content
+
+
+def test_quick_log_without_javascript_shows_the_page_with_errors(client, org, admin_a):
+    contact = make(org)
+    client.force_login(admin_a)
+    response = client.post(f"/o/riverside/contacts/{contact.pk}/log/", {"channel": "phone"})
+    assert response.status_code == 422
+    assert b"Fatima Adeyemi" in response.content and b"This field is required" in response.content
+    response = client.post(
+        f"/o/riverside/contacts/{contact.pk}/log/",
+        {
+            "channel": "phone",
+            "direction": "outbound",
+            "subject": "Rang back",
+            "kind": "conversation",
+        },
+    )
+    assert response.status_code == 302 and Interaction.objects.get().subject == "Rang back"

@@ -1,0 +1,107 @@
+"""Staff find a person by part of their name and log a phone call with the keyboard only."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from stakeholders import services
+from stakeholders.models import Interaction
+from stakeholders.tenancy.models import organization_scope
+from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def riverside():
+    organization = OrganizationFactory(name="Riverside Food Bank", slug="riverside", country="GB")
+    admin = MembershipFactory(
+        organization=organization, user__email="amara@riverside.example.org"
+    ).user
+    with organization_scope(organization):
+        fatima = services.contact_create(
+            organization=organization,
+            first_name="Fatima",
+            last_name="Adeyemi",
+            phone="020 7946 0958",
+        )
+        services.contact_create(organization=organization, first_name="Björn", last_name="Nguyen")
+        services.interaction_log(
+            organization=organization,
+            contact=fatima,
+            staff=admin,
+            channel="email",
+            subject="Sent the leaflet",
+        )
+    return organization, admin, fatima
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_find_a_contact_and_log_a_call_with_the_keyboard(live_server, page, riverside, screenshot):
+    organization, admin, fatima = riverside
+    sign_in(page, live_server, admin.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Stakeholders").click()
+    page.wait_for_load_state()  # htmx wires the search box up once the page has loaded
+    page.keyboard.press("/")  # the search shortcut
+    page.keyboard.type("adeye")
+    results = page.locator("#results")
+    expect(results.get_by_role("link", name="Fatima Adeyemi")).to_be_visible()
+    expect(results.get_by_role("link", name="Björn Nguyen")).to_have_count(0)
+    screenshot(page, "contacts-search")
+    results.get_by_role("link", name="Fatima Adeyemi").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Fatima Adeyemi", level=1)).to_be_visible()
+
+    page.evaluate("window.__noReload = true")
+    page.locator("#quick-log #id_channel").focus()
+    page.keyboard.press("Tab")  # direction
+    page.keyboard.press("Tab")  # subject
+    page.keyboard.type("Called about the winter food parcel")
+    page.keyboard.press("Tab")  # notes
+    page.keyboard.type("She will pick it up on Friday.")
+    page.keyboard.press("Control+Enter")
+
+    first = page.locator("#timeline-items > li").first
+    expect(first).to_contain_text("Called about the winter food parcel")
+    expect(first).to_contain_text("Phone")
+    expect(page.locator("#quick-log #id_subject")).to_have_value(
+        ""
+    )  # a fresh form for the next call
+    assert page.evaluate("window.__noReload") is True  # no page reload
+    screenshot(page, "contact-timeline")
+    with organization_scope(organization):
+        logged = Interaction.objects.order_by("-pk").first()
+    assert (logged.channel, logged.staff, logged.contact) == ("phone", admin, fatima)
+
+
+def test_quick_log_errors_are_shown_next_to_the_field(live_server, page, riverside):
+    _organization, admin, fatima = riverside
+    sign_in(page, live_server, admin.email)
+    page.goto(f"{live_server.url}/o/riverside/contacts/{fatima.pk}/")
+    page.get_by_role("button", name="Log it").click()
+    expect(page.locator("#quick-log")).to_contain_text("This field is required.")
+    expect(page.locator("#quick-log #id_subject")).to_have_attribute("aria-invalid", "true")
+
+
+def test_global_log_shortcut_picks_a_contact_from_the_api(live_server, page, riverside, screenshot):
+    _organization, admin, _fatima = riverside
+    sign_in(page, live_server, admin.email)
+    page.wait_for_load_state()
+    page.keyboard.press("Alt+Shift+L")
+    expect(page.get_by_role("heading", name="Log an interaction")).to_be_visible()
+    page.get_by_role("combobox", name="Who with?").fill("fatim")
+    expect(page.get_by_role("option", name=re.compile("Fatima Adeyemi"))).to_be_visible()
+    screenshot(page, "log-shortcut")
+    page.keyboard.press("Enter")
+    page.get_by_label("Subject").fill("Met at the drop-in")
+    page.get_by_label("Channel").select_option("in_person")
+    page.get_by_role("button", name="Log it").click()
+    expect(page.get_by_role("heading", name="Fatima Adeyemi", level=1)).to_be_visible()
+    expect(page.locator("#timeline-items > li").first).to_contain_text("Met at the drop-in")
