@@ -97,6 +97,14 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys):
         Membership.objects.count(),
     ) == counts
     assert counts == (2, 8, 8)
+    from stakeholders.tenancy.models import organization_scope
+
+    riverside = Organization.objects.get(slug="riverside")
+    with organization_scope(riverside):
+        from stakeholders.models import Contact, DuplicatePair, Interaction
+
+        assert Contact.objects.count() == 31
+        assert Interaction.objects.exists() and DuplicatePair.objects.exists()
     assert "admin@riverside.example.org" in capsys.readouterr().out
     assert User.objects.get(email="admin@riverside.example.org").check_password("steward-demo")
 

@@ -185,7 +185,22 @@ def _profile(client, path, headers, requests=10):
         )
         return [f"{seconds * 1000 / requests:.1f} ms {name}" for seconds, name in rows[:12]]
 
+    def total(file_end, name):
+        seconds = sum(
+            row[3]
+            for (file, _line, fn), row in stats.items()
+            if file.endswith(file_end) and fn == name
+        )
+        return round(seconds * 1000 / requests, 1)
+
     return {
+        "breakdown_ms": {
+            "templates (render)": total("django/shortcuts.py", "render"),
+            "form widgets (in templates)": total("django/forms/boundfield.py", "as_widget"),
+            "JSON rendering (API)": total("rest_framework/renderers.py", "render"),
+            "serializers (API)": total("rest_framework/serializers.py", "data"),
+            "SQL execute": total("django/db/backends/utils.py", "_execute"),
+        },
         "project_calls_cumulative": top(
             lambda row: row[3],
             lambda function: function[0].startswith(PROJECT) and "/.venv/" not in function[0],

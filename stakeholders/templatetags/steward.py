@@ -1,5 +1,6 @@
 """Small template helpers for the staff UI (charts)."""
 
+import phonenumbers
 from django import template
 
 register = template.Library()
@@ -20,3 +21,13 @@ def bar_width(value, maximum):
 @register.filter
 def multiply(value, factor):
     return int(value) * int(factor)
+
+
+@register.filter
+def phone(value):
+    """An E.164 number as people read it: "+44 20 7946 0958"."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

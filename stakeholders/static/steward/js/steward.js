@@ -31,9 +31,14 @@
   document.addEventListener("change", function (event) {
     if (event.target.name === "kind" && event.target.form) { syncComplaint(event.target.form); }
   });
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) { found.unshift(root); }
+    return found;
+  }
   function init(root) {
-    root.querySelectorAll("form").forEach(syncComplaint);
-    root.querySelectorAll(".contact-picker").forEach(contactPicker);
+    within(root, "form").forEach(syncComplaint);
+    within(root, ".contact-picker").forEach(contactPicker);
   }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.target); });
