@@ -18,6 +18,7 @@ from stakeholders.models import (
     FeedbackMeasure,
     Interaction,
     Organization,
+    RelationshipKind,
     Role,
     User,
 )
@@ -234,6 +235,7 @@ class InteractionForm(forms.ModelForm):
         fields = [
             "channel",
             "direction",
+            "initiated_by_contact",
             "subject",
             "notes",
             "outcome",
@@ -324,3 +326,9 @@ class ContactImportUploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
         return upload
+
+
+class RelationshipForm(forms.Form):
+    related = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Relationship"), choices=RelationshipKind.choices)
+    role_title = forms.CharField(label=_("Job title or role"), max_length=100, required=False)

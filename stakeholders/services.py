@@ -420,6 +420,11 @@ def relationship_add(*, organization, person, related, kind, role_title=""):
     return relationship
 
 
+@transaction.atomic
+def relationship_remove(*, organization, relationship):
+    relationship.delete()
+
+
 # --- Interactions ----------------------------------------------------------------------------
 
 

@@ -35,6 +35,16 @@ urlpatterns = [
     path("contacts/<int:contact_id>/timeline/", views.contact_timeline, name="contact_timeline"),
     path("contacts/<int:contact_id>/log/", views.contact_log, name="contact_log"),
     path("contacts/<int:contact_id>/consent/", views.contact_consent, name="contact_consent"),
+    path(
+        "contacts/<int:contact_id>/relationships/",
+        views.contact_relationship_add,
+        name="contact_relationship_add",
+    ),
+    path(
+        "relationships/<int:relationship_id>/remove/",
+        views.relationship_remove,
+        name="relationship_remove",
+    ),
     path("contacts/<int:contact_id>/data/", views.contact_data_export, name="contact_data_export"),
     path("contacts/<int:contact_id>/erase/", views.contact_erase, name="contact_erase"),
     path("contacts/import/", views.import_start, name="import_start"),

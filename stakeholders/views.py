@@ -49,6 +49,7 @@ from stakeholders.forms import (
     OrganizationCreateForm,
     OrganizationProfileForm,
     PublicFeedbackForm,
+    RelationshipForm,
     StaffFeedbackForm,
 )
 from stakeholders.models import (
@@ -62,6 +63,7 @@ from stakeholders.models import (
     Feedback,
     Invitation,
     Membership,
+    Relationship,
     Role,
     Tag,
 )
@@ -538,6 +540,7 @@ def _contact_page(request, contact, *, log_form=None, status=200):
         "consent_channels": ConsentChannel.choices,
         "log_form": log_form or InteractionForm(organization=organization),
         "consent_form": ConsentForm(),
+        "relationship_form": RelationshipForm(),
         "can_edit": request.membership.role in EDITORS,
         **_timeline_context(request, contact),
     }
@@ -597,6 +600,51 @@ def contact_log(request, org_slug, contact_id):
         "log_form": InteractionForm(organization=organization),
     }
     return render(request, "stakeholders/contacts/_logged.html", context)
+
+
+@require_POST
+@staff_view(roles=EDITORS)
+def contact_relationship_add(request, org_slug, contact_id):
+    """Link a person to an organization or household (employee, trustee, household member…)."""
+    organization = request.organization
+    contact = _contact_or_404(request, contact_id)
+    form = RelationshipForm(request.POST)
+    other = None
+    if form.is_valid():
+        other = selectors.contact_get(
+            organization=organization, contact_id=form.cleaned_data["related"]
+        )
+    if other is None:
+        messages.error(request, _("Choose the organization or household to link to."))
+    else:
+        person, related = (contact, other) if contact.kind == "person" else (other, contact)
+        try:
+            services.relationship_add(
+                organization=organization,
+                person=person,
+                related=related,
+                kind=form.cleaned_data["kind"],
+                role_title=form.cleaned_data["role_title"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Linked to %(name)s.") % {"name": other.name})
+    return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+
+
+@require_POST
+@staff_view(roles=EDITORS)
+def relationship_remove(request, org_slug, relationship_id):
+    relationship = get_object_or_404(
+        Relationship, organization=request.organization, pk=relationship_id
+    )
+    services.relationship_remove(organization=request.organization, relationship=relationship)
+    messages.success(request, _("Link removed."))
+    back = request.POST.get("contact")
+    if back and back.isdigit():
+        return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=int(back))
+    return redirect("stakeholders:index", org_slug=org_slug)
 
 
 @require_POST

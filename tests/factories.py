@@ -25,6 +25,7 @@ from stakeholders.models import (
     Invitation,
     Membership,
     Organization,
+    Relationship,
     Role,
     Tag,
     User,
@@ -193,3 +194,20 @@ class ContactImportFactory(factory.django.DjangoModelFactory):
     headers = ["first_name", "last_name"]
     mapping = {"first_name": "first_name", "last_name": "last_name"}
     total_rows = 1
+
+
+class RelationshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Relationship
+
+    organization = factory.SubFactory(OrganizationFactory)
+    person = factory.SubFactory(
+        ContactFactory, organization=factory.SelfAttribute("..organization")
+    )
+    related = factory.SubFactory(
+        ContactFactory,
+        organization=factory.SelfAttribute("..organization"),
+        kind=ContactKind.ORGANIZATION,
+        organization_name="Acme Trust",
+    )
+    kind = "trustee"

@@ -15,8 +15,8 @@ from tests.factories import PASSWORD, InvitationFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def totp_now(secret):
-    counter = int(timezone.now().timestamp()) // 30
+def totp_now(secret, step=0):
+    counter = int(timezone.now().timestamp()) // 30 + step
     return format_hotp_value(hotp_value(secret, counter))
 
 
@@ -131,7 +131,10 @@ def enrol_totp(client):
     return secret
 
 
-def test_mfa_enrolment_and_login_with_totp(client, admin_a):
+def test_mfa_enrolment_and_login_with_totp(client, admin_a, settings):
+    # A code is accepted once (no replay): sign in with the next period's code, which a
+    # tolerance of one period admits, so the test never waits for the clock.
+    settings.MFA_TOTP_TOLERANCE = 1
     login(client, admin_a.email)
     secret = enrol_totp(client)
     assert Authenticator.objects.filter(user=admin_a, type=Authenticator.Type.TOTP).exists()
@@ -145,7 +148,7 @@ def test_mfa_enrolment_and_login_with_totp(client, admin_a):
     assert client.get("/o/riverside/").status_code == 302  # password alone is not enough
     response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
     assert response.status_code == 200  # wrong code: the form again
-    response = client.post("/accounts/2fa/authenticate/", {"code": totp_now(secret)})
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_now(secret, step=1)})
     assert response.status_code == 302
     assert client.get("/o/riverside/").status_code == 200
 

@@ -502,3 +502,20 @@ def test_quick_log_without_javascript_shows_the_page_with_errors(client, org, ad
         },
     )
     assert response.status_code == 302 and Interaction.objects.get().subject == "Rang back"
+
+
+def test_link_a_person_to_an_organization_from_the_page(client, org, admin_a):
+    person = make(org)
+    trust = services.contact_create(
+        organization=org, kind="organization", organization_name="Acme Trust"
+    )
+    client.force_login(admin_a)
+    client.post(
+        f"/o/riverside/contacts/{person.pk}/relationships/",
+        {"related": trust.pk, "kind": "trustee", "role_title": "Treasurer"},
+    )
+    page = client.get(f"/o/riverside/contacts/{trust.pk}/")
+    assert b"Fatima Adeyemi" in page.content and b"Treasurer" in page.content
+    [relationship] = selectors.contact_relationships(organization=org, contact=person)
+    client.post(f"/o/riverside/relationships/{relationship.pk}/remove/", {"contact": person.pk})
+    assert not selectors.contact_relationships(organization=org, contact=person).exists()

@@ -36,6 +36,7 @@ from tests.factories import (
     InteractionFactory,
     InvitationFactory,
     MembershipFactory,
+    RelationshipFactory,
     TagFactory,
 )
 from tests.test_tenancy import TENANT_APPS
@@ -64,6 +65,7 @@ OBJECT_FACTORIES = {
     "interaction_id": lambda org: InteractionFactory(contact__organization=org),
     "pair_id": lambda org: DuplicatePairFactory(organization=org),
     "import_id": lambda org: ContactImportFactory(organization=org),
+    "relationship_id": lambda org: RelationshipFactory(organization=org),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(

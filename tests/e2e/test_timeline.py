@@ -62,6 +62,8 @@ def test_find_a_contact_and_log_a_call_with_the_keyboard(live_server, page, rive
     page.evaluate("window.__noReload = true")
     page.locator("#quick-log #id_channel").focus()
     page.keyboard.press("Tab")  # direction
+    page.keyboard.press("Tab")  # "they got in touch"
+    page.keyboard.press("Space")
     page.keyboard.press("Tab")  # subject
     page.keyboard.type("Called about the winter food parcel")
     page.keyboard.press("Tab")  # notes
@@ -79,6 +81,7 @@ def test_find_a_contact_and_log_a_call_with_the_keyboard(live_server, page, rive
     with organization_scope(organization):
         logged = Interaction.objects.order_by("-pk").first()
     assert (logged.channel, logged.staff, logged.contact) == ("phone", admin, fatima)
+    assert logged.initiated_by_contact
 
 
 def test_quick_log_errors_are_shown_next_to_the_field(live_server, page, riverside):
