@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import (
+    CONTACT_EDITABLE_FIELDS,
     ComplaintCategory,
     ConsentChannel,
     ConsentPurpose,
@@ -169,31 +170,7 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = [
-            "kind",
-            "title",
-            "first_name",
-            "last_name",
-            "organization_name",
-            "salutation",
-            "pronouns",
-            "preferred_language",
-            "email",
-            "email_alt",
-            "phone",
-            "mobile",
-            "street",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "external_id",
-            "relationship_manager",
-            "notes",
-            "do_not_contact",
-            "deceased",
-            "deceased_on",
-        ]
+        fields = list(CONTACT_EDITABLE_FIELDS)
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
             "deceased_on": forms.DateInput(attrs={"type": "date"}),

@@ -331,6 +331,34 @@ class Contact(TenantOwned):
         return self.merged_into_id is None and self.erased_at is None
 
 
+# What people may set on a contact, in the order forms show it (the rest is kept by services).
+CONTACT_EDITABLE_FIELDS = (
+    "kind",
+    "title",
+    "first_name",
+    "last_name",
+    "organization_name",
+    "salutation",
+    "pronouns",
+    "preferred_language",
+    "email",
+    "email_alt",
+    "phone",
+    "mobile",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "external_id",
+    "relationship_manager",
+    "notes",
+    "do_not_contact",
+    "deceased",
+    "deceased_on",
+)
+
+
 class ContactTag(TenantOwned):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")

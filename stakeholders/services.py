@@ -21,6 +21,7 @@ from django_scopes import scopes_disabled
 
 from stakeholders import selectors
 from stakeholders.models import (
+    CONTACT_EDITABLE_FIELDS,
     SCORE_RANGES,
     ApiToken,
     ComplaintCategory,
@@ -232,31 +233,7 @@ def api_token_revoke(*, organization, token):
 
 # --- Contacts ------------------------------------------------------------------------------------
 
-CONTACT_FIELDS = {
-    "kind",
-    "title",
-    "first_name",
-    "last_name",
-    "organization_name",
-    "salutation",
-    "pronouns",
-    "preferred_language",
-    "email",
-    "email_alt",
-    "phone",
-    "mobile",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "notes",
-    "external_id",
-    "relationship_manager",
-    "do_not_contact",
-    "deceased",
-    "deceased_on",
-}
+CONTACT_FIELDS = frozenset(CONTACT_EDITABLE_FIELDS)
 
 
 def normalise_text(value):
