@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from donors import api as donor_api
 from stakeholders import api as stakeholder_api
 from stakeholders import urls as stakeholder_urls
 from stakeholders import views as stakeholder_views
@@ -16,7 +17,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(stakeholder_urls.account_urlpatterns)),
     path("o/<slug:org_slug>/", include(stakeholder_urls)),
+    path("o/<slug:org_slug>/donors/", include("donors.urls")),
     path("api/v1/o/<slug:org_slug>/", include(stakeholder_api.router.urls)),
+    path("api/v1/o/<slug:org_slug>/", include(donor_api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

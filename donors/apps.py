@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class DonorsConfig(AppConfig):
     name = "donors"
     verbose_name = _("Donors")
+
+    def ready(self):
+        from donors import contributions
+
+        contributions.register()

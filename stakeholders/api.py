@@ -2,7 +2,8 @@
 
 import django_filters
 from django.utils.dateparse import parse_date
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -109,6 +110,7 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 EDITOR_ROLES = (Role.ADMIN, Role.FUNDRAISER, Role.VOLUNTEER_COORDINATOR, Role.CASEWORKER)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OrganizationRelatedField(serializers.PrimaryKeyRelatedField):
     """An id of a related row, looked up in the request's organization only (else "not found")."""
 
@@ -121,6 +123,7 @@ class OrganizationRelatedField(serializers.PrimaryKeyRelatedField):
         return self.model._default_manager.filter(organization=request.organization)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class MemberField(serializers.PrimaryKeyRelatedField):
     """A staff user id that must belong to the request's organization."""
 

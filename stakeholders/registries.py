@@ -119,3 +119,34 @@ def older_than(before, kind, *, at="occurred_at", key="id"):
     elif kind == before_kind:
         condition |= Q(**{at: at_value, f"{key}__lt": before_key})
     return condition
+
+
+@dataclass(frozen=True)
+class ContactPanel:
+    name: str
+    template: str
+    context: Callable  # (request, contact) -> dict, or None to hide the panel
+    roles: tuple | None  # staff roles that see it (None: every member)
+
+
+class ContactPanels:
+    """Cards that feature apps add to the contact page (a donor summary, a volunteer profile…)."""
+
+    def __init__(self):
+        self._panels: dict[str, ContactPanel] = {}
+
+    def register(self, name, *, template, context, roles=None):
+        self._panels[name] = ContactPanel(name, template, context, tuple(roles) if roles else None)
+
+    def render_context(self, request, contact):
+        panels = []
+        for panel in self._panels.values():
+            if panel.roles and request.membership.role not in panel.roles:
+                continue
+            data = panel.context(request, contact)
+            if data is not None:
+                panels.append({"template": panel.template, **data})
+        return panels
+
+
+contact_panels = ContactPanels()

@@ -67,7 +67,7 @@ from stakeholders.models import (
     Role,
     Tag,
 )
-from stakeholders.registries import timeline
+from stakeholders.registries import contact_panels, timeline
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 
@@ -541,6 +541,7 @@ def _contact_page(request, contact, *, log_form=None, status=200):
         "log_form": log_form or InteractionForm(organization=organization),
         "consent_form": ConsentForm(),
         "relationship_form": RelationshipForm(),
+        "panels": contact_panels.render_context(request, contact),
         "can_edit": request.membership.role in EDITORS,
         **_timeline_context(request, contact),
     }

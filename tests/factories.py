@@ -2,11 +2,13 @@
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from donors.models import Campaign, Fund, Gift, ImpactStory, Pledge, RecurringGift
 from stakeholders.models import (
     ApiToken,
     Channel,
@@ -211,3 +213,62 @@ class RelationshipFactory(factory.django.DjangoModelFactory):
         organization_name="Acme Trust",
     )
     kind = "trustee"
+
+
+class FundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Fund
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Fund {n}")
+    impact_unit_amount = Decimal("25.00")
+    impact_unit_label = "one week of meals"
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Appeal {n}")
+
+
+class GiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Gift
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    amount = Decimal("50.00")
+    received_on = factory.LazyFunction(timezone.localdate)
+
+
+class ImpactStoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImpactStory
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = "A warm winter"
+    body = "Thanks to you, 40 families had a hot meal every day."
+    published_on = factory.LazyFunction(timezone.localdate)
+
+
+class PledgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pledge
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    amount = Decimal("1200.00")
+    pledged_on = factory.LazyFunction(timezone.localdate)
+
+
+class RecurringGiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecurringGift
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    amount = Decimal("10.00")
+    frequency = "monthly"
+    started_on = factory.LazyFunction(timezone.localdate)

@@ -15,6 +15,7 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scopes_disabled
 
+from donors.models import Campaign, Fund, Gift, ImpactStory, Pledge, RecurringGift
 from stakeholders import services
 from stakeholders.models import (
     ApiToken,
@@ -28,14 +29,20 @@ from stakeholders.models import (
 )
 from tests.factories import (
     ApiTokenFactory,
+    CampaignFactory,
     ConsentFactory,
     ContactFactory,
     ContactImportFactory,
     DuplicatePairFactory,
     FeedbackFactory,
+    FundFactory,
+    GiftFactory,
+    ImpactStoryFactory,
     InteractionFactory,
     InvitationFactory,
     MembershipFactory,
+    PledgeFactory,
+    RecurringGiftFactory,
     RelationshipFactory,
     TagFactory,
 )
@@ -66,6 +73,10 @@ OBJECT_FACTORIES = {
     "pair_id": lambda org: DuplicatePairFactory(organization=org),
     "import_id": lambda org: ContactImportFactory(organization=org),
     "relationship_id": lambda org: RelationshipFactory(organization=org),
+    "gift_id": lambda org: GiftFactory(contact__organization=org),
+    "fund_id": lambda org: FundFactory(organization=org),
+    "campaign_id": lambda org: CampaignFactory(organization=org),
+    "story_id": lambda org: ImpactStoryFactory(organization=org),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(
@@ -84,6 +95,12 @@ MODEL_FACTORIES = {
     Tag: lambda org: TagFactory(organization=org),
     Consent: lambda org: ConsentFactory(contact__organization=org),
     Feedback: lambda org: FeedbackFactory(contact__organization=org),
+    Gift: OBJECT_FACTORIES["gift_id"],
+    Fund: OBJECT_FACTORIES["fund_id"],
+    Campaign: OBJECT_FACTORIES["campaign_id"],
+    ImpactStory: OBJECT_FACTORIES["story_id"],
+    Pledge: lambda org: PledgeFactory(contact__organization=org),
+    RecurringGift: lambda org: RecurringGiftFactory(contact__organization=org),
 }
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")

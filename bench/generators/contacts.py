@@ -376,7 +376,24 @@ def _chunks(lines, size=20_000):
         yield "".join(batch)
 
 
+def check_columns(cursor, table, columns):
+    """COPY gets no Django defaults: every NOT NULL column without a database default must be in
+    ``columns`` (fails early, and clearly, when a model gains a field)."""
+    cursor.execute(
+        """
+        SELECT column_name FROM information_schema.columns
+        WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL
+          AND is_identity = 'NO'
+        """,
+        [table],
+    )
+    missing = {name for (name,) in cursor.fetchall()} - set(columns)
+    if missing:
+        raise RuntimeError(f"{table}: the generator does not fill {sorted(missing)}")
+
+
 def copy(cursor, table, columns, lines):
+    check_columns(cursor, table, columns)
     cursor.copy_expert(
         f"COPY {table} ({', '.join(columns)}) FROM STDIN", Stream(_chunks(lines)), size=1 << 20
     )

@@ -1,7 +1,10 @@
 """Small template helpers for the staff UI (charts)."""
 
 import phonenumbers
+from babel.core import UnknownLocaleError
+from babel.numbers import format_currency
 from django import template
+from django.utils import translation
 
 register = template.Library()
 
@@ -31,3 +34,15 @@ def phone(value):
     except phonenumbers.NumberParseException:
         return value
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def money(amount, currency):
+    """An amount in the active language's format: "£1,234.50", "1 234,50 €", "۱٬۲۳۴٫۵۰ ریال"."""
+    if amount is None:
+        return ""
+    locale = (translation.get_language() or "en").replace("-", "_")
+    try:
+        return format_currency(amount, currency, locale=locale)
+    except (ValueError, UnknownLocaleError):
+        return format_currency(amount, currency, locale="en")

@@ -43,6 +43,19 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.target); });
 
+  // Batch gift entry: a running total and count as amounts are typed.
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("[data-batch]");
+    if (!form) { return; }
+    var total = 0, count = 0;
+    form.querySelectorAll("input[name$='-amount']").forEach(function (field) {
+      var value = parseFloat(field.value.replace(",", "."));
+      if (!isNaN(value)) { total += value; count += 1; }
+    });
+    form.querySelector("[data-batch-total]").textContent = total.toFixed(2);
+    form.querySelector("[data-batch-count]").textContent = count;
+  });
+
   // An accessible combobox that asks the contacts API as you type.
   function contactPicker(box) {
     if (box.dataset.ready) { return; }
@@ -65,7 +78,11 @@
       value.value = contact.id;
       input.value = contact.name;
       close();
-      var next = input.form.querySelector("select, textarea, input:not([type='hidden']):not([role='combobox'])");
+      var focusable = Array.prototype.filter.call(
+        input.form.querySelectorAll("input, select, textarea, button"),
+        function (el) { return el.type !== "hidden" && !el.disabled && !el.closest("[hidden]"); }
+      );
+      var next = focusable[focusable.indexOf(input) + 1];
       if (next) { next.focus(); }
     }
     function render() {

@@ -1,0 +1,118 @@
+"""What the donors app adds to the core's registries: gifts on the timeline, a donor summary on
+the contact page, and gifts moved on merge and anonymised (totals kept) on erasure."""
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from donors import selectors
+from donors.models import Gift, Pledge, RecurringGift, SoftCredit
+from stakeholders.models import Role
+from stakeholders.registries import TimelineEvent, contact_hooks, contact_panels, timeline
+from stakeholders.templatetags.steward import money
+
+DONOR_ROLES = (Role.ADMIN, Role.FUNDRAISER, Role.VIEWER)
+
+
+def _day_start(day, zone):
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _gifts_before(before, zone):
+    """Gifts have a date, not a time: on the timeline each sits at the start of its day."""
+    if before is None:
+        return Q()
+    at, kind, key = before
+    local = at.astimezone(zone)
+    day = local.date()
+    condition = Q(received_on__lt=day)
+    if local > _day_start(day, zone) or kind > "gift":
+        condition |= Q(received_on=day)
+    elif kind == "gift":
+        condition |= Q(received_on=day, id__lt=key)
+    return condition
+
+
+def gift_events(*, organization, contact, before, limit, channel):
+    zone = ZoneInfo(organization.timezone)
+    rows = (
+        Gift.objects.filter(organization=organization, contact=contact)
+        .filter(_gifts_before(before, zone))
+        .order_by("-received_on", "-id")[:limit]
+    )
+    events = []
+    for gift in rows:
+        badge = gift.get_kind_display()
+        if gift.status != Gift.Status.RECEIVED:
+            badge = f"{badge} · {gift.get_status_display()}"
+        events.append(
+            TimelineEvent(
+                kind="gift",
+                occurred_at=_day_start(gift.received_on, zone),
+                key=gift.pk,
+                title=_("Gift of %(amount)s")
+                % {"amount": money(gift.amount, organization.currency)},
+                body=gift.description,
+                badge=badge,
+                url=reverse(
+                    "donors:gift_detail", kwargs={"org_slug": organization.slug, "gift_id": gift.pk}
+                ),
+            )
+        )
+    return events
+
+
+def donor_panel(request, contact):
+    summary = selectors.donor_summary(organization=request.organization, contact=contact)
+    if not summary["count"] and not contact.is_donor:
+        return None
+    return {"summary": summary, "contact": contact}
+
+
+def merge_gifts(*, organization, keep, remove):
+    for model in (Gift, Pledge, RecurringGift, SoftCredit):
+        model.objects.filter(organization=organization, contact=remove).update(contact=keep)
+    Gift.objects.filter(organization=organization, tribute_notify=remove).update(
+        tribute_notify=keep
+    )
+
+
+def erase_gifts(*, organization, contact):
+    """Amounts and dates stay (the organization's totals must not change); words about the
+    person go."""
+    Gift.objects.filter(organization=organization, contact=contact).update(
+        description="", tribute_name="", reference=""
+    )
+    Gift.objects.filter(organization=organization, tribute_notify=contact).update(
+        tribute_notify=None
+    )
+
+
+def export_gifts(*, organization, contact):
+    return {
+        "gifts": list(
+            Gift.objects.filter(organization=organization, contact=contact)
+            .order_by("received_on")
+            .values(
+                "received_on",
+                "kind",
+                "amount",
+                "status",
+                "payment_method",
+                "reference",
+                "description",
+            )
+        )
+    }
+
+
+def register():
+    timeline.register("gift", gettext_lazy("Gifts"), gift_events)
+    contact_panels.register(
+        "donor_summary", template="donors/_donor_panel.html", context=donor_panel, roles=DONOR_ROLES
+    )
+    contact_hooks.register("donors", merge=merge_gifts, erase=erase_gifts, export=export_gifts)

@@ -1,0 +1,150 @@
+"""Forms of the donors pages."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from donors.models import Campaign, Fund, Gift, ImpactStory, PaymentMethod
+from stakeholders import selectors as stakeholder_selectors
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    """A choice among the organization's own rows (the queryset is set per request)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=None, **kwargs)
+
+
+class GiftRowForm(forms.Form):
+    """One line of the batch entry table."""
+
+    contact = forms.IntegerField(
+        widget=forms.HiddenInput(attrs={"data-picker-value": ""}), required=False
+    )
+    contact_label = forms.CharField(label=_("Donor"), required=False)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, required=False)
+    received_on = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Method"), choices=PaymentMethod.choices, initial="card"
+    )
+    fund = OrganizationChoiceField(label=_("Fund"), required=False)
+    campaign = OrganizationChoiceField(label=_("Campaign"), required=False)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+    def __init__(self, *args, organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(
+            organization=organization, is_active=True
+        )
+        self.fields["campaign"].queryset = Campaign.objects.filter(organization=organization)
+        self.fields["received_on"].initial = timezone.localdate
+
+    def is_blank(self):
+        data = self.cleaned_data
+        return not data.get("contact") and data.get("amount") is None and not data.get("reference")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or self.is_blank():
+            return data
+        contact_id = data.get("contact")
+        contact = (
+            stakeholder_selectors.contact_get(organization=self.organization, contact_id=contact_id)
+            if contact_id
+            else None
+        )
+        if contact is None:
+            self.add_error("contact_label", _("Choose the donor from the list."))
+        data["contact_obj"] = contact
+        if data.get("amount") is None:
+            self.add_error("amount", _("Enter the amount."))
+        if not data.get("received_on"):
+            self.add_error("received_on", _("Enter the date."))
+        return data
+
+
+class BaseGiftBatch(forms.BaseFormSet):
+    def __init__(self, *args, organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "organization": self.organization}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            organization=self.organization,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def rows(self):
+        return [f.cleaned_data for f in self.forms if f.cleaned_data and not f.is_blank()]
+
+
+GiftBatchFormSet = forms.formset_factory(GiftRowForm, formset=BaseGiftBatch, extra=5, max_num=100)
+
+
+class GiftCorrectionForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2)
+    received_on = forms.DateField(
+        label=_("Date received"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    fund = OrganizationChoiceField(label=_("Fund"), required=False)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
+
+
+class GiftRefundForm(forms.Form):
+    reason = forms.CharField(label=_("Why was it refunded?"), max_length=200)
+
+
+class DoNotThankForm(forms.ModelForm):
+    class Meta:
+        model = Gift
+        fields = ["do_not_acknowledge", "do_not_acknowledge_reason"]
+
+
+class FundForm(forms.ModelForm):
+    class Meta:
+        model = Fund
+        fields = ["name", "description", "impact_unit_amount", "impact_unit_label", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["name", "starts_on", "ends_on", "goal"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class StoryForm(forms.ModelForm):
+    fund = OrganizationChoiceField(label=_("Fund"), required=False, empty_label=_("All donors"))
+
+    class Meta:
+        model = ImpactStory
+        fields = ["fund", "kind", "title", "body", "photo", "published_on"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 6}),
+            "published_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
+        self.fields["published_on"].initial = timezone.localdate

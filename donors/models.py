@@ -1,0 +1,329 @@
+"""Gifts of every kind, where they went (funds), why they came (campaigns, appeals), and what
+they changed (impact units and stories)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from stakeholders.tenancy.models import TenantOwned
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+class Fund(TenantOwned):
+    """A fund or programme a gift can be designated to, with what a unit of money achieves."""
+
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    impact_unit_amount = models.DecimalField(
+        _("impact unit amount"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("e.g. 25.00 for “£25 = one week of meals”."),
+    )
+    impact_unit_label = models.CharField(
+        _("impact unit"), max_length=120, blank=True, help_text=_("e.g. “one week of meals”.")
+    )
+    is_active = models.BooleanField(_("open for gifts"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="uniq_fund_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Campaign(TenantOwned):
+    name = models.CharField(_("name"), max_length=150)
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    goal = models.DecimalField(_("goal"), **MONEY, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="uniq_campaign_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Appeal(TenantOwned):
+    """One ask within a campaign (a letter, an email, an event)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=150)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="uniq_appeal_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    ANNUALLY = "annually", _("Annually")
+
+
+class RecurringGift(TenantOwned):
+    """A standing order or card subscription: each instalment arrives as a gift."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    contact = models.ForeignKey("stakeholders.Contact", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(
+        _("amount"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    started_on = models.DateField(_("started"))
+    next_due_on = models.DateField(_("next due"), null=True, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=20, blank=True)
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_on"]
+
+
+class Pledge(TenantOwned):
+    """A promise to give a total, paid by gifts that point at it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    contact = models.ForeignKey("stakeholders.Contact", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(
+        _("amount pledged"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    pledged_on = models.DateField(_("pledged on"))
+    due_by = models.DateField(_("due by"), null=True, blank=True)
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-pledged_on"]
+
+
+class GiftKind(models.TextChoices):
+    MONEY = "money", _("Gift of money")
+    RECURRING = "recurring", _("Recurring gift instalment")
+    PLEDGE_PAYMENT = "pledge_payment", _("Pledge payment")
+    IN_KIND = "in_kind", _("In-kind gift")
+    PRO_BONO = "pro_bono", _("Pro bono service")
+    GRANT = "grant", _("Foundation grant")
+    SPONSORSHIP = "sponsorship", _("Corporate sponsorship")
+    BEQUEST = "bequest", _("Bequest")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    CHEQUE = "cheque", _("Cheque")
+    CARD = "card", _("Card")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    DIRECT_DEBIT = "direct_debit", _("Direct debit")
+    ONLINE = "online", _("Online")
+    OTHER = "other", _("Other")
+    NONE = "none", _("Not money (goods or time)")
+
+
+class Tribute(models.TextChoices):
+    NONE = "", _("No tribute")
+    HONOUR = "honour", _("In honour of")
+    MEMORY = "memory", _("In memory of")
+
+
+class Gift(TenantOwned):
+    """What a donor gave. Amounts are Decimal in the organization's currency. A refund or a
+    correction never edits history: the gift is marked and a correcting gift replaces it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        EXPECTED = "expected", _("Expected")  # bequests and awarded grants not yet paid
+        REFUNDED = "refunded", _("Refunded")
+        REPLACED = "replaced", _("Replaced by a correction")
+
+    contact = models.ForeignKey(
+        "stakeholders.Contact", verbose_name=_("donor"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=GiftKind.choices, default=GiftKind.MONEY
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    amount = models.DecimalField(_("amount"), **MONEY, validators=[MinValueValidator(ZERO)])
+    received_on = models.DateField(_("date received"))
+    payment_method = models.CharField(
+        _("payment method"),
+        max_length=16,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.CARD,
+    )
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("Transaction id, cheque number…")
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    appeal = models.ForeignKey(
+        Appeal,
+        verbose_name=_("appeal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    tax_deductible_amount = models.DecimalField(
+        _("tax-deductible amount"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("What was given (in-kind) or done (pro bono).")
+    )
+    hours = models.DecimalField(_("hours"), max_digits=7, decimal_places=2, null=True, blank=True)
+    tribute = models.CharField(_("tribute"), max_length=8, choices=Tribute.choices, blank=True)
+    tribute_name = models.CharField(_("in honour or memory of"), max_length=200, blank=True)
+    tribute_notify = models.ForeignKey(
+        "stakeholders.Contact",
+        verbose_name=_("person to notify"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recurring = models.ForeignKey(
+        RecurringGift, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    do_not_acknowledge = models.BooleanField(_("do not thank"), default=False)
+    do_not_acknowledge_reason = models.CharField(_("why not"), max_length=200, blank=True)
+    replaces = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    refunded_on = models.DateField(null=True, blank=True, editable=False)
+    refund_reason = models.CharField(max_length=200, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "reference"],
+                condition=~models.Q(reference="") & ~models.Q(status="replaced"),
+                name="uniq_gift_reference",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="gift_amount_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "contact", "-received_on", "-id"], name="gift_donor"
+            ),
+            models.Index(fields=["organization", "-received_on", "-id"], name="gift_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} ({self.received_on})"
+
+    @property
+    def counts(self):
+        """Whether the gift counts in totals (refunded and replaced gifts don't)."""
+        return self.status in (self.Status.RECEIVED,)
+
+
+class GiftAllocation(TenantOwned):
+    """The part of a gift designated to a fund; a gift may be split across several."""
+
+    gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="allocations")
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(ZERO)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "gift", "fund"], name="uniq_gift_fund")
+        ]
+        indexes = [models.Index(fields=["organization", "fund"], name="allocation_fund")]
+
+
+class SoftCredit(TenantOwned):
+    """Credit for someone who solicited or influenced a gift they did not give themselves."""
+
+    class Kind(models.TextChoices):
+        SOLICITOR = "solicitor", _("Asked for it")
+        INFLUENCER = "influencer", _("Influenced it")
+        HOUSEHOLD = "household", _("Household member")
+        MATCHED = "matched", _("Employer match")
+
+    gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="soft_credits")
+    contact = models.ForeignKey("stakeholders.Contact", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SOLICITOR)
+    amount = models.DecimalField(**MONEY, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "gift", "contact"], name="uniq_soft_credit"
+            )
+        ]
+
+
+class ImpactStory(TenantOwned):
+    class Kind(models.TextChoices):
+        GOOD_NEWS = "good_news", _("Good news")
+        URGENT_NEED = "urgent_need", _("Urgent need")
+
+    fund = models.ForeignKey(
+        Fund, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.GOOD_NEWS)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("story"))
+    photo = models.ImageField(_("photo"), upload_to="stories/", blank=True)
+    published_on = models.DateField(_("date"))
+
+    class Meta:
+        ordering = ["-published_on", "-pk"]
+        verbose_name_plural = _("impact stories")
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,159 @@
+"""Reads of the donors app: a donor's summary, lapsed donors, retention, impact."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from donors.models import ZERO, Fund, Gift, GiftAllocation, ImpactStory, RecurringGift
+
+# Giving levels by giving in the last 12 months (lower bound, label), highest first.
+GIVING_LEVELS = [
+    (Decimal("10000"), "leadership"),
+    (Decimal("1000"), "major"),
+    (Decimal("100"), "supporter"),
+    (Decimal("0.01"), "friend"),
+]
+
+
+def counted_gifts(*, organization):
+    """Gifts that count in totals: received, not refunded, not replaced by a correction."""
+    return Gift.objects.filter(organization=organization, status=Gift.Status.RECEIVED)
+
+
+def gifts_for(*, organization, contact):
+    return (
+        Gift.objects.filter(organization=organization, contact=contact)
+        .select_related("campaign", "appeal")
+        .prefetch_related("allocations__fund")
+        .order_by("-received_on", "-pk")
+    )
+
+
+def donor_summary(*, organization, contact, today=None):
+    """First, last and largest gift, lifetime, this year vs last, count, recurring, level."""
+    today = today or timezone.localdate()
+    year_start = date(today.year, 1, 1)
+    last_year_start = date(today.year - 1, 1, 1)
+    gifts = counted_gifts(organization=organization).filter(contact=contact)
+    figures = gifts.aggregate(
+        first=Min("received_on"),
+        last=Max("received_on"),
+        largest=Max("amount"),
+        lifetime=Sum("amount"),
+        count=Count("pk"),
+        this_year=Sum("amount", filter=Q(received_on__gte=year_start)),
+        last_year=Sum(
+            "amount", filter=Q(received_on__gte=last_year_start, received_on__lt=year_start)
+        ),
+        last_12_months=Sum("amount", filter=Q(received_on__gt=today - timedelta(days=365))),
+    )
+    for key in ("lifetime", "this_year", "last_year", "last_12_months"):
+        figures[key] = figures[key] or ZERO
+    figures["level"] = next(
+        (label for floor, label in GIVING_LEVELS if figures["last_12_months"] >= floor), None
+    )
+    figures["recurring"] = RecurringGift.objects.filter(
+        organization=organization, contact=contact, status=RecurringGift.Status.ACTIVE
+    ).first()
+    return figures
+
+
+def _donors_between(organization, start, end):
+    return (
+        counted_gifts(organization=organization)
+        .filter(received_on__gte=start, received_on__lt=end)
+        .values("contact_id")
+        .distinct()
+    )
+
+
+def lapsed_donors(*, organization, kind="lybunt", today=None):
+    """LYBUNT: gave Last Year But Unfortunately Not This year; SYBUNT: Some Year But…"""
+    today = today or timezone.localdate()
+    year_start = date(today.year, 1, 1)
+    earlier_start = date(today.year - 1, 1, 1) if kind == "lybunt" else date(1900, 1, 1)
+    this_year = _donors_between(organization, year_start, today + timedelta(days=1))
+    return (
+        counted_gifts(organization=organization)
+        .filter(received_on__gte=earlier_start, received_on__lt=year_start)
+        .exclude(contact_id__in=this_year)
+        .values("contact_id", "contact__name")
+        .annotate(total=Sum("amount"), last_gift=Max("received_on"))
+        .order_by("-total", "contact__name")
+    )
+
+
+def retention_rate(*, organization, on=None):
+    """Share of donors of the 12 months before the last 12 who gave again in the last 12."""
+    on = on or timezone.localdate()
+    recent_start, previous_start = on - timedelta(days=365), on - timedelta(days=730)
+    previous = _donors_between(organization, previous_start, recent_start)
+    retained = (
+        _donors_between(organization, recent_start, on + timedelta(days=1))
+        .filter(contact_id__in=previous)
+        .count()
+    )
+    base = previous.count()
+    return {"rate": (retained / base) if base else None, "retained": retained, "base": base}
+
+
+def retention_by_month(*, organization, months=12, today=None):
+    """Retention at the end of each of the last ``months`` months, oldest first (for a chart)."""
+    today = today or timezone.localdate()
+    points = []
+    month_end = today.replace(day=1) - timedelta(days=1)
+    for _i in range(months):
+        points.append((month_end, retention_rate(organization=organization, on=month_end)))
+        month_end = month_end.replace(day=1) - timedelta(days=1)
+    return list(reversed(points))
+
+
+def impact_for(*, organization, contact):
+    """Per fund: what the donor gave to it and what that achieved in the fund's units."""
+    rows = (
+        GiftAllocation.objects.filter(
+            organization=organization, gift__contact=contact, gift__status=Gift.Status.RECEIVED
+        )
+        .values("fund_id", "fund__name", "fund__impact_unit_amount", "fund__impact_unit_label")
+        .annotate(total=Sum("amount"))
+        .order_by("-total")
+    )
+    result = []
+    for row in rows:
+        unit = row["fund__impact_unit_amount"]
+        result.append(
+            {
+                "fund_id": row["fund_id"],
+                "fund": row["fund__name"],
+                "total": row["total"],
+                "units": int(row["total"] // unit) if unit else None,
+                "unit_label": row["fund__impact_unit_label"],
+            }
+        )
+    return result
+
+
+def stories_for_funds(*, organization, fund_ids, limit=3):
+    return ImpactStory.objects.filter(organization=organization).filter(
+        Q(fund_id__in=fund_ids) | Q(fund__isnull=True)
+    )[:limit]
+
+
+def funds_active(*, organization):
+    return Fund.objects.filter(organization=organization, is_active=True)
+
+
+def funds_with_totals(*, organization):
+    """Every fund with what it has received (counted gifts only)."""
+    totals = dict(
+        GiftAllocation.objects.filter(organization=organization, gift__status=Gift.Status.RECEIVED)
+        .values_list("fund_id")
+        .annotate(total=Sum("amount"))
+        .values_list("fund_id", "total")
+    )
+    funds = list(Fund.objects.filter(organization=organization))
+    for fund in funds:
+        fund.total = totals.get(fund.pk, ZERO)
+    return funds

@@ -1,0 +1,318 @@
+"""Writes of the donors app. Each is atomic; bad input raises a ValidationError naming the field."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from donors.models import (
+    ZERO,
+    Appeal,
+    Campaign,
+    Fund,
+    Gift,
+    GiftAllocation,
+    GiftKind,
+    ImpactStory,
+    Pledge,
+    RecurringGift,
+    SoftCredit,
+)
+from stakeholders import services as stakeholder_services
+
+UNPAID_KINDS = {GiftKind.IN_KIND, GiftKind.PRO_BONO}
+
+
+def _same_organization(organization, **objects):
+    errors = {
+        field: [_("Choose one from your organization.")]
+        for field, obj in objects.items()
+        if obj is not None and obj.organization_id != organization.pk
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_gift(organization, gift, allocations, soft_credits):
+    errors = {}
+    today = timezone.localdate()
+    if gift.amount is None or gift.amount < ZERO:
+        errors["amount"] = [_("The amount can't be negative.")]
+    elif gift.amount == ZERO and gift.kind not in UNPAID_KINDS | {GiftKind.BEQUEST}:
+        errors["amount"] = [_("Enter the amount given.")]
+    if gift.received_on and gift.received_on > today and gift.status == Gift.Status.RECEIVED:
+        errors["received_on"] = [_("A gift can't be received in the future.")]
+    if (
+        gift.tax_deductible_amount is not None
+        and gift.amount is not None
+        and gift.tax_deductible_amount > gift.amount
+    ):
+        errors["tax_deductible_amount"] = [_("It can't be more than the gift.")]
+    if gift.tribute and not gift.tribute_name:
+        errors["tribute_name"] = [_("Say in whose honour or memory.")]
+    if gift.pledge_id and gift.pledge.contact_id != gift.contact_id:
+        errors["pledge"] = [_("This pledge belongs to another donor.")]
+    if gift.recurring_id and gift.recurring.contact_id != gift.contact_id:
+        errors["recurring"] = [_("This recurring gift belongs to another donor.")]
+    if allocations and gift.amount is not None:
+        total = sum((amount for _fund, amount in allocations), ZERO)
+        if any(amount < ZERO for _fund, amount in allocations):
+            errors["allocations"] = [_("A fund's share can't be negative.")]
+        elif total != gift.amount:
+            errors["allocations"] = [
+                _("The funds add up to %(total)s, not the gift's %(amount)s.")
+                % {"total": total, "amount": gift.amount}
+            ]
+        if len({fund.pk for fund, _amount in allocations}) != len(allocations):
+            errors.setdefault("allocations", []).append(_("Each fund once, please."))
+    for contact, _kind in soft_credits:
+        if contact.pk == gift.contact_id:
+            errors["soft_credits"] = [_("The donor can't be soft-credited for their own gift.")]
+    if (
+        gift.reference
+        and Gift.objects.filter(organization=organization, reference=gift.reference)
+        .exclude(status=Gift.Status.REPLACED)
+        .exclude(pk=gift.pk)
+        .exists()
+    ):
+        errors["reference"] = [_("A gift with this reference was already entered.")]
+    try:
+        gift.full_clean(
+            exclude=[
+                "organization",
+                "contact",
+                "campaign",
+                "appeal",
+                "pledge",
+                "recurring",
+                "tribute_notify",
+                "created_by",
+            ]
+        )
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def gift_record(
+    *,
+    organization,
+    contact,
+    amount,
+    received_on,
+    fund=None,
+    allocations=(),
+    soft_credits=(),
+    created_by=None,
+    **fields,
+):
+    """Record a gift; ``fund`` designates all of it, ``allocations`` [(fund, amount)] split it."""
+    amount = Decimal(amount) if amount is not None else None
+    allocations = list(allocations) or ([(fund, amount)] if fund is not None else [])
+    soft_credits = list(soft_credits)
+    _same_organization(
+        organization,
+        contact=contact,
+        campaign=fields.get("campaign"),
+        appeal=fields.get("appeal"),
+        pledge=fields.get("pledge"),
+        recurring=fields.get("recurring"),
+        tribute_notify=fields.get("tribute_notify"),
+    )
+    for fund_, _share in allocations:
+        _same_organization(organization, allocations=fund_)
+    for credited, _kind in soft_credits:
+        _same_organization(organization, soft_credits=credited)
+    gift = Gift(
+        organization=organization,
+        contact=contact,
+        amount=amount,
+        received_on=received_on,
+        created_by=created_by,
+        **fields,
+    )
+    if gift.tax_deductible_amount is None and gift.kind in (
+        GiftKind.MONEY,
+        GiftKind.RECURRING,
+        GiftKind.PLEDGE_PAYMENT,
+    ):
+        gift.tax_deductible_amount = amount
+    _check_gift(organization, gift, allocations, soft_credits)
+    try:
+        with transaction.atomic():
+            gift.save()
+    except IntegrityError as error:  # two people entered the same reference at once
+        raise ValidationError(
+            {"reference": [_("A gift with this reference was already entered.")]}
+        ) from error
+    GiftAllocation.objects.bulk_create(
+        GiftAllocation(organization=organization, gift=gift, fund=fund_, amount=share)
+        for fund_, share in allocations
+    )
+    SoftCredit.objects.bulk_create(
+        SoftCredit(organization=organization, gift=gift, contact=credited, kind=kind)
+        for credited, kind in soft_credits
+    )
+    stakeholder_services.contact_set_role(
+        organization=organization, contact_id=contact.pk, role="donor"
+    )
+    return gift
+
+
+@transaction.atomic
+def gift_refund(*, organization, gift, reason, refunded_on=None):
+    """The gift stays, marked refunded: totals drop it, history keeps it."""
+    if gift.status != Gift.Status.RECEIVED:
+        raise ValidationError(_("Only a received gift can be refunded."))
+    if not reason.strip():
+        raise ValidationError({"refund_reason": [_("Say why it was refunded.")]})
+    gift.status = Gift.Status.REFUNDED
+    gift.refunded_on = refunded_on or timezone.localdate()
+    gift.refund_reason = reason.strip()[:200]
+    gift.save(update_fields=["status", "refunded_on", "refund_reason"])
+    return gift
+
+
+@transaction.atomic
+def gift_correct(*, organization, gift, created_by, **changes):
+    """A corrected copy replaces the gift; the original stays in the history, marked replaced."""
+    if gift.status != Gift.Status.RECEIVED:
+        raise ValidationError(_("Only a received gift can be corrected."))
+    allocations = [(a.fund, a.amount) for a in gift.allocations.all()]
+    values = {
+        field: getattr(gift, field)
+        for field in (
+            "contact",
+            "kind",
+            "amount",
+            "received_on",
+            "payment_method",
+            "reference",
+            "campaign",
+            "appeal",
+            "tax_deductible_amount",
+            "description",
+            "hours",
+            "tribute",
+            "tribute_name",
+            "tribute_notify",
+            "pledge",
+            "recurring",
+            "do_not_acknowledge",
+            "do_not_acknowledge_reason",
+        )
+    }
+    new_fund = changes.pop("fund", None)
+    values.update(changes)
+    amount = Decimal(values["amount"])
+    if new_fund is not None:
+        allocations = [(new_fund, amount)]
+    elif len(allocations) == 1:
+        allocations = [(allocations[0][0], amount)]
+    gift.status = Gift.Status.REPLACED
+    gift.save(update_fields=["status"])
+    soft_credits = [(c.contact, c.kind) for c in gift.soft_credits.all()]
+    return gift_record(
+        organization=organization,
+        created_by=created_by,
+        allocations=allocations,
+        soft_credits=soft_credits,
+        replaces=gift,
+        **values,
+    )
+
+
+@transaction.atomic
+def gift_set_acknowledgement(*, organization, gift, do_not_acknowledge, reason=""):
+    if do_not_acknowledge and not reason.strip():
+        raise ValidationError(
+            {"do_not_acknowledge_reason": [_("Say why this gift should not be thanked.")]}
+        )
+    gift.do_not_acknowledge = do_not_acknowledge
+    gift.do_not_acknowledge_reason = reason.strip() if do_not_acknowledge else ""
+    gift.save(update_fields=["do_not_acknowledge", "do_not_acknowledge_reason"])
+    return gift
+
+
+def _save(instance, exclude=()):
+    try:
+        instance.full_clean(exclude=["organization", *exclude])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def fund_save(*, organization, fund=None, **fields):
+    fund = fund or Fund(organization=organization)
+    for name, value in fields.items():
+        setattr(fund, name, value)
+    if bool(fund.impact_unit_amount) != bool(fund.impact_unit_label):
+        raise ValidationError(
+            {"impact_unit_label": [_("Give both the amount and what it achieves.")]}
+        )
+    if Fund.objects.filter(organization=organization, name=fund.name).exclude(pk=fund.pk).exists():
+        raise ValidationError({"name": [_("There is already a fund with this name.")]})
+    return _save(fund)
+
+
+@transaction.atomic
+def campaign_save(*, organization, campaign=None, **fields):
+    campaign = campaign or Campaign(organization=organization)
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
+        raise ValidationError({"ends_on": [_("A campaign can't end before it starts.")]})
+    if (
+        Campaign.objects.filter(organization=organization, name=campaign.name)
+        .exclude(pk=campaign.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": [_("There is already a campaign with this name.")]})
+    return _save(campaign)
+
+
+@transaction.atomic
+def appeal_save(*, organization, appeal=None, **fields):
+    appeal = appeal or Appeal(organization=organization)
+    for name, value in fields.items():
+        setattr(appeal, name, value)
+    _same_organization(organization, campaign=appeal.campaign)
+    return _save(appeal, exclude=["campaign"])
+
+
+@transaction.atomic
+def story_save(*, organization, story=None, **fields):
+    story = story or ImpactStory(organization=organization)
+    for name, value in fields.items():
+        setattr(story, name, value)
+    _same_organization(organization, fund=story.fund)
+    return _save(story, exclude=["fund"])
+
+
+@transaction.atomic
+def pledge_create(*, organization, contact, **fields):
+    _same_organization(organization, contact=contact, fund=fields.get("fund"))
+    pledge = Pledge(organization=organization, contact=contact, **fields)
+    if pledge.due_by and pledge.pledged_on and pledge.due_by < pledge.pledged_on:
+        raise ValidationError({"due_by": [_("It can't be due before it was pledged.")]})
+    stakeholder_services.contact_set_role(
+        organization=organization, contact_id=contact.pk, role="donor"
+    )
+    return _save(pledge, exclude=["contact", "fund"])
+
+
+@transaction.atomic
+def recurring_create(*, organization, contact, **fields):
+    _same_organization(organization, contact=contact, fund=fields.get("fund"))
+    recurring = RecurringGift(organization=organization, contact=contact, **fields)
+    stakeholder_services.contact_set_role(
+        organization=organization, contact_id=contact.pk, role="donor"
+    )
+    return _save(recurring, exclude=["contact", "fund"])

@@ -1,0 +1,21 @@
+"""Donors pages, under /o/<slug>/donors/."""
+
+from django.urls import path
+
+from donors import views
+
+app_name = "donors"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("gifts/new/", views.gift_batch, name="gift_batch"),
+    path("gifts/<int:gift_id>/", views.gift_detail, name="gift_detail"),
+    path("lapsed/", views.lapsed, name="lapsed"),
+    path("funds/", views.fund_list, name="fund_list"),
+    path("funds/new/", views.fund_edit, name="fund_create"),
+    path("funds/<int:fund_id>/", views.fund_edit, name="fund_edit"),
+    path("campaigns/new/", views.campaign_edit, name="campaign_create"),
+    path("campaigns/<int:campaign_id>/", views.campaign_edit, name="campaign_edit"),
+    path("stories/new/", views.story_edit, name="story_create"),
+    path("stories/<int:story_id>/", views.story_edit, name="story_edit"),
+]

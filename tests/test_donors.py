@@ -1,0 +1,325 @@
+"""Donors: gifts of every kind, splits and soft credits, refunds and corrections, the donor
+summary, lapsed donors, retention, impact, batch entry and the API."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from donors import selectors, services
+from donors.models import Gift, GiftAllocation, SoftCredit
+from stakeholders import services as stakeholder_services
+from stakeholders.models import Contact
+from stakeholders.registries import timeline
+from stakeholders.tenancy.models import organization_scope
+from tests.factories import ApiTokenFactory, ContactFactory, FundFactory, GiftFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def org(org_a):
+    with organization_scope(org_a):
+        yield org_a
+
+
+@pytest.fixture
+def donor(org):
+    return ContactFactory(organization=org, first_name="Ada", last_name="Lovelace")
+
+
+def give(org, contact, amount, on=TODAY, **fields):
+    return services.gift_record(
+        organization=org, contact=contact, amount=Decimal(amount), received_on=on, **fields
+    )
+
+
+def test_a_gift_split_across_funds_with_a_soft_credit(org, donor, admin_a):
+    meals, shelter = (
+        FundFactory(organization=org, name="Meals"),
+        FundFactory(organization=org, name="Shelter"),
+    )
+    asker = ContactFactory(organization=org)
+    gift = give(
+        org,
+        donor,
+        "100.00",
+        allocations=[(meals, Decimal("60")), (shelter, Decimal("40"))],
+        soft_credits=[(asker, "solicitor")],
+        created_by=admin_a,
+        reference="TXN-1",
+    )
+    assert gift.tax_deductible_amount == Decimal("100.00")
+    assert sorted(GiftAllocation.objects.values_list("amount", flat=True)) == [
+        Decimal("40.00"),
+        Decimal("60.00"),
+    ]
+    assert SoftCredit.objects.get().contact == asker
+    donor.refresh_from_db()
+    assert donor.is_donor
+
+
+@pytest.mark.parametrize(
+    "fields,field",
+    [
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "0"}, "amount"),
+        ({"on": TODAY + timedelta(days=2)}, "received_on"),
+        ({"tax_deductible_amount": Decimal("500")}, "tax_deductible_amount"),
+        ({"tribute": "memory"}, "tribute_name"),
+    ],
+)
+def test_bad_gifts_are_refused_and_nothing_saved(org, donor, fields, field):
+    amount = fields.pop("amount", "50")
+    on = fields.pop("on", TODAY)
+    with pytest.raises(ValidationError) as error:
+        give(org, donor, amount, on=on, **fields)
+    assert field in error.value.message_dict
+    assert not Gift.objects.exists()
+
+
+def test_other_organizations_funds_and_contacts_are_refused(org, donor, org_b):
+    with organization_scope(org_b):
+        their_fund = FundFactory(organization=org_b)
+        their_contact = ContactFactory(organization=org_b)
+    with pytest.raises(ValidationError) as error:
+        give(org, donor, "50", fund=their_fund)
+    assert "allocations" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        give(org, donor, "50", soft_credits=[(their_contact, "solicitor")])
+    assert "soft_credits" in error.value.message_dict
+    assert not Gift.objects.exists()
+
+
+def test_splits_must_add_up_and_references_are_unique(org, donor):
+    fund = FundFactory(organization=org)
+    with pytest.raises(ValidationError) as error:
+        give(org, donor, "100", allocations=[(fund, Decimal("60"))])
+    assert "allocations" in error.value.message_dict
+    give(org, donor, "10", reference="TXN-9")
+    with pytest.raises(ValidationError) as error:
+        give(org, donor, "10", reference="TXN-9")
+    assert "reference" in error.value.message_dict
+
+
+def test_in_kind_and_pro_bono_gifts(org, donor):
+    goods = give(
+        org,
+        donor,
+        "0",
+        kind="in_kind",
+        payment_method="none",
+        description="40 winter coats for the thrift shop",
+    )
+    time = give(
+        org,
+        donor,
+        "600",
+        kind="pro_bono",
+        payment_method="none",
+        hours=Decimal("8"),
+        description="Legal advice",
+    )
+    assert goods.tax_deductible_amount is None and time.hours == 8
+
+
+def test_refunds_and_corrections_keep_history(org, donor, admin_a):
+    fund = FundFactory(organization=org)
+    gift = give(org, donor, "100", fund=fund)
+    corrected = services.gift_correct(
+        organization=org, gift=gift, created_by=admin_a, amount=Decimal("150")
+    )
+    gift.refresh_from_db()
+    assert gift.status == "replaced" and corrected.replaces == gift
+    assert corrected.allocations.get().amount == Decimal("150")
+    assert selectors.donor_summary(organization=org, contact=donor)["lifetime"] == Decimal("150")
+    with pytest.raises(ValidationError):
+        services.gift_refund(organization=org, gift=corrected, reason="  ")
+    services.gift_refund(organization=org, gift=corrected, reason="Card chargeback")
+    assert selectors.donor_summary(organization=org, contact=donor)["lifetime"] == Decimal("0")
+    assert Gift.objects.count() == 2  # nothing deleted
+
+
+def test_donor_summary(org, donor):
+    give(org, donor, "20", on=date(TODAY.year - 1, 3, 1))
+    give(org, donor, "500", on=date(TODAY.year, 1, 1))
+    give(org, donor, "30", on=TODAY)
+    summary = selectors.donor_summary(organization=org, contact=donor)
+    assert summary["first"] == date(TODAY.year - 1, 3, 1) and summary["last"] == TODAY
+    assert summary["largest"] == Decimal("500") and summary["count"] == 3
+    assert (summary["this_year"], summary["last_year"]) == (Decimal("530"), Decimal("20"))
+    assert summary["level"] == "supporter"
+
+
+def test_lybunt_sybunt_and_retention(org):
+    lapsed = ContactFactory(organization=org, first_name="Lapsed")
+    loyal = ContactFactory(organization=org, first_name="Loyal")
+    old = ContactFactory(organization=org, first_name="Old")
+    give(org, lapsed, "40", on=date(TODAY.year - 1, 6, 1))
+    give(org, loyal, "40", on=date(TODAY.year - 1, 6, 1))
+    give(org, loyal, "40", on=date(TODAY.year, 1, 2))
+    give(org, old, "40", on=date(TODAY.year - 3, 6, 1))
+    assert [r["contact_id"] for r in selectors.lapsed_donors(organization=org)] == [lapsed.pk]
+    assert {r["contact_id"] for r in selectors.lapsed_donors(organization=org, kind="sybunt")} == {
+        lapsed.pk,
+        old.pk,
+    }
+    # On 1 December: lapsed and loyal gave in the 12 months before the last 12; loyal gave again.
+    result = selectors.retention_rate(organization=org, on=date(TODAY.year, 12, 1))
+    assert (result["base"], result["retained"], result["rate"]) == (2, 1, 0.5)
+
+
+def test_impact_in_the_funds_units(org, donor):
+    meals = FundFactory(
+        organization=org,
+        name="Meals",
+        impact_unit_amount=Decimal("25"),
+        impact_unit_label="one week of meals",
+    )
+    give(org, donor, "110", fund=meals)
+    [row] = selectors.impact_for(organization=org, contact=donor)
+    assert (row["total"], row["units"], row["unit_label"]) == (
+        Decimal("110.00"),
+        4,
+        "one week of meals",
+    )
+
+
+def test_gifts_on_the_timeline_among_interactions(org, donor, admin_a):
+    stakeholder_services.interaction_log(
+        organization=org, contact=donor, staff=admin_a, channel="phone", subject="Thanks call"
+    )
+    give(org, donor, "25", on=TODAY - timedelta(days=1))
+    give(org, donor, "35", on=TODAY - timedelta(days=40))
+    events, _cursor = timeline.events(organization=org, contact=donor, limit=10)
+    assert [e.kind for e in events] == ["interaction", "gift", "gift"]
+    first, cursor = timeline.events(organization=org, contact=donor, limit=2)
+    rest, _ = timeline.events(organization=org, contact=donor, limit=10, before=cursor)
+    assert len(first) + len(rest) == 3 and not {(e.kind, e.key) for e in first} & {
+        (e.kind, e.key) for e in rest
+    }
+
+
+def test_merge_moves_gifts_and_erase_keeps_totals(org, donor, admin_a):
+    other = ContactFactory(organization=org)
+    give(org, other, "70", tribute="memory", tribute_name="Grandma Rose")
+    stakeholder_services.contact_merge(organization=org, keep=donor, remove=other, actor=admin_a)
+    assert Gift.objects.get().contact == donor
+    stakeholder_services.contact_erase(organization=org, contact=donor, actor=admin_a)
+    gift = Gift.objects.get()
+    assert gift.amount == Decimal("70") and gift.tribute_name == ""
+    assert sum(g.amount for g in selectors.counted_gifts(organization=org)) == Decimal("70")
+
+
+def test_contact_page_shows_the_donor_summary_to_fundraisers_only(
+    client, org, donor, member_factory
+):
+    give(org, donor, "1250")
+    client.force_login(member_factory(org, role="fundraiser"))
+    page = client.get(f"/o/riverside/contacts/{donor.pk}/")
+    assert b"Giving" in page.content and "£1,250.00".encode() in page.content
+    client.force_login(member_factory(org, role="caseworker"))
+    assert b"Giving" not in client.get(f"/o/riverside/contacts/{donor.pk}/").content
+
+
+def test_batch_entry_with_duplicate_warning(client, org, donor, admin_a):
+    fund = FundFactory(organization=org)
+    client.force_login(admin_a)
+    data = {
+        "gifts-TOTAL_FORMS": "3",
+        "gifts-INITIAL_FORMS": "0",
+        "gifts-MIN_NUM_FORMS": "0",
+        "gifts-MAX_NUM_FORMS": "100",
+        "gifts-0-contact": donor.pk,
+        "gifts-0-contact_label": donor.name,
+        "gifts-0-amount": "25.00",
+        "gifts-0-received_on": TODAY.isoformat(),
+        "gifts-0-payment_method": "cash",
+        "gifts-0-fund": fund.pk,
+        "gifts-1-contact": donor.pk,
+        "gifts-1-contact_label": donor.name,
+        "gifts-1-amount": "10",
+        "gifts-1-received_on": TODAY.isoformat(),
+        "gifts-1-payment_method": "card",
+        "gifts-2-payment_method": "card",
+    }
+    response = client.post("/o/riverside/donors/gifts/new/", data)
+    assert response.status_code == 302 and Gift.objects.count() == 2
+    response = client.post("/o/riverside/donors/gifts/new/", data)
+    assert response.status_code == 200 and b"already entered" in response.content
+    assert Gift.objects.count() == 2
+    response = client.post("/o/riverside/donors/gifts/new/", {**data, "confirm_duplicates": "1"})
+    assert response.status_code == 302 and Gift.objects.count() == 4
+
+
+def test_batch_entry_errors_save_nothing(client, org, donor, admin_a):
+    client.force_login(admin_a)
+    data = {
+        "gifts-TOTAL_FORMS": "2",
+        "gifts-INITIAL_FORMS": "0",
+        "gifts-MIN_NUM_FORMS": "0",
+        "gifts-MAX_NUM_FORMS": "100",
+        "gifts-0-contact": donor.pk,
+        "gifts-0-amount": "25.00",
+        "gifts-0-received_on": TODAY.isoformat(),
+        "gifts-0-payment_method": "cash",
+        "gifts-1-contact_label": "nobody",
+        "gifts-1-amount": "-3",
+        "gifts-1-received_on": TODAY.isoformat(),
+        "gifts-1-payment_method": "cash",
+    }
+    response = client.post("/o/riverside/donors/gifts/new/", data)
+    assert response.status_code == 200 and b"Choose the donor from the list" in response.content
+    assert not Gift.objects.exists()
+
+
+def test_donors_overview_and_lapsed_pages(client, org, donor, admin_a):
+    give(org, donor, "40", on=date(TODAY.year - 1, 6, 1))
+    client.force_login(admin_a)
+    assert client.get("/o/riverside/donors/").status_code == 200
+    page = client.get("/o/riverside/donors/lapsed/")
+    assert b"Ada Lovelace" in page.content
+
+
+def test_api_gift_with_allocations_and_errors(
+    client, org, donor, admin_a, org_b, django_assert_num_queries
+):
+    token = ApiTokenFactory(organization=org, user=admin_a)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    fund = FundFactory(organization=org)
+    response = client.post(
+        "/api/v1/o/riverside/gifts/",
+        {
+            "contact": donor.pk,
+            "amount": "80.00",
+            "received_on": TODAY.isoformat(),
+            "allocations": [{"fund": fund.pk, "amount": "80.00"}],
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    with organization_scope(org_b):
+        their_fund = FundFactory(organization=org_b)
+    response = client.post(
+        "/api/v1/o/riverside/gifts/",
+        {
+            "contact": donor.pk,
+            "amount": "-1",
+            "received_on": (TODAY + timedelta(days=3)).isoformat(),
+            "fund": their_fund.pk,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert {"amount", "fund"} <= set(response.json())
+    for _i in range(5):
+        GiftFactory(contact=donor, organization=org)
+    client.get("/api/v1/o/riverside/gifts/")
+    with django_assert_num_queries(6):  # org, token, membership, page, allocations, soft credits
+        rows = client.get("/api/v1/o/riverside/gifts/?page_size=3").json()["results"]
+    with django_assert_num_queries(6):
+        client.get("/api/v1/o/riverside/gifts/?page_size=50")
+    assert len(rows) == 3 and Contact.objects.get(pk=donor.pk).is_donor
