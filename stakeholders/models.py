@@ -303,6 +303,11 @@ class Contact(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["organization", "email"], name="contact_email"),
+            models.Index(
+                fields=["organization", "email_alt"],
+                condition=~models.Q(email_alt=""),
+                name="contact_email_alt",
+            ),
             models.Index(fields=["organization", "phone"], name="contact_phone"),
             models.Index(fields=["organization", "mobile"], name="contact_mobile"),
             models.Index(fields=["organization", "postal_code"], name="contact_postcode"),

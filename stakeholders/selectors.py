@@ -115,6 +115,20 @@ def contacts_active(*, organization):
     )
 
 
+def _word_starts(text):
+    """Every word typed starts a word of the name: "fatim ade" finds "Fatima Adeyemi".
+
+    The start of the name is a range on the sorted index; later words use the trigram index.
+    """
+    condition = Q()
+    for word in text.split():
+        after = word[:-1] + chr(ord(word[-1]) + 1)
+        condition &= Q(search_name__gte=word, search_name__lt=after) | Q(
+            search_name__contains=f" {word}"
+        )
+    return condition
+
+
 def contact_search(
     *,
     organization,
@@ -127,40 +141,13 @@ def contact_search(
 ):
     """Contacts matching one search box and filters, best matches first.
 
-    Email-like queries match emails, phone-like ones the normalised numbers, anything else the
-    name: a substring or a typo-tolerant trigram match (pg_trgm; plain substring on SQLite), and
-    the external id exactly.
+    Email-like queries match emails, phone-like ones the normalised numbers and the external id,
+    anything else the name: names whose words start with the words typed, alphabetically; when
+    there are none, the closest names by trigram similarity (typos; PostgreSQL only).
     """
     from stakeholders.services import normalise_phone, normalise_text
 
     contacts = contacts_active(organization=organization)
-    query = (query or "").strip()
-    ordering = ["search_name", "pk"]
-    if query:
-        if EMAIL_LIKE.match(query):
-            email = query.lower()
-            complete = "." in email.split("@")[1] and not email.endswith(".")
-            contacts = contacts.filter(
-                Q(email=email) | Q(email_alt=email) if complete else Q(email__startswith=email)
-            )
-        elif PHONE_LIKE.match(query):
-            try:
-                number = normalise_phone(query, country=organization.country)
-            except ValidationError:
-                number = None
-            contacts = contacts.filter(
-                Q(phone=number) | Q(mobile=number) | Q(external_id=query)
-                if number
-                else Q(external_id=query)
-            )
-        else:
-            text = normalise_text(query)
-            condition = Q(search_name__contains=text) | Q(external_id=query)
-            if connection.vendor == "postgresql" and len(text) >= 3:
-                condition |= Q(search_name__trigram_word_similar=text)
-                contacts = contacts.annotate(similarity=TrigramWordSimilarity(text, "search_name"))
-                ordering = ["-similarity", "search_name", "pk"]
-            contacts = contacts.filter(condition)
     if role in ("donor", "volunteer", "client"):
         contacts = contacts.filter(**{f"is_{role}": True})
     if tag:
@@ -178,7 +165,46 @@ def contact_search(
             Q(last_interaction_at__date__lte=last_interaction_before)
             | Q(last_interaction_at__isnull=True)
         )
-    return contacts.select_related("relationship_manager").order_by(*ordering)
+    contacts = contacts.select_related("relationship_manager")
+    query = (query or "").strip()
+    if not query:
+        return contacts.order_by("search_name", "pk")
+    if EMAIL_LIKE.match(query):
+        email = query.lower()
+        complete = "." in email.split("@")[1] and not email.endswith(".")
+        return contacts.filter(
+            Q(email=email) | Q(email_alt=email) if complete else Q(email__startswith=email)
+        ).order_by("search_name", "pk")
+    if PHONE_LIKE.match(query):
+        try:
+            number = normalise_phone(query, country=organization.country)
+        except ValidationError:
+            number = None
+        condition = Q(external_id=query)
+        if number:
+            condition |= Q(phone=number) | Q(mobile=number)
+        return contacts.filter(condition).order_by("search_name", "pk")
+    text = normalise_text(query)
+    if not text:
+        return contacts.none()
+    if connection.vendor != "postgresql":
+        return contacts.filter(Q(search_name__contains=text) | Q(external_id=query)).order_by(
+            "search_name", "pk"
+        )
+    named = contacts.filter(_word_starts(text) | Q(external_id=query)).order_by("search_name", "pk")
+    if len(text) < 3 or named.exists():
+        return named
+    if " " in text:  # a whole name with typos: compare whole strings
+        closeness = TrigramSimilarity("search_name", text)
+        condition = Q(search_name__trigram_similar=text)
+    else:  # one word with a typo: compare with each word of the name
+        closeness = TrigramWordSimilarity(text, "search_name")
+        condition = Q(search_name__trigram_word_similar=text)
+    return (
+        contacts.filter(condition)
+        .annotate(similarity=closeness)
+        .order_by("-similarity", "search_name", "pk")
+    )
 
 
 def contact_tags(*, organization, contact):

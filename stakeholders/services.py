@@ -236,11 +236,18 @@ def api_token_revoke(*, organization, token):
 CONTACT_FIELDS = frozenset(CONTACT_EDITABLE_FIELDS)
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+FOLDED_LETTERS = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ı": "i", "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d"}
+)
+
+
 def normalise_text(value):
-    """Lower-case, accents removed: "Björn Ó Súilleabháin" → "bjorn o suilleabhain"."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
+    """Lower-case, accents removed: "Björn Ó Súilleabháin" → "bjorn o suilleabhain",
+    "Søren Łukasz" → "soren lukasz"."""
+    decomposed = unicodedata.normalize("NFKD", (value or "").casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
+    return " ".join(plain.translate(FOLDED_LETTERS).split())
 
 
 def normalise_phone(value, *, country=""):

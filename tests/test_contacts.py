@@ -519,3 +519,22 @@ def test_link_a_person_to_an_organization_from_the_page(client, org, admin_a):
     [relationship] = selectors.contact_relationships(organization=org, contact=person)
     client.post(f"/o/riverside/relationships/{relationship.pk}/remove/", {"contact": person.pk})
     assert not selectors.contact_relationships(organization=org, contact=person).exists()
+
+
+def test_letters_without_accents_fold_too(org):
+    soren = make(org, first_name="Søren", last_name="Jørgensen")
+    lukasz = make(org, first_name="Łukasz", last_name="Wałęsa")
+    assert soren.search_name == "soren jorgensen" and lukasz.search_name == "lukasz walesa"
+    assert list(selectors.contact_search(organization=org, query="Soren Jorgensen")) == [soren]
+    assert list(selectors.contact_search(organization=org, query="lukasz")) == [lukasz]
+
+
+def test_word_starts_come_before_fuzzy_matches(org):
+    fatima = make(org)
+    fatma = make(org, first_name="Fatma", last_name="Aydin")
+    # Typing the start of a word lists those names, alphabetically.
+    assert list(selectors.contact_search(organization=org, query="fat")) == [fatima, fatma]
+    assert list(selectors.contact_search(organization=org, query="xylophone")) == []
+    assert list(selectors.contact_search(organization=org, query="adey")) == [fatima]
+    # Nothing starts with it: the closest whole names, best first.
+    assert selectors.contact_search(organization=org, query="Fatma Adeymi").first() == fatima
