@@ -10,7 +10,8 @@ BATCH = 2000
 def refold(apps, schema_editor):
     Contact = apps.get_model("stakeholders", "Contact")
     changed = []
-    for contact in Contact.objects.only("pk", "name", "search_name").iterator(chunk_size=BATCH):
+    affected = Contact.objects.filter(name__iregex=r"[øłđıæœßþð]").only("pk", "name", "search_name")
+    for contact in affected.iterator(chunk_size=BATCH):
         folded = normalise_text(contact.name)
         if folded != contact.search_name:
             contact.search_name = folded
