@@ -67,9 +67,9 @@ def gift_events(*, organization, contact, before, limit, channel):
 
 
 def donor_panel(request, contact):
-    summary = selectors.donor_summary(organization=request.organization, contact=contact)
-    if not summary["count"] and not contact.is_donor:
+    if not contact.is_donor:  # set by every gift, pledge and recurring gift: no query needed
         return None
+    summary = selectors.donor_summary(organization=request.organization, contact=contact)
     return {"summary": summary, "contact": contact}
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from donors.models import Campaign, Fund, Gift, ImpactStory, PaymentMethod
+from donors.models import Campaign, DonorSettings, Fund, Gift, ImpactStory, PaymentMethod
 from stakeholders import selectors as stakeholder_selectors
 
 
@@ -148,3 +148,19 @@ class StoryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
         self.fields["published_on"].initial = timezone.localdate
+
+
+class ImpactLinkRequestForm(forms.Form):
+    email = forms.EmailField(label=_("Your email address"))
+
+
+class DonorSettingsForm(forms.ModelForm):
+    class Meta:
+        model = DonorSettings
+        fields = [
+            "donation_url",
+            "giving_instructions",
+            "update_interval_days",
+            "frequency_cap_days",
+        ]
+        widgets = {"giving_instructions": forms.Textarea(attrs={"rows": 3})}

@@ -327,3 +327,27 @@ class ImpactStory(TenantOwned):
 
     def __str__(self):
         return self.title
+
+
+class DonorSettings(TenantOwned):
+    """How an organization keeps in touch with donors (one row per organization)."""
+
+    donation_url = models.URLField(
+        _("online giving page"), blank=True, help_text=_("Where donors can give again online.")
+    )
+    giving_instructions = models.TextField(
+        _("other ways to give"), blank=True, help_text=_("Bank details, cheques, legacy giving…")
+    )
+    update_interval_days = models.PositiveSmallIntegerField(
+        _("send updates every (days)"), default=30, validators=[MinValueValidator(7)]
+    )
+    frequency_cap_days = models.PositiveSmallIntegerField(
+        _("at most one message per (days)"),
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text=_("Counted across every non-transactional message a person gets."),
+    )
+
+    class Meta:
+        verbose_name_plural = _("donor settings")
+        constraints = [models.UniqueConstraint(fields=["organization"], name="uniq_donor_settings")]

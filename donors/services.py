@@ -1,16 +1,25 @@
 """Writes of the donors app. Each is atomic; bad input raises a ValidationError naming the field."""
 
+from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from donors.models import (
     ZERO,
     Appeal,
     Campaign,
+    DonorSettings,
     Fund,
     Gift,
     GiftAllocation,
@@ -20,7 +29,9 @@ from donors.models import (
     RecurringGift,
     SoftCredit,
 )
+from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
+from stakeholders.models import ConsentPurpose, ConsentSource
 
 UNPAID_KINDS = {GiftKind.IN_KIND, GiftKind.PRO_BONO}
 
@@ -316,3 +327,98 @@ def recurring_create(*, organization, contact, **fields):
         organization=organization, contact_id=contact.pk, role="donor"
     )
     return _save(recurring, exclude=["contact", "fund"])
+
+
+# --- The donor's impact page ---------------------------------------------------------------
+
+IMPACT_SALT = "steward.donors.impact"
+IMPACT_LINK_DAYS = 30
+
+
+def impact_token(*, organization, contact):
+    """The signed part of a donor's impact page link (no password; expires)."""
+    return signing.dumps({"o": organization.pk, "c": contact.pk}, salt=IMPACT_SALT, compress=True)
+
+
+def impact_url(*, organization, contact):
+    path = reverse("donors:impact", kwargs={"org_slug": organization.slug})
+    query = urlencode({"t": impact_token(organization=organization, contact=contact)})
+    return f"{settings.SITE_URL.rstrip('/')}{path}?{query}"
+
+
+def impact_contact_from_token(*, organization, token):
+    """The donor a link is for, or None when it is tampered with, expired or another
+    organization's (a valid token of organization B opens nothing under A)."""
+    try:
+        data = signing.loads(
+            token or "", salt=IMPACT_SALT, max_age=timedelta(days=IMPACT_LINK_DAYS)
+        )
+    except signing.BadSignature:
+        return None
+    if data.get("o") != organization.pk:
+        return None
+    return stakeholder_selectors.contact_get(organization=organization, contact_id=data.get("c"))
+
+
+def impact_link_send(*, organization, email):
+    """Email a fresh link to a donor who asks for one. Says nothing about whether we know them."""
+    email = (email or "").strip().lower()
+    contact = (
+        stakeholder_selectors.contacts_active(organization=organization)
+        .filter(Q(email=email) | Q(email_alt=email), is_donor=True)
+        .first()
+    )
+    if contact is None or contact.deceased or not email:
+        return False
+    context = {
+        "organization": organization,
+        "contact": contact,
+        "url": impact_url(organization=organization, contact=contact),
+        "days": IMPACT_LINK_DAYS,
+    }
+    with translation.override(contact.preferred_language or organization.language):
+        message = EmailMultiAlternatives(
+            subject=_("Your gifts to %(name)s and what they changed") % {"name": organization.name},
+            body=render_to_string("emails/impact_link.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email],
+            reply_to=[organization.contact_email] if organization.contact_email else None,
+        )
+    transaction.on_commit(message.send)
+    return True
+
+
+DONOR_PREFERENCE_PURPOSES = [
+    ConsentPurpose.THANK_YOUS,
+    ConsentPurpose.DONOR_UPDATES,
+    ConsentPurpose.APPEALS,
+]
+
+
+@transaction.atomic
+def impact_preferences_save(*, organization, contact, choices, wording):
+    """Record the donor's own choices (channel, purpose) → yes/no; only changes become rows."""
+    current = stakeholder_selectors.consent_current(organization=organization, contact=contact)
+    changed = 0
+    for (channel, purpose), granted in choices.items():
+        previous = current.get((channel, purpose))
+        if previous is None and not granted:
+            continue
+        if previous is not None and previous.granted == granted:
+            continue
+        stakeholder_services.consent_record(
+            organization=organization,
+            contact=contact,
+            channel=channel,
+            purpose=purpose,
+            granted=granted,
+            source=ConsentSource.PREFERENCES,
+            wording=wording,
+        )
+        changed += 1
+    return changed
+
+
+def donor_settings(*, organization):
+    settings_, _created = DonorSettings.objects.get_or_create(organization=organization)
+    return settings_

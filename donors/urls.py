@@ -11,6 +11,8 @@ urlpatterns = [
     path("gifts/new/", views.gift_batch, name="gift_batch"),
     path("gifts/<int:gift_id>/", views.gift_detail, name="gift_detail"),
     path("lapsed/", views.lapsed, name="lapsed"),
+    path("settings/", views.donor_settings, name="settings"),
+    path("contacts/<int:contact_id>/impact-link/", views.send_impact_link, name="send_impact_link"),
     path("funds/", views.fund_list, name="fund_list"),
     path("funds/new/", views.fund_edit, name="fund_create"),
     path("funds/<int:fund_id>/", views.fund_edit, name="fund_edit"),
@@ -18,4 +20,7 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", views.campaign_edit, name="campaign_edit"),
     path("stories/new/", views.story_edit, name="story_create"),
     path("stories/<int:story_id>/", views.story_edit, name="story_edit"),
+    # Public: the donor's own page, reached by a signed link
+    path("impact/", views.impact, name="impact"),
+    path("impact/link/", views.impact_link, name="impact_link"),
 ]

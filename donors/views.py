@@ -1,29 +1,38 @@
 """Staff pages of the donors app: overview, batch entry, gifts, lapsed donors, funds, stories."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 
 from donors import selectors, services
 from donors.forms import (
     CampaignForm,
+    DonorSettingsForm,
     DoNotThankForm,
     FundForm,
     GiftBatchFormSet,
     GiftCorrectionForm,
     GiftRefundForm,
+    ImpactLinkRequestForm,
     StoryForm,
 )
 from donors.models import Campaign, Fund, Gift, ImpactStory
 from stakeholders import selectors as stakeholder_selectors
-from stakeholders.models import Role
+from stakeholders.models import ConsentChannel, ConsentPurpose, Role
+from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 
 FUNDRAISING = [Role.ADMIN, Role.FUNDRAISER]
@@ -288,3 +297,145 @@ def story_edit(request, org_slug, story_id=None):
         title=_("Impact story"),
         multipart=True,
     )
+
+
+# --- The donor's own impact page (public, reached by a signed link) ---------------------------
+
+
+def _impact_response(request, template, context, status=200):
+    response = render(request, template, context, status=status)
+    response["Referrer-Policy"] = "no-referrer"  # the link's token must not travel anywhere
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# With Referrer-Policy: no-referrer, browsers post these forms with "Origin: null", which
+# Django's CSRF check refuses. The impact page's POST carries the secret signed token (what CSRF
+# protects against is a forged request *without* it); the link form is anonymous and rate limited.
+@csrf_exempt
+@organization_public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def impact(request, org_slug):
+    """What a donor's gifts changed, their manager, their preferences. GET changes nothing."""
+    organization = request.organization
+    token = request.GET.get("t") or request.POST.get("t", "")
+    contact = services.impact_contact_from_token(organization=organization, token=token)
+    if contact is None or not contact.is_active:
+        return _impact_response(
+            request, "donors/impact_invalid.html", {"form": ImpactLinkRequestForm()}, status=400
+        )
+    current = stakeholder_selectors.consent_current(organization=organization, contact=contact)
+    purposes = services.DONOR_PREFERENCE_PURPOSES
+    channels = [ConsentChannel.EMAIL, ConsentChannel.POST]
+    if request.method == "POST":
+        choices = {
+            (channel, purpose): request.POST.get(f"pref-{channel}-{purpose}") == "yes"
+            for channel in channels
+            for purpose in purposes
+        }
+        services.impact_preferences_save(
+            organization=organization,
+            contact=contact,
+            choices=choices,
+            wording=_("Chosen on their impact page"),
+        )
+        messages.success(request, _("Thank you — your preferences are saved."))
+        return redirect(f"{request.path}?{urlencode({'t': token})}")
+    impact_rows = selectors.impact_for(organization=organization, contact=contact)
+    context = {
+        "contact": contact,
+        "token": token,
+        "summary": selectors.donor_summary(organization=organization, contact=contact),
+        "gifts": selectors.gifts_for(organization=organization, contact=contact).filter(
+            status=Gift.Status.RECEIVED
+        )[:50],
+        "impact": impact_rows,
+        "stories": selectors.stories_for_funds(
+            organization=organization, fund_ids=[row["fund_id"] for row in impact_rows]
+        ),
+        "manager": contact.relationship_manager,
+        "settings": services.donor_settings(organization=organization),
+        "preferences": [
+            {
+                "purpose": purpose,
+                "label": ConsentPurpose(purpose).label,
+                "cells": [
+                    {
+                        "channel": channel,
+                        "label": ConsentChannel(channel).label,
+                        "granted": bool(
+                            current.get((channel, purpose)) and current[(channel, purpose)].granted
+                        ),
+                    }
+                    for channel in channels
+                ],
+            }
+            for purpose in purposes
+        ],
+    }
+    return _impact_response(request, "donors/impact.html", context)
+
+
+@csrf_exempt
+@organization_public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def impact_link(request, org_slug):
+    """A donor types their email to get a fresh link; the answer never says if we know them."""
+    form = ImpactLinkRequestForm(request.POST or None)
+    sent = False
+    if request.method == "POST":
+        limited = is_ratelimited(
+            request, group="impact-link-ip", key="ip", rate="10/h", increment=True
+        )
+        email_key = lambda group, req: (req.POST.get("email") or "").strip().lower()  # noqa: E731
+        limited = (
+            is_ratelimited(
+                request, group="impact-link-email", key=email_key, rate="3/h", increment=True
+            )
+            or limited
+        )
+        if limited:
+            return _impact_response(
+                request, "donors/impact_link.html", {"form": form, "limited": True}, status=429
+            )
+        if form.is_valid():
+            services.impact_link_send(
+                organization=request.organization, email=form.cleaned_data["email"]
+            )
+            sent = True
+    return _impact_response(request, "donors/impact_link.html", {"form": form, "sent": sent})
+
+
+@staff_view(roles=[Role.ADMIN])
+def donor_settings(request, org_slug):
+    organization = request.organization
+    instance = services.donor_settings(organization=organization)
+    form = DonorSettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Donor settings saved."))
+        return redirect("donors:settings", org_slug=org_slug)
+    return render(request, "donors/edit.html", {"form": form, "title": _("Donor settings")})
+
+
+@require_http_methods(["POST"])
+@staff_view(roles=FUNDRAISING)
+def send_impact_link(request, org_slug, contact_id):
+    """Email a donor the link to their impact page (e.g. after a call)."""
+    contact = stakeholder_selectors.contact_get(
+        organization=request.organization, contact_id=contact_id
+    )
+    if contact is None:
+        raise Http404
+    if not contact.email or not services.impact_link_send(
+        organization=request.organization, email=contact.email
+    ):
+        messages.error(request, _("They need an email address and at least one gift."))
+    else:
+        messages.success(
+            request,
+            _("Their impact page link is on its way to %(email)s.") % {"email": contact.email},
+        )
+    return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)

@@ -91,12 +91,15 @@ DATABASES = {
 
 
 def tune_database(database):
-    """Connection settings: reuse connections; on PostgreSQL, a typo-tolerant trigram search
-    (names with two typos score ~0.5 word similarity; pg_trgm's default threshold is 0.6)."""
+    """Connection settings: reuse connections; on PostgreSQL, trigram thresholds for the search
+    (a name with two typos scores ~0.5; pg_trgm's defaults, 0.6 and 0.3, miss it or match so
+    many that ranking them is slow)."""
     database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
     if "postgresql" in database["ENGINE"]:
-        database.setdefault("OPTIONS", {})["options"] = "-c pg_trgm.word_similarity_threshold=0.45"
+        database.setdefault("OPTIONS", {})["options"] = (
+            "-c pg_trgm.word_similarity_threshold=0.45 -c pg_trgm.similarity_threshold=0.45"
+        )
     return database
 
 
@@ -228,6 +231,7 @@ LANGUAGES = [
     ("kk", _("Kazakh")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default: "example.org" means https://
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
