@@ -19,4 +19,4 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.base python manage.py collectstatic -
 USER steward
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]

@@ -4,7 +4,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from donors.models import Campaign, DonorSettings, Fund, Gift, ImpactStory, PaymentMethod
+from donors.models import (
+    Campaign,
+    DonorSettings,
+    DonorUpdate,
+    Fund,
+    Gift,
+    ImpactStory,
+    PaymentMethod,
+)
 from stakeholders import selectors as stakeholder_selectors
 
 
@@ -155,6 +163,10 @@ class ImpactLinkRequestForm(forms.Form):
 
 
 class DonorSettingsForm(forms.ModelForm):
+    donation_url = forms.URLField(
+        label=_("Online giving page"), required=False, assume_scheme="https"
+    )
+
     class Meta:
         model = DonorSettings
         fields = [
@@ -164,3 +176,20 @@ class DonorSettingsForm(forms.ModelForm):
             "frequency_cap_days",
         ]
         widgets = {"giving_instructions": forms.Textarea(attrs={"rows": 3})}
+
+
+class DonorUpdateForm(forms.ModelForm):
+    story = OrganizationChoiceField(label=_("Story"), required=False)
+    fund = OrganizationChoiceField(
+        label=_("Send to donors of"), required=False, empty_label=_("Every donor")
+    )
+
+    class Meta:
+        model = DonorUpdate
+        fields = ["title", "body", "story", "fund"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["story"].queryset = ImpactStory.objects.filter(organization=organization)
+        self.fields["fund"].queryset = Fund.objects.filter(organization=organization)

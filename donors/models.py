@@ -351,3 +351,70 @@ class DonorSettings(TenantOwned):
     class Meta:
         verbose_name_plural = _("donor settings")
         constraints = [models.UniqueConstraint(fields=["organization"], name="uniq_donor_settings")]
+
+
+class DonorUpdate(TenantOwned):
+    """News for donors (a story and a need), sent by the beat job at the organization's cadence
+    to donors who agreed to updates and have not heard from it within the frequency cap."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    title = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    story = models.ForeignKey(
+        ImpactStory,
+        verbose_name=_("story"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    fund = models.ForeignKey(
+        Fund,
+        verbose_name=_("donors to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every donor."),
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    send_after = models.DateTimeField(_("not before"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class UpdateDelivery(TenantOwned):
+    """One donor's copy of an update: created before sending, so a rerun never sends twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+
+    update = models.ForeignKey(DonorUpdate, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("stakeholders.Contact", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=40, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "update", "contact"], name="uniq_update_delivery"
+            )
+        ]

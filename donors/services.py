@@ -20,6 +20,7 @@ from donors.models import (
     Appeal,
     Campaign,
     DonorSettings,
+    DonorUpdate,
     Fund,
     Gift,
     GiftAllocation,
@@ -422,3 +423,12 @@ def impact_preferences_save(*, organization, contact, choices, wording):
 def donor_settings(*, organization):
     settings_, _created = DonorSettings.objects.get_or_create(organization=organization)
     return settings_
+
+
+@transaction.atomic
+def update_save(*, organization, update=None, created_by=None, **fields):
+    update = update or DonorUpdate(organization=organization, created_by=created_by)
+    for name, value in fields.items():
+        setattr(update, name, value)
+    _same_organization(organization, story=update.story, fund=update.fund)
+    return _save(update, exclude=["story", "fund", "created_by"])

@@ -18,9 +18,11 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from donors import selectors, services
+from donors import updates as donor_updates
 from donors.forms import (
     CampaignForm,
     DonorSettingsForm,
+    DonorUpdateForm,
     DoNotThankForm,
     FundForm,
     GiftBatchFormSet,
@@ -29,7 +31,7 @@ from donors.forms import (
     ImpactLinkRequestForm,
     StoryForm,
 )
-from donors.models import Campaign, Fund, Gift, ImpactStory
+from donors.models import Campaign, DonorUpdate, Fund, Gift, ImpactStory
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders.models import ConsentChannel, ConsentPurpose, Role
 from stakeholders.tenancy.middleware import organization_public
@@ -439,3 +441,71 @@ def send_impact_link(request, org_slug, contact_id):
             _("Their impact page link is on its way to %(email)s.") % {"email": contact.email},
         )
     return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+
+
+# --- Donor updates ----------------------------------------------------------------------------
+
+
+@staff_view(roles=READERS)
+def update_list(request, org_slug):
+    organization = request.organization
+    context = {
+        "updates": DonorUpdate.objects.filter(organization=organization).select_related("fund")[
+            :50
+        ],
+        "settings": services.donor_settings(organization=organization),
+        "can_edit": request.membership.role in FUNDRAISING,
+    }
+    return render(request, "donors/updates.html", context)
+
+
+@staff_view(roles=FUNDRAISING)
+def update_edit(request, org_slug, update_id=None):
+    """Compose an update, see how many donors it would reach and why the others won't, schedule."""
+    organization = request.organization
+    update = (
+        get_object_or_404(DonorUpdate, organization=organization, pk=update_id)
+        if update_id
+        else None
+    )
+    editable = update is None or update.status == DonorUpdate.Status.DRAFT
+    form = DonorUpdateForm(request.POST or None, instance=update, organization=organization)
+    if request.method == "POST" and editable:
+        action = request.POST.get("action", "save")
+        if form.is_valid():
+            update = services.update_save(
+                organization=organization,
+                update=update,
+                created_by=request.user,
+                **form.cleaned_data,
+            )
+            if action == "schedule":
+                donor_updates.schedule(organization=organization, update=update)
+                messages.success(
+                    request, _("Scheduled: it goes out at the next slot your cadence allows.")
+                )
+                return redirect("donors:update_list", org_slug=org_slug)
+            messages.success(request, _("Draft saved."))
+            return redirect("donors:update_edit", org_slug=org_slug, update_id=update.pk)
+    counts = donor_updates.audience(organization=organization, update=update)[1] if update else None
+    return render(
+        request,
+        "donors/update_form.html",
+        {"form": form, "update": update, "counts": counts, "editable": editable},
+    )
+
+
+@csrf_exempt  # RFC 8058: the mail client POSTs with no cookies; the signed token is the key
+@organization_public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, org_slug, token):
+    """One-click unsubscribe from donor updates (GET asks, POST does it: scanners open links)."""
+    organization = request.organization
+    contact = donor_updates.contact_from_unsubscribe_token(organization=organization, token=token)
+    if contact is None:
+        return _impact_response(request, "donors/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        donor_updates.unsubscribe(organization=organization, contact=contact)
+        return _impact_response(request, "donors/unsubscribe.html", {"done": True})
+    return _impact_response(request, "donors/unsubscribe.html", {})

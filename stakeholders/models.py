@@ -496,6 +496,14 @@ class Interaction(TenantOwned):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     related_kind = models.CharField(max_length=40, blank=True)
     related_id = models.BigIntegerField(null=True, blank=True)
+    is_bulk_message = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text=_(
+            "A non-transactional message (update, appeal, newsletter): counts towards "
+            "the frequency cap."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -510,6 +518,11 @@ class Interaction(TenantOwned):
                 fields=["organization", "follow_up_owner", "follow_up_on"],
                 condition=models.Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),
                 name="interaction_open_follow_up",
+            ),
+            models.Index(
+                fields=["organization", "contact", "-occurred_at"],
+                condition=models.Q(is_bulk_message=True),
+                name="interaction_bulk_messages",
             ),
             models.Index(
                 fields=["organization", "related_kind", "related_id"],

@@ -388,3 +388,10 @@ def contact_everything(*, organization, contact):
         if hook.export:
             data.update(hook.export(organization=organization, contact=contact))
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def recently_messaged(*, organization, since):
+    """Contacts that got a non-transactional message since ``since`` (the frequency cap)."""
+    return Interaction.objects.filter(
+        organization=organization, is_bulk_message=True, occurred_at__gte=since
+    ).values("contact_id")

@@ -8,7 +8,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from donors.models import Campaign, Fund, Gift, ImpactStory, Pledge, RecurringGift
+from donors.models import Campaign, DonorUpdate, Fund, Gift, ImpactStory, Pledge, RecurringGift
 from stakeholders.models import (
     ApiToken,
     Channel,
@@ -272,3 +272,12 @@ class RecurringGiftFactory(factory.django.DjangoModelFactory):
     amount = Decimal("10.00")
     frequency = "monthly"
     started_on = factory.LazyFunction(timezone.localdate)
+
+
+class DonorUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DonorUpdate
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = "Winter news"
+    body = "Thanks to you, the shelter stayed open all winter."

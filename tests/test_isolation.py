@@ -33,6 +33,7 @@ from tests.factories import (
     ConsentFactory,
     ContactFactory,
     ContactImportFactory,
+    DonorUpdateFactory,
     DuplicatePairFactory,
     FeedbackFactory,
     FundFactory,
@@ -77,6 +78,7 @@ OBJECT_FACTORIES = {
     "fund_id": lambda org: FundFactory(organization=org),
     "campaign_id": lambda org: CampaignFactory(organization=org),
     "story_id": lambda org: ImpactStoryFactory(organization=org),
+    "update_id": lambda org: DonorUpdateFactory(organization=org),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(

@@ -140,6 +140,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stakeholders.tasks.purge_expired_invitations",
         "schedule": 60 * 60,
     },
+    "send-donor-updates": {
+        "task": "donors.tasks.send_donor_updates",
+        "schedule": 15 * 60,
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -231,7 +235,6 @@ LANGUAGES = [
     ("kk", _("Kazakh")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default: "example.org" means https://
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

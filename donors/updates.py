@@ -1,0 +1,250 @@
+"""Donor updates: who may get one (consent, frequency cap), and sending them exactly once.
+
+"Hear from you regularly, but not every day": an update goes out at the organization's cadence,
+only to donors who agreed to updates by email, and never to someone who got any non-transactional
+message within the frequency cap.
+"""
+
+import logging
+from datetime import timedelta
+from email.utils import formataddr, make_msgid, parseaddr
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from donors import services
+from donors.models import DonorUpdate, Gift, GiftAllocation, UpdateDelivery
+from stakeholders import selectors as stakeholder_selectors
+from stakeholders import services as stakeholder_services
+from stakeholders.models import Consent, ConsentChannel, ConsentPurpose, ConsentSource
+
+logger = logging.getLogger(__name__)
+UNSUBSCRIBE_SALT = "steward.donors.unsubscribe"
+CHUNK = 100
+
+
+def unsubscribe_token(*, organization, contact):
+    return signing.dumps({"o": organization.pk, "c": contact.pk}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(*, organization, contact):
+    path = reverse(
+        "donors:unsubscribe",
+        kwargs={
+            "org_slug": organization.slug,
+            "token": unsubscribe_token(organization=organization, contact=contact),
+        },
+    )
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def contact_from_unsubscribe_token(*, organization, token):
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if data.get("o") != organization.pk:
+        return None
+    return stakeholder_selectors.contact_get(organization=organization, contact_id=data.get("c"))
+
+
+@transaction.atomic
+def unsubscribe(*, organization, contact):
+    """Withdraw consent to donor updates by email; the next send already leaves them out."""
+    return stakeholder_services.consent_record(
+        organization=organization,
+        contact=contact,
+        channel=ConsentChannel.EMAIL,
+        purpose=ConsentPurpose.DONOR_UPDATES,
+        granted=False,
+        source=ConsentSource.UNSUBSCRIBE,
+        wording=_("Unsubscribe link in a donor update"),
+    )
+
+
+def audience(*, organization, update, now=None):
+    """(eligible contacts, counts by reason) for ``update``, as the sender will see it."""
+    now = now or timezone.now()
+    cap = services.donor_settings(organization=organization).frequency_cap_days
+    donors = stakeholder_selectors.contacts_active(organization=organization).filter(is_donor=True)
+    if update.fund_id:
+        donors = donors.filter(
+            pk__in=GiftAllocation.objects.filter(
+                organization=organization, fund_id=update.fund_id, gift__status=Gift.Status.RECEIVED
+            ).values("gift__contact_id")
+        )
+    latest_consent = (
+        Consent.objects.filter(
+            organization=organization,
+            contact=OuterRef("pk"),
+            channel=ConsentChannel.EMAIL,
+            purpose=ConsentPurpose.DONOR_UPDATES,
+        )
+        .order_by("-recorded_at", "-pk")
+        .values("granted")[:1]
+    )
+    reachable = donors.filter(do_not_contact=False, deceased=False)
+    with_email = reachable.exclude(email="")
+    consenting = with_email.annotate(consent=Subquery(latest_consent)).filter(consent=True)
+    eligible = consenting.exclude(
+        pk__in=stakeholder_selectors.recently_messaged(
+            organization=organization, since=now - timedelta(days=cap)
+        )
+    )
+    counts = {
+        "donors": donors.count(),
+        "do_not_contact": donors.count() - reachable.count(),
+        "no_email": reachable.count() - with_email.count(),
+        "no_consent": with_email.count() - consenting.count(),
+        "recently_messaged": consenting.count() - eligible.count(),
+        "eligible": eligible.count(),
+    }
+    return eligible, counts
+
+
+def schedule(*, organization, update, send_after=None):
+    if update.status not in (DonorUpdate.Status.DRAFT, DonorUpdate.Status.SCHEDULED):
+        raise ValueError("only a draft can be scheduled")
+    update.status = DonorUpdate.Status.SCHEDULED
+    update.send_after = send_after or timezone.now()
+    update.save(update_fields=["status", "send_after"])
+    return update
+
+
+def next_due(*, organization, now=None):
+    """The update to send now, if the organization's cadence allows one."""
+    now = now or timezone.now()
+    interval = services.donor_settings(organization=organization).update_interval_days
+    last = (
+        DonorUpdate.objects.filter(organization=organization, status=DonorUpdate.Status.SENT)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    if last and last > now - timedelta(days=interval):
+        return DonorUpdate.objects.filter(
+            organization=organization, status=DonorUpdate.Status.SENDING
+        ).first()
+    return (
+        DonorUpdate.objects.filter(organization=organization)
+        .filter(
+            Q(status=DonorUpdate.Status.SENDING)
+            | Q(status=DonorUpdate.Status.SCHEDULED, send_after__lte=now)
+        )
+        .order_by("status", "send_after", "pk")  # a half-sent update first
+        .first()
+    )
+
+
+def send(*, organization, update):
+    """Send ``update`` to its audience, chunk by chunk. Safe to run twice or after a crash: each
+    donor's delivery row is claimed before sending and a sent row is never sent again."""
+    DonorUpdate.objects.filter(pk=update.pk).update(status=DonorUpdate.Status.SENDING)
+    eligible, _counts = audience(organization=organization, update=update)
+    UpdateDelivery.objects.bulk_create(
+        [
+            UpdateDelivery(organization=organization, update=update, contact_id=pk)
+            for pk in eligible.values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+    sent = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                UpdateDelivery.objects.select_for_update(skip_locked=True)
+                .filter(
+                    organization=organization, update=update, status=UpdateDelivery.Status.PENDING
+                )
+                .select_related("contact")[:CHUNK]
+            )
+            if not batch:
+                break
+            for delivery in batch:
+                sent += _deliver(organization, update, delivery)
+    DonorUpdate.objects.filter(pk=update.pk).update(
+        status=DonorUpdate.Status.SENT, sent_at=timezone.now()
+    )
+    return sent
+
+
+def _still_eligible(organization, contact):
+    """Asked again just before sending: consent may have been withdrawn, or another message sent."""
+    cap = services.donor_settings(organization=organization).frequency_cap_days
+    if not contact.email or not stakeholder_selectors.can_contact(
+        organization=organization, contact=contact, channel="email", purpose="donor_updates"
+    ):
+        return False
+    return (
+        not stakeholder_selectors.recently_messaged(
+            organization=organization, since=timezone.now() - timedelta(days=cap)
+        )
+        .filter(contact_id=contact.pk)
+        .exists()
+    )
+
+
+def _deliver(organization, update, delivery):
+    contact = delivery.contact
+    if not _still_eligible(organization, contact):
+        delivery.status, delivery.reason = (
+            UpdateDelivery.Status.SKIPPED,
+            "not eligible at send time",
+        )
+        delivery.save(update_fields=["status", "reason"])
+        return 0
+    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    message_id = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    unsubscribe_link = unsubscribe_url(organization=organization, contact=contact)
+    context = {
+        "organization": organization,
+        "contact": contact,
+        "update": update,
+        "story": update.story,
+        "impact_url": services.impact_url(organization=organization, contact=contact),
+        "unsubscribe_url": unsubscribe_link,
+    }
+    with translation.override(contact.preferred_language or organization.language):
+        message = EmailMultiAlternatives(
+            subject=update.title,
+            body=render_to_string("emails/donor_update.txt", context),
+            from_email=formataddr((organization.sender_name or organization.name, sender)),
+            to=[contact.email],
+            reply_to=[organization.contact_email] if organization.contact_email else None,
+            headers={
+                "Message-ID": message_id,
+                "List-Unsubscribe": f"<{unsubscribe_link}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        message.attach_alternative(
+            render_to_string("emails/donor_update.html", context), "text/html"
+        )
+    message.send()
+    now = timezone.now()
+    delivery.status, delivery.message_id, delivery.sent_at = (
+        UpdateDelivery.Status.SENT,
+        message_id,
+        now,
+    )
+    delivery.save(update_fields=["status", "message_id", "sent_at"])
+    stakeholder_services.interaction_log(
+        organization=organization,
+        contact=contact,
+        staff=None,
+        channel="email",
+        direction="outbound",
+        subject=_("Donor update: %(title)s") % {"title": update.title},
+        occurred_at=now,
+        related_kind="donors.update",
+        related_id=update.pk,
+        is_bulk_message=True,
+    )
+    return 1
