@@ -7,6 +7,8 @@ class DonorsConfig(AppConfig):
     verbose_name = _("Donors")
 
     def ready(self):
-        from donors import contributions
+        from donors import contributions, importing
+        from stakeholders import importing as stakeholder_importing
 
         contributions.register()
+        stakeholder_importing.register(importing.GiftImporter())

@@ -290,7 +290,16 @@ class PublicFeedbackForm(forms.Form):
     )
 
 
-class ContactImportUploadForm(forms.Form):
+def import_kind_choices():
+    from stakeholders.importing import importers
+
+    return [(kind, str(importer.label).capitalize()) for kind, importer in importers.items()]
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What are you importing?"), choices=import_kind_choices, widget=forms.RadioSelect
+    )
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_("Exports from CiviCRM, Salesforce NPSP, spreadsheets… up to 20 MB."),

@@ -1,7 +1,9 @@
-"""Contact import from CSV: read any encoding and delimiter, map columns, dry-run, then apply.
+"""CSV imports: read any encoding and delimiter, map columns, dry-run, then apply.
 
-Nothing is written before the dry run has read the whole file; a malformed file (undecodable,
-no name column) stops at upload or mapping with a message saying what is wrong.
+The engine here is shared; each kind of row (contacts here, gifts in ``donors``) is an
+``Importer`` registered in ``importers``. Nothing is written before the dry run has read the
+whole file; a malformed file (undecodable, no required column) stops at upload or mapping with
+a message saying what is wrong.
 """
 
 import csv
@@ -15,6 +17,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from stakeholders import services
 from stakeholders.csv_export import defuse
@@ -24,11 +27,58 @@ from stakeholders.models import (
     ConsentSource,
     Contact,
     ContactEvent,
-    ContactImport,
     ContactKind,
+    DataImport,
 )
 
 CHUNK = 200
+
+
+class Importer:
+    """What an app tells the engine about one kind of row. Subclasses fill in the blanks."""
+
+    kind = ""
+    label = ""
+    roles = None  # staff roles that may run it (None: anyone who may edit contacts)
+    aliases: dict = {}  # target → header spellings (normalised, see normalise_header)
+    required: list = []  # [(targets, message)]: at least one target of each group is mapped
+    same_row_message = ""
+    summary_labels: dict = {}
+
+    @property
+    def targets(self):
+        return list(self.aliases)
+
+    def parse(self, row, mapping, organization):
+        """The row's payload, or a ValidationError naming the fields."""
+        raise NotImplementedError
+
+    def key(self, payload):
+        """What makes two rows the same thing (an id, an email), to refuse repeats in a file."""
+        return None
+
+    def existing(self, organization, payload):
+        return None
+
+    def flagged(self, organization, payload, existing):
+        """Dry run: would this row be flagged (e.g. as a possible duplicate)?"""
+        return False
+
+    def apply(self, organization, job, payload, existing):
+        """Write the row; returns whether it was flagged."""
+        raise NotImplementedError
+
+    def finish(self, organization, job):
+        """After a run (e.g. look for duplicates)."""
+
+
+importers: dict[str, Importer] = {}
+
+
+def register(importer):
+    importers[importer.kind] = importer
+    return importer
+
 
 # Target field → header spellings seen in CiviCRM, Salesforce NPSP and spreadsheet exports
 # (compared after normalising: lower case, non-letters to "_", NPSP's "Contact1_" and "__c" cut).
@@ -95,7 +145,6 @@ HEADER_ALIASES = {
     "do_not_email": ["do_not_email", "email_opt_out", "has_opted_out_of_email"],
     "deceased": ["deceased", "is_deceased"],
 }
-TARGETS = list(HEADER_ALIASES)
 NAME_TARGETS = {"last_name", "first_name", "organization_name"}
 TRUE = {"1", "y", "yes", "true", "t", "x", "ja", "oui", "si", "sí"}
 FALSE = {"", "0", "n", "no", "false", "f"}
@@ -114,13 +163,13 @@ def normalise_header(header):
     return re.sub(r"_+c$", "", text)
 
 
-def guess_mapping(headers):
+def guess_mapping(headers, aliases):
     """{header: target} for the headers we recognise; each target used once."""
     mapping, used = {}, set()
     for header in headers:
         key = normalise_header(header)
-        for target, aliases in HEADER_ALIASES.items():
-            if target not in used and key in aliases:
+        for target, spellings in aliases.items():
+            if target not in used and key in spellings:
                 mapping[header] = target
                 used.add(target)
                 break
@@ -200,13 +249,15 @@ def _read_layout(raw, encoding=None):
 
 
 @transaction.atomic
-def import_create(*, organization, upload, actor):
+def import_create(*, organization, upload, actor, kind="contacts"):
     """Store the upload and read its header; a file we can't read is refused here."""
+    importer = importers[kind]
     layout = _read_layout(upload.read())
-    job = ContactImport(
+    job = DataImport(
         organization=organization,
+        kind=kind,
         original_name=upload.name[:200],
-        mapping=guess_mapping(layout["headers"]),
+        mapping=guess_mapping(layout["headers"], importer.aliases),
         created_by=actor,
         **layout,
     )
@@ -224,8 +275,8 @@ def set_encoding(*, job, encoding):
         layout = _read_layout(handle.read(), encoding)
     for name, value in layout.items():
         setattr(job, name, value)
-    job.mapping = guess_mapping(job.headers)
-    job.status = ContactImport.Status.UPLOADED
+    job.mapping = guess_mapping(job.headers, importers[job.kind].aliases)
+    job.status = DataImport.Status.UPLOADED
     job.summary, job.errors = {}, []
     job.save()
 
@@ -241,17 +292,17 @@ def preview(job, rows=3):
 
 
 def set_mapping(*, job, mapping):
-    """Check the mapping people confirmed: known targets, each once, and a name column."""
-    clean = {h: t for h, t in mapping.items() if h in job.headers and t in TARGETS}
+    """Check the mapping people confirmed: known targets, each once, the required columns."""
+    importer = importers[job.kind]
+    clean = {h: t for h, t in mapping.items() if h in job.headers and t in importer.aliases}
     targets = list(clean.values())
     if len(targets) != len(set(targets)):
         raise ValidationError(_("Each Steward field can take one column only."))
-    if not NAME_TARGETS & set(targets):
-        raise ValidationError(
-            _("Map at least one name column (last name, first name or organization name).")
-        )
+    for group, message in importer.required:
+        if not set(group) & set(targets):
+            raise ValidationError(message)
     job.mapping = clean
-    job.status = ContactImport.Status.UPLOADED
+    job.status = DataImport.Status.UPLOADED
     job.save(update_fields=["mapping", "status"])
 
 
@@ -345,6 +396,7 @@ def _match(organization, fields):
 
 
 def _process(job, *, apply):
+    importer = importers[job.kind]
     organization = job.organization
     with job.file.open("rb") as handle:
         text, _encoding = decode(handle.read(), job.encoding)
@@ -353,45 +405,29 @@ def _process(job, *, apply):
     seen_keys = set()
     for number, row in enumerate(read_rows(text, job.delimiter), start=2):
         try:
-            fields, extras = parse_row(row, job.mapping, organization)
+            payload = importer.parse(row, job.mapping, organization)
+            key = importer.key(payload)
+            if key and key in seen_keys:
+                raise ValidationError({"row": [importer.same_row_message]})
+            if key:
+                seen_keys.add(key)
+            existing = importer.existing(organization, payload)
+            if apply:
+                with transaction.atomic():
+                    flagged = importer.apply(organization, job, payload, existing)
+            else:
+                flagged = importer.flagged(organization, payload, existing)
         except ValidationError as error:
             counts["error"] += 1
-            errors.append({"row": number, "errors": error.message_dict, "values": row})
-            continue
-        key = fields.get("external_id") or fields.get("email")
-        if key and key in seen_keys:
-            counts["error"] += 1
-            errors.append(
-                {
-                    "row": number,
-                    "errors": {"row": [_("Same person as an earlier row.")]},
-                    "values": row,
-                }
+            messages = (
+                error.message_dict if hasattr(error, "error_dict") else {"row": error.messages}
             )
+            errors.append({"row": number, "errors": messages, "values": row})
             continue
-        if key:
-            seen_keys.add(key)
-        existing = _match(organization, fields)
-        if existing is not None:
-            counts["update"] += 1
-        else:
-            counts["create"] += 1
-        if apply:
-            try:
-                with transaction.atomic():
-                    contact = _apply(organization, job, existing, fields, extras)
-            except ValidationError as error:
-                counts["error"] += 1
-                errors.append({"row": number, "errors": error.message_dict, "values": row})
-                continue
-            if existing is None:
-                counts["duplicate"] += int(
-                    services.duplicates_record_for(organization=organization, contact=contact) > 0
-                )
-        elif existing is None and _looks_like_duplicate(organization, fields):
-            counts["duplicate"] += 1
+        counts["update" if existing is not None else "create"] += 1
+        counts["duplicate"] += int(bool(flagged))
         if number % CHUNK == 0:
-            ContactImport.objects.filter(pk=job.pk).update(processed_rows=number - 1)
+            DataImport.objects.filter(pk=job.pk).update(processed_rows=number - 1)
     job.processed_rows = job.total_rows
     job.summary = counts
     job.errors = errors[:5000]
@@ -453,19 +489,20 @@ def _apply(organization, job, existing, fields, extras):
 
 def check(job):
     """The dry run: what would be created, updated, flagged; nothing is written."""
-    job.status = ContactImport.Status.CHECKING
+    job.status = DataImport.Status.CHECKING
     job.save(update_fields=["status"])
     _process(job, apply=False)
-    job.status = ContactImport.Status.CHECKED
+    job.status = DataImport.Status.CHECKED
     job.save(update_fields=["status", "processed_rows", "summary", "errors"])
 
 
 def run(job):
-    job.status = ContactImport.Status.IMPORTING
+    job.status = DataImport.Status.IMPORTING
     job.processed_rows = 0
     job.save(update_fields=["status", "processed_rows"])
     _process(job, apply=True)
-    job.status = ContactImport.Status.DONE
+    importers[job.kind].finish(job.organization, job)
+    job.status = DataImport.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "processed_rows", "summary", "errors", "finished_at"])
 
@@ -482,3 +519,49 @@ def errors_csv(job):
         values = [defuse(error["values"].get(h, "")) for h in job.headers]
         writer.writerow([error["row"], defuse(problem), *values])
     return out.getvalue()
+
+
+class ContactImporter(Importer):
+    kind = "contacts"
+    label = _lazy("contacts")
+    aliases = HEADER_ALIASES
+    required = [
+        (
+            NAME_TARGETS,
+            _lazy("Map at least one name column (last name, first name or organization name)."),
+        ),
+    ]
+    same_row_message = _lazy("Same person as an earlier row.")
+    summary_labels = {
+        "create": _lazy("New contacts"),
+        "update": _lazy("Contacts updated"),
+        "duplicate": _lazy("Possible duplicates"),
+    }
+
+    def parse(self, row, mapping, organization):
+        return parse_row(row, mapping, organization)
+
+    def key(self, payload):
+        fields, _extras = payload
+        return fields.get("external_id") or fields.get("email")
+
+    def existing(self, organization, payload):
+        return _match(organization, payload[0])
+
+    def flagged(self, organization, payload, existing):
+        return existing is None and _looks_like_duplicate(organization, payload[0])
+
+    def apply(self, organization, job, payload, existing):
+        fields, extras = payload
+        contact = _apply(organization, job, existing, fields, extras)
+        if existing is not None:
+            return False
+        return services.duplicates_record_for(organization=organization, contact=contact) > 0
+
+    def finish(self, organization, job):
+        from stakeholders.tasks import scan_duplicates
+
+        transaction.on_commit(lambda: scan_duplicates.delay(organization_id=organization.pk))
+
+
+register(ContactImporter())

@@ -695,8 +695,9 @@ def import_upload_to(job, filename):
     return f"private/imports/{job.organization_id}/{secrets.token_hex(12)}.csv"
 
 
-class ContactImport(TenantOwned):
-    """A CSV import: uploaded, mapped, checked in a dry run, then run — each step a Celery task."""
+class DataImport(TenantOwned):
+    """A CSV import (contacts, gifts…): uploaded, mapped, checked in a dry run, then run — each
+    step a Celery task. The apps say how to read their rows (``stakeholders.importing``)."""
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
@@ -706,6 +707,7 @@ class ContactImport(TenantOwned):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    kind = models.CharField(max_length=20, default="contacts")
     file = models.FileField(upload_to=import_upload_to)
     original_name = models.CharField(max_length=200)
     encoding = models.CharField(max_length=40)

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from stakeholders import importing, services
-from stakeholders.models import ContactImport
+from stakeholders.models import DataImport
 from stakeholders.tenancy.tasks import OrganizationTask
 
 
@@ -19,19 +19,18 @@ def scan_duplicates(organization):
 
 
 @shared_task(base=OrganizationTask)
-def check_contact_import(organization, import_id):
+def check_import(organization, import_id):
     """The dry run of an import (nothing written)."""
-    job = ContactImport.objects.get(pk=import_id)
-    if job.status in (ContactImport.Status.UPLOADED, ContactImport.Status.CHECKING):
+    job = DataImport.objects.get(pk=import_id)
+    if job.status in (DataImport.Status.UPLOADED, DataImport.Status.CHECKING):
         _guarded(job, importing.check)
 
 
 @shared_task(base=OrganizationTask)
-def run_contact_import(organization, import_id):
-    job = ContactImport.objects.get(pk=import_id)
-    if job.status in (ContactImport.Status.CHECKED, ContactImport.Status.IMPORTING):
+def run_import(organization, import_id):
+    job = DataImport.objects.get(pk=import_id)
+    if job.status in (DataImport.Status.CHECKED, DataImport.Status.IMPORTING):
         _guarded(job, importing.run)
-        scan_duplicates.delay(organization_id=organization.pk)
 
 
 def _guarded(job, step):
@@ -39,7 +38,7 @@ def _guarded(job, step):
     try:
         step(job)
     except Exception as error:
-        ContactImport.objects.filter(pk=job.pk).update(
-            status=ContactImport.Status.FAILED, message=str(error)[:500]
+        DataImport.objects.filter(pk=job.pk).update(
+            status=DataImport.Status.FAILED, message=str(error)[:500]
         )
         raise

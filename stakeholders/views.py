@@ -42,7 +42,7 @@ from stakeholders.forms import (
     ComplaintResolutionForm,
     ConsentForm,
     ContactForm,
-    ContactImportUploadForm,
+    ImportUploadForm,
     InteractionForm,
     InvitationForm,
     MembershipRoleForm,
@@ -59,7 +59,7 @@ from stakeholders.models import (
     ConsentPurpose,
     ConsentSource,
     Contact,
-    ContactImport,
+    DataImport,
     Feedback,
     Invitation,
     Membership,
@@ -913,31 +913,39 @@ def feedback_public(request, org_slug, token):
 
 @staff_view(roles=EDITORS)
 def import_start(request, org_slug):
-    form = ContactImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"kind": request.GET.get("kind", "contacts")},
+    )
     if request.method == "POST" and form.is_valid():
+        importer = importing.importers[form.cleaned_data["kind"]]
+        if importer.roles and request.membership.role not in importer.roles:
+            raise PermissionDenied
         try:
             job = importing.import_create(
                 organization=request.organization,
                 upload=form.cleaned_data["file"],
                 actor=request.user,
+                kind=importer.kind,
             )
         except ValidationError as error:
             form.add_error("file", error)
         else:
             return redirect("stakeholders:import_detail", org_slug=org_slug, import_id=job.pk)
-    imports = ContactImport.objects.filter(organization=request.organization)[:20]
+    imports = DataImport.objects.filter(organization=request.organization)[:20]
     return render(request, "stakeholders/imports/start.html", {"form": form, "imports": imports})
 
 
 @staff_view(roles=EDITORS)
 def import_detail(request, org_slug, import_id):
-    job = get_object_or_404(ContactImport, organization=request.organization, pk=import_id)
+    job = get_object_or_404(DataImport, organization=request.organization, pk=import_id)
     error = None
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "check" and job.status in (
-            ContactImport.Status.UPLOADED,
-            ContactImport.Status.CHECKED,
+            DataImport.Status.UPLOADED,
+            DataImport.Status.CHECKED,
         ):
             mapping = {h: request.POST.get(f"map-{i}", "") for i, h in enumerate(job.headers)}
             try:
@@ -945,13 +953,13 @@ def import_detail(request, org_slug, import_id):
             except ValidationError as exc:
                 error = " ".join(exc.messages)
             else:
-                tasks.check_contact_import.delay_on_commit(
+                tasks.check_import.delay_on_commit(
                     organization_id=request.organization.pk, import_id=job.pk
                 )
                 return redirect(request.path)
         elif action == "encoding" and job.status in (
-            ContactImport.Status.UPLOADED,
-            ContactImport.Status.CHECKED,
+            DataImport.Status.UPLOADED,
+            DataImport.Status.CHECKED,
         ):
             try:
                 importing.set_encoding(job=job, encoding=request.POST.get("encoding", ""))
@@ -959,9 +967,9 @@ def import_detail(request, org_slug, import_id):
                 error = " ".join(exc.messages)
             else:
                 return redirect(request.path)
-        elif action == "run" and job.status == ContactImport.Status.CHECKED:
-            ContactImport.objects.filter(pk=job.pk).update(status=ContactImport.Status.IMPORTING)
-            tasks.run_contact_import.delay_on_commit(
+        elif action == "run" and job.status == DataImport.Status.CHECKED:
+            DataImport.objects.filter(pk=job.pk).update(status=DataImport.Status.IMPORTING)
+            tasks.run_import.delay_on_commit(
                 organization_id=request.organization.pk, import_id=job.pk
             )
             return redirect(request.path)
@@ -972,12 +980,15 @@ def import_detail(request, org_slug, import_id):
             {"index": i, "header": h, "target": job.mapping.get(h, "")}
             for i, h in enumerate(job.headers)
         ],
-        "targets": [(t, t.replace("_", " ").capitalize()) for t in importing.TARGETS],
+        "importer": importing.importers[job.kind],
+        "targets": [
+            (t, t.replace("_", " ").capitalize()) for t in importing.importers[job.kind].targets
+        ],
         "encodings": importing.ENCODING_CHOICES,
         "preview": importing.preview(job)
-        if job.status in (ContactImport.Status.UPLOADED, ContactImport.Status.CHECKED)
+        if job.status in (DataImport.Status.UPLOADED, DataImport.Status.CHECKED)
         else [],
-        "working": job.status in (ContactImport.Status.CHECKING, ContactImport.Status.IMPORTING),
+        "working": job.status in (DataImport.Status.CHECKING, DataImport.Status.IMPORTING),
     }
     if request.htmx:
         response = render(request, "stakeholders/imports/_progress.html", context)
@@ -989,7 +1000,7 @@ def import_detail(request, org_slug, import_id):
 
 @staff_view(roles=EDITORS)
 def import_errors(request, org_slug, import_id):
-    job = get_object_or_404(ContactImport, organization=request.organization, pk=import_id)
+    job = get_object_or_404(DataImport, organization=request.organization, pk=import_id)
     response = HttpResponse(
         "\ufeff" + importing.errors_csv(job), content_type="text/csv; charset=utf-8"
     )

@@ -17,8 +17,8 @@ from stakeholders.models import (
     ConsentPurpose,
     ConsentSource,
     Contact,
-    ContactImport,
     ContactKind,
+    DataImport,
     Direction,
     DuplicatePair,
     Feedback,
@@ -182,9 +182,9 @@ class DuplicatePairFactory(factory.django.DjangoModelFactory):
     reasons = "email"
 
 
-class ContactImportFactory(factory.django.DjangoModelFactory):
+class DataImportFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = ContactImport
+        model = DataImport
 
     organization = factory.SubFactory(OrganizationFactory)
     file = factory.django.FileField(

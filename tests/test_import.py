@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from stakeholders import importing
-from stakeholders.models import Consent, Contact, ContactImport, DuplicatePair
+from stakeholders.models import Consent, Contact, DataImport, DuplicatePair
 from stakeholders.tenancy.models import organization_scope
 
 # Real commits: each step is a Celery task enqueued on commit (run in-process in tests).
@@ -24,13 +24,14 @@ def staff(client, org_a, admin_a):
 
 def upload(client, content, name="people.csv"):
     return client.post(
-        "/o/riverside/contacts/import/", {"file": SimpleUploadedFile(name, content, "text/csv")}
+        "/o/riverside/contacts/import/",
+        {"kind": "contacts", "file": SimpleUploadedFile(name, content, "text/csv")},
     )
 
 
 def job(org):
     with organization_scope(org):
-        return ContactImport.objects.get()
+        return DataImport.objects.get()
 
 
 def confirm_mapping(client, job_, overrides=None):
@@ -75,7 +76,7 @@ def test_civicrm_export_maps_checks_then_imports(staff, org_a):
     # Importing the same file again updates instead of duplicating.
     upload(staff, (DATA / "civicrm-contacts.csv").read_bytes(), "again.csv")
     with organization_scope(org_a):
-        second = ContactImport.objects.order_by("-pk").first()
+        second = DataImport.objects.order_by("-pk").first()
     confirm_mapping(staff, second)
     second.refresh_from_db()
     assert second.summary["update"] == imported_again and second.summary["create"] == 0
@@ -119,7 +120,7 @@ def test_latin1_semicolons_and_bom_are_read(staff, org_a):
         }
     upload(staff, "\ufefffirst_name,last_name\nAda,Lovelace\n".encode())
     with organization_scope(org_a):
-        latest = ContactImport.objects.order_by("-pk").first()
+        latest = DataImport.objects.order_by("-pk").first()
     assert latest.headers == ["first_name", "last_name"]
 
 
@@ -162,7 +163,7 @@ def test_malformed_files_are_refused_with_a_reason_and_nothing_saved(
     response = upload(staff, content)
     assert response.status_code == 200 and message in response.content
     with organization_scope(org_a):
-        assert not ContactImport.objects.exists() and not Contact.objects.exists()
+        assert not DataImport.objects.exists() and not Contact.objects.exists()
 
 
 def test_a_mapping_without_a_name_column_is_refused(staff, org_a):
@@ -194,7 +195,8 @@ def test_imported_duplicates_go_to_the_review_list(staff, org_a, admin_a):
 def test_header_normalisation():
     assert importing.normalise_header("Contact1_Firstname__c") == "firstname"
     assert importing.normalise_header(" E-Mail ") == "e_mail"
-    assert importing.guess_mapping(["Surname", "Zip", "Cell"]) == {
+    aliases = importing.importers["contacts"].aliases
+    assert importing.guess_mapping(["Surname", "Zip", "Cell"], aliases) == {
         "Surname": "last_name",
         "Zip": "postal_code",
         "Cell": "mobile",
