@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy
 from donors import selectors
 from donors.models import Gift, Pledge, RecurringGift, SoftCredit
 from stakeholders.models import Role
-from stakeholders.registries import TimelineEvent, contact_hooks, contact_panels, timeline
+from stakeholders.registries import (
+    TimelineEvent,
+    contact_hooks,
+    contact_panels,
+    dashboard_cards,
+    timeline,
+)
 from stakeholders.templatetags.steward import money
 
 DONOR_ROLES = (Role.ADMIN, Role.FUNDRAISER, Role.VIEWER)
@@ -73,6 +79,19 @@ def donor_panel(request, contact):
     return {"summary": summary, "contact": contact}
 
 
+def donor_dashboard_card(request):
+    organization = request.organization
+    retention = selectors.retention_rate(organization=organization)
+    awaiting, awaiting_count = selectors.first_time_donors_awaiting_call(organization=organization)
+    return {
+        "month": selectors.month_figures(organization=organization),
+        "retention": retention,
+        "lybunt_count": selectors.lapsed_donors(organization=organization).count(),
+        "awaiting": awaiting,
+        "awaiting_count": awaiting_count,
+    }
+
+
 def merge_gifts(*, organization, keep, remove):
     for model in (Gift, Pledge, RecurringGift, SoftCredit):
         model.objects.filter(organization=organization, contact=remove).update(contact=keep)
@@ -114,5 +133,11 @@ def register():
     timeline.register("gift", gettext_lazy("Gifts"), gift_events)
     contact_panels.register(
         "donor_summary", template="donors/_donor_panel.html", context=donor_panel, roles=DONOR_ROLES
+    )
+    dashboard_cards.register(
+        "donors",
+        template="donors/_dashboard_card.html",
+        context=donor_dashboard_card,
+        roles=DONOR_ROLES,
     )
     contact_hooks.register("donors", merge=merge_gifts, erase=erase_gifts, export=export_gifts)

@@ -157,3 +157,43 @@ def funds_with_totals(*, organization):
     for fund in funds:
         fund.total = totals.get(fund.pk, ZERO)
     return funds
+
+
+def month_figures(*, organization, today=None):
+    """Gifts and amount this month so far, and in the same days of the month last year."""
+    today = today or timezone.localdate()
+    month_start = today.replace(day=1)
+    last_year_start = month_start.replace(year=today.year - 1)
+    last_year_end = last_year_start.replace(day=min(today.day, 28))
+    this_month = Q(received_on__gte=month_start)
+    last_year = Q(received_on__gte=last_year_start, received_on__lte=last_year_end)
+    figures = counted_gifts(organization=organization).aggregate(
+        count=Count("pk", filter=this_month),
+        total=Sum("amount", filter=this_month),
+        last_year_count=Count("pk", filter=last_year),
+        last_year_total=Sum("amount", filter=last_year),
+    )
+    figures["total"] = figures["total"] or ZERO
+    figures["last_year_total"] = figures["last_year_total"] or ZERO
+    return figures
+
+
+def first_time_donors_awaiting_call(*, organization, days=30, limit=5):
+    """Donors whose first gift came in the last ``days`` and whom nobody has phoned since."""
+    from stakeholders.models import Interaction
+
+    since = timezone.localdate() - timedelta(days=days)
+    first_gifts = (
+        counted_gifts(organization=organization)
+        .values("contact_id")
+        .annotate(first=Min("received_on"))
+        .filter(first__gte=since)
+    )
+    called = Interaction.objects.filter(
+        organization=organization,
+        channel="phone",
+        direction="outbound",
+        occurred_at__date__gte=since,
+    ).values("contact_id")
+    rows = first_gifts.exclude(contact_id__in=called).values("contact_id", "contact__name", "first")
+    return list(rows.order_by("first")[:limit]), rows.count()

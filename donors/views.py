@@ -1,13 +1,11 @@
 """Staff pages of the donors app: overview, batch entry, gifts, lapsed donors, funds, stories."""
 
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -53,21 +51,7 @@ def _add_errors(form, error):
 def index(request, org_slug):
     organization = request.organization
     today = timezone.localdate()
-    month_start = today.replace(day=1)
-    last_year_month = date(today.year - 1, today.month, 1)
-    last_year_same_day = date(today.year - 1, today.month, min(today.day, 28))
-    gifts = selectors.counted_gifts(organization=organization)
-    month = gifts.aggregate(
-        count=Count("pk", filter=Q(received_on__gte=month_start)),
-        total=Sum("amount", filter=Q(received_on__gte=month_start)),
-        last_year_count=Count(
-            "pk", filter=Q(received_on__gte=last_year_month, received_on__lte=last_year_same_day)
-        ),
-        last_year_total=Sum(
-            "amount",
-            filter=Q(received_on__gte=last_year_month, received_on__lte=last_year_same_day),
-        ),
-    )
+    month = selectors.month_figures(organization=organization, today=today)
     retention = selectors.retention_by_month(organization=organization, months=12, today=today)
     recent = Gift.objects.filter(organization=organization).select_related("contact")[:25]
     context = {

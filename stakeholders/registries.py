@@ -150,3 +150,20 @@ class ContactPanels:
 
 
 contact_panels = ContactPanels()
+
+
+class DashboardCards(ContactPanels):
+    """Cards feature apps add to the organization dashboard: ``context(request)`` → dict or None."""
+
+    def render_context(self, request, contact=None):
+        cards = []
+        for card in self._panels.values():
+            if card.roles and request.membership.role not in card.roles:
+                continue
+            data = card.context(request)
+            if data is not None:
+                cards.append({"template": card.template, **data})
+        return cards
+
+
+dashboard_cards = DashboardCards()

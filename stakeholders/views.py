@@ -67,7 +67,7 @@ from stakeholders.models import (
     Role,
     Tag,
 )
-from stakeholders.registries import contact_panels, timeline
+from stakeholders.registries import contact_panels, dashboard_cards, timeline
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 
@@ -203,6 +203,7 @@ def dashboard(request, org_slug):
     figures = selectors.dashboard_figures(organization=organization, user=request.user)
     channel_labels = dict(Channel.choices)
     context = {
+        "cards": dashboard_cards.render_context(request),
         "figures": figures,
         "channel_chart": [
             (channel_labels[channel], count)

@@ -323,3 +323,12 @@ def test_api_gift_with_allocations_and_errors(
     with django_assert_num_queries(6):
         client.get("/api/v1/o/riverside/gifts/?page_size=50")
     assert len(rows) == 3 and Contact.objects.get(pk=donor.pk).is_donor
+
+
+def test_dashboard_card_for_fundraisers(client, org, donor, admin_a, member_factory):
+    give(org, donor, "60")
+    client.force_login(admin_a)
+    page = client.get("/o/riverside/")
+    assert b"Giving this month" in page.content and b"first-time donor to call" in page.content
+    client.force_login(member_factory(org, role="caseworker"))
+    assert b"Giving this month" not in client.get("/o/riverside/").content
