@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from donors import selectors
-from donors.models import Gift, Pledge, RecurringGift, SoftCredit
+from donors.models import Gift, Grant, Pledge, RecurringGift, SoftCredit
 from stakeholders.models import Role
 from stakeholders.registries import (
     TimelineEvent,
@@ -98,6 +98,7 @@ def merge_gifts(*, organization, keep, remove):
     Gift.objects.filter(organization=organization, tribute_notify=remove).update(
         tribute_notify=keep
     )
+    Grant.objects.filter(organization=organization, funder=remove).update(funder=keep)
 
 
 def erase_gifts(*, organization, contact):

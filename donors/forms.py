@@ -10,8 +10,14 @@ from donors.models import (
     DonorUpdate,
     Fund,
     Gift,
+    GiftKind,
+    Grant,
     ImpactStory,
     PaymentMethod,
+    Pledge,
+    RecurringGift,
+    SoftCredit,
+    Tribute,
 )
 from stakeholders import selectors as stakeholder_selectors
 
@@ -193,3 +199,171 @@ class DonorUpdateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["story"].queryset = ImpactStory.objects.filter(organization=organization)
         self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
+
+
+class GiftForm(forms.Form):
+    """One gift of any kind, with the details batch entry leaves out."""
+
+    contact = forms.IntegerField(widget=forms.HiddenInput(attrs={"data-picker-value": ""}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=GiftKind.choices)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (Gift.Status.RECEIVED, _("Received")),
+            (Gift.Status.EXPECTED, _("Expected (bequest, awarded grant)")),
+        ],
+    )
+    amount = forms.DecimalField(label=_("Amount or value"), max_digits=12, decimal_places=2)
+    received_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+    fund = OrganizationChoiceField(label=_("Fund"), required=False)
+    campaign = OrganizationChoiceField(label=_("Campaign"), required=False)
+    grant = OrganizationChoiceField(label=_("Grant"), required=False)
+    pledge = OrganizationChoiceField(label=_("Pays towards the pledge"), required=False)
+    recurring = OrganizationChoiceField(label=_("Instalment of the recurring gift"), required=False)
+    tax_deductible_amount = forms.DecimalField(
+        label=_("Tax-deductible amount"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("Leave empty for the whole amount of a gift of money."),
+    )
+    description = forms.CharField(
+        label=_("What was given or done"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    hours = forms.DecimalField(
+        label=_("Hours (pro bono)"), max_digits=7, decimal_places=2, required=False
+    )
+    tribute = forms.ChoiceField(label=_("Tribute"), choices=Tribute.choices, required=False)
+    tribute_name = forms.CharField(
+        label=_("In honour or memory of"), max_length=200, required=False
+    )
+    soft_credit = forms.IntegerField(
+        widget=forms.HiddenInput(attrs={"data-picker-value": ""}), required=False
+    )
+    soft_credit_kind = forms.ChoiceField(
+        label=_("Their part"), choices=SoftCredit.Kind.choices, required=False
+    )
+    do_not_acknowledge = forms.BooleanField(label=_("Do not thank"), required=False)
+    do_not_acknowledge_reason = forms.CharField(label=_("Why not"), max_length=200, required=False)
+
+    def __init__(self, *args, organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(
+            organization=organization, is_active=True
+        )
+        self.fields["campaign"].queryset = Campaign.objects.filter(organization=organization)
+        self.fields["grant"].queryset = Grant.objects.filter(organization=organization)
+        self.fields["pledge"].queryset = Pledge.objects.filter(
+            organization=organization, status=Pledge.Status.OPEN
+        ).select_related("contact")
+        self.fields["pledge"].label_from_instance = lambda p: (
+            f"{p.contact.name} — {p.amount} ({p.pledged_on})"
+        )
+        self.fields["recurring"].queryset = RecurringGift.objects.filter(
+            organization=organization, status=RecurringGift.Status.ACTIVE
+        ).select_related("contact")
+        self.fields["recurring"].label_from_instance = lambda r: (
+            f"{r.contact.name} — {r.amount} {r.get_frequency_display()}"
+        )
+        self.fields["received_on"].initial = timezone.localdate
+
+    def _contact(self, field):
+        contact_id = self.cleaned_data.get(field)
+        if not contact_id:
+            return None
+        contact = stakeholder_selectors.contact_get(
+            organization=self.organization, contact_id=contact_id
+        )
+        if contact is None:
+            raise forms.ValidationError(_("Choose someone from the list."))
+        return contact
+
+    def clean_contact(self):
+        return self._contact("contact")
+
+    def clean_soft_credit(self):
+        return self._contact("soft_credit")
+
+    def gift_fields(self):
+        data = dict(self.cleaned_data)
+        soft_contact, soft_kind = (
+            data.pop("soft_credit"),
+            data.pop("soft_credit_kind") or "solicitor",
+        )
+        data["soft_credits"] = [(soft_contact, soft_kind)] if soft_contact else []
+        return data
+
+
+class GrantForm(forms.ModelForm):
+    funder_id = forms.IntegerField(widget=forms.HiddenInput(attrs={"data-picker-value": ""}))
+    fund = OrganizationChoiceField(label=_("Fund"), required=False)
+
+    class Meta:
+        model = Grant
+        fields = [
+            "title",
+            "stage",
+            "fund",
+            "amount_requested",
+            "amount_awarded",
+            "submitted_on",
+            "decided_on",
+            "next_report_due",
+            "notes",
+        ]
+        widgets = {
+            "submitted_on": forms.DateInput(attrs={"type": "date"}),
+            "decided_on": forms.DateInput(attrs={"type": "date"}),
+            "next_report_due": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
+        if self.instance.pk:
+            self.fields["funder_id"].initial = self.instance.funder_id
+
+    def clean_funder_id(self):
+        funder = stakeholder_selectors.contact_get(
+            organization=self.organization, contact_id=self.cleaned_data["funder_id"]
+        )
+        if funder is None:
+            raise forms.ValidationError(_("Choose the funder from the list."))
+        return funder
+
+
+class PledgeForm(forms.ModelForm):
+    fund = OrganizationChoiceField(label=_("Fund"), required=False)
+
+    class Meta:
+        model = Pledge
+        fields = ["amount", "pledged_on", "due_by", "fund", "notes"]
+        widgets = {
+            "pledged_on": forms.DateInput(attrs={"type": "date"}),
+            "due_by": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
+        self.fields["pledged_on"].initial = timezone.localdate
+
+
+class RecurringGiftForm(forms.ModelForm):
+    fund = OrganizationChoiceField(label=_("Fund"), required=False)
+
+    class Meta:
+        model = RecurringGift
+        fields = ["amount", "frequency", "started_on", "payment_method", "fund"]
+        widgets = {"started_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
+        self.fields["started_on"].initial = timezone.localdate

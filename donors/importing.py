@@ -8,16 +8,17 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from donors import services
-from donors.models import Appeal, Campaign, Fund, Gift, GiftKind, PaymentMethod
+from donors.models import Appeal, Campaign, Fund, Gift, GiftAllocation, GiftKind, PaymentMethod
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.importing import Importer
-from stakeholders.models import ContactEvent, Role
+from stakeholders.models import Contact, ContactEvent, Role
 
 PAYMENT_METHODS = {
     "credit card": PaymentMethod.CARD,
@@ -232,6 +233,143 @@ class GiftImporter(Importer):
     def key(self, payload):
         return payload["gift"]["reference"] or None
 
+    @staticmethod
+    def _donor_keys(donor):
+        name = ""
+        if donor.get("last_name"):
+            name = stakeholder_services.normalise_text(
+                f"{donor.get('first_name', '')} {donor['last_name']}"
+            )
+        return donor.get("external_id", ""), donor.get("email", ""), name
+
+    def prepare(self, organization, job):
+        return {"new_donors": set(), "named": {}}
+
+    def resolve(self, organization, rows, state):
+        """Look a whole chunk up at once: known transaction ids, and donors by external id,
+        email, then exact name (a name shared by two people matches nobody)."""
+        references = [
+            r.payload["gift"]["reference"] for r in rows if r.payload["gift"]["reference"]
+        ]
+        imported = set(
+            Gift.objects.filter(organization=organization, reference__in=references)
+            .exclude(status=Gift.Status.REPLACED)
+            .values_list("reference", flat=True)
+        )
+        keys = [self._donor_keys(r.payload["donor"]) for r in rows]
+        live = stakeholder_selectors.contacts_active(organization=organization)
+        by_external = dict(
+            live.filter(external_id__in=[k[0] for k in keys if k[0]]).values_list(
+                "external_id", "pk"
+            )
+        )
+        by_email = dict(
+            live.filter(email__in=[k[1] for k in keys if k[1]]).values_list("email", "pk")
+        )
+        names = {}
+        for name, pk in live.filter(search_name__in=[k[2] for k in keys if k[2]]).values_list(
+            "search_name", "pk"
+        ):
+            names.setdefault(name, []).append(pk)
+        for row, (external_id, email, name) in zip(rows, keys, strict=True):
+            reference = row.payload["gift"]["reference"]
+            row.existing = reference if reference in imported else None
+            row.donor_id = (
+                by_external.get(external_id)
+                or by_email.get(email)
+                or (names[name][0] if len(names.get(name, [])) == 1 else None)
+                or state["named"].get((external_id, email, name))
+            )
+
+    def flagged(self, organization, row, state):
+        """Counted once per new donor, however many of their gifts the file holds."""
+        if row.existing is not None or row.donor_id:
+            return False
+        key = self._donor_keys(row.payload["donor"])
+        if key in state["new_donors"]:
+            return False
+        state["new_donors"].add(key)
+        return True
+
+    def apply_chunk(self, organization, job, rows, state):
+        """Bulk-write a chunk: new donors, gifts, their funds. Should the chunk fail as a whole
+        (a transaction id entered meanwhile), each row goes through the careful path."""
+        try:
+            with transaction.atomic():
+                self._bulk_apply(organization, job, rows, state)
+        except (IntegrityError, ValidationError):
+            for row in rows:
+                row.flagged, row.error = False, None
+            super().apply_chunk(organization, job, rows, state)
+
+    def _bulk_apply(self, organization, job, rows, state):
+        todo = [r for r in rows if r.existing is None]
+        new_contacts = {}
+        for row in todo:
+            key = self._donor_keys(row.payload["donor"])
+            if row.donor_id or key in new_contacts:
+                continue
+            donor = row.payload["donor"]
+            if not donor.get("last_name"):
+                row.error = ValidationError(
+                    {"donor": [_("No donor matches, and the row has no name to create one.")]}
+                )
+                continue
+            contact = Contact(organization=organization, is_donor=True, **donor)
+            stakeholder_services.clean_contact(contact, organization=organization)
+            new_contacts[key] = contact
+        Contact.objects.bulk_create(new_contacts.values())
+        ContactEvent.objects.bulk_create(
+            ContactEvent(
+                organization=organization,
+                contact=c,
+                kind=ContactEvent.Kind.IMPORTED,
+                summary=_("Imported"),
+                actor=job.created_by,
+            )
+            for c in new_contacts.values()
+        )
+        state["named"].update({key: c.pk for key, c in new_contacts.items()})
+        gifts, funds, counted = [], [], set()
+        for row in todo:
+            if row.error is not None:
+                continue
+            key = self._donor_keys(row.payload["donor"])
+            row.flagged = key in new_contacts and key not in counted  # each new donor once
+            counted.add(key)
+            contact_id = row.donor_id or new_contacts[key].pk
+            names = row.payload["names"]
+            gift = Gift(
+                organization=organization,
+                contact_id=contact_id,
+                campaign=self._named(organization, Campaign, names["campaign"], state),
+                appeal=self._named(organization, Appeal, names["appeal"], state),
+                created_by=job.created_by,
+                **row.payload["gift"],
+            )
+            if gift.tax_deductible_amount is None and gift.kind == GiftKind.MONEY:
+                gift.tax_deductible_amount = gift.amount
+            gifts.append(gift)
+            funds.append(self._named(organization, Fund, names["fund"], state))
+        Gift.objects.bulk_create(gifts)
+        GiftAllocation.objects.bulk_create(
+            GiftAllocation(organization=organization, gift=gift, fund=fund, amount=gift.amount)
+            for gift, fund in zip(gifts, funds, strict=True)
+            if fund is not None
+        )
+        Contact.objects.filter(
+            organization=organization, pk__in={g.contact_id for g in gifts}, is_donor=False
+        ).update(is_donor=True)
+
+    def _named(self, organization, model, name, state):
+        """A campaign, appeal or fund by name, created the first time a file names it."""
+        if not name:
+            return None
+        cache = state.setdefault(model.__name__, {})
+        if name not in cache:
+            cache[name] = model.objects.get_or_create(organization=organization, name=name)[0]
+        return cache[name]
+
     def existing(self, organization, payload):
         reference = payload["gift"]["reference"]
         if not reference:
@@ -243,28 +381,20 @@ class GiftImporter(Importer):
         )
 
     def _donor(self, organization, donor):
+        external_id, email, name = self._donor_keys(donor)
         live = stakeholder_selectors.contacts_active(organization=organization)
-        if donor.get("external_id"):
-            found = live.filter(external_id=donor["external_id"]).first()
-            if found:
-                return found
-        if donor.get("email"):
-            found = live.filter(email=donor["email"]).first()
-            if found:
-                return found
-        if donor.get("last_name"):
-            name = stakeholder_services.normalise_text(
-                f"{donor.get('first_name', '')} {donor['last_name']}"
-            )
+        found = (
+            (external_id and live.filter(external_id=external_id).first())
+            or (email and live.filter(email=email).first())
+            or None
+        )
+        if found is None and name:
             matches = list(live.filter(search_name=name)[:2])
-            if len(matches) == 1:
-                return matches[0]
-        return None
-
-    def flagged(self, organization, payload, existing):
-        return existing is None and self._donor(organization, payload["donor"]) is None
+            found = matches[0] if len(matches) == 1 else None
+        return found
 
     def apply(self, organization, job, payload, existing):
+        """The careful path for one row (used when a bulk chunk can't be written whole)."""
         if existing is not None:
             return False  # imported before: nothing to do (idempotent on the transaction id)
         donor = payload["donor"]
@@ -281,31 +411,27 @@ class GiftImporter(Importer):
                 event=ContactEvent.Kind.IMPORTED,
                 **donor,
             )
-        names = payload["names"]
-        campaign = (
-            Campaign.objects.get_or_create(organization=organization, name=names["campaign"])[0]
-            if names["campaign"]
-            else None
-        )
-        appeal = (
-            Appeal.objects.get_or_create(
-                organization=organization, name=names["appeal"], defaults={"campaign": campaign}
-            )[0]
-            if names["appeal"]
-            else None
-        )
-        fund = (
-            Fund.objects.get_or_create(organization=organization, name=names["fund"])[0]
-            if names["fund"]
-            else None
-        )
+        names, cache = payload["names"], {}
         services.gift_record(
             organization=organization,
             contact=contact,
-            fund=fund,
-            campaign=campaign,
-            appeal=appeal,
+            fund=self._named(organization, Fund, names["fund"], cache),
+            campaign=self._named(organization, Campaign, names["campaign"], cache),
+            appeal=self._named(organization, Appeal, names["appeal"], cache),
             created_by=job.created_by,
             **payload["gift"],
         )
         return created
+
+    def finish(self, organization, job, state):
+        """Donors created in bulk were not checked for duplicates: queue that, in chunks."""
+        from stakeholders.tasks import check_new_contacts_for_duplicates
+
+        created = sorted(state["named"].values())
+        for start in range(0, len(created), 1000):
+            ids = created[start : start + 1000]
+            transaction.on_commit(
+                lambda ids=ids: check_new_contacts_for_duplicates.delay(
+                    organization_id=organization.pk, contact_ids=ids
+                )
+            )

@@ -231,6 +231,9 @@ class Gift(TenantOwned):
     recurring = models.ForeignKey(
         RecurringGift, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    grant = models.ForeignKey(
+        "donors.Grant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     do_not_acknowledge = models.BooleanField(_("do not thank"), default=False)
     do_not_acknowledge_reason = models.CharField(_("why not"), max_length=200, blank=True)
     replaces = models.ForeignKey(
@@ -418,3 +421,43 @@ class UpdateDelivery(TenantOwned):
                 fields=["organization", "update", "contact"], name="uniq_update_delivery"
             )
         ]
+
+
+class Grant(TenantOwned):
+    """A grant from a foundation or trust, from application to the last report."""
+
+    class Stage(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        SUBMITTED = "submitted", _("Application submitted")
+        AWARDED = "awarded", _("Awarded")
+        DECLINED = "declined", _("Declined")
+        REPORTING = "reporting", _("Reporting")
+        CLOSED = "closed", _("Closed")
+
+    funder = models.ForeignKey(
+        "stakeholders.Contact", verbose_name=_("funder"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    stage = models.CharField(
+        _("stage"), max_length=10, choices=Stage.choices, default=Stage.PROSPECT
+    )
+    fund = models.ForeignKey(
+        Fund,
+        verbose_name=_("fund"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    amount_requested = models.DecimalField(_("amount requested"), **MONEY, null=True, blank=True)
+    amount_awarded = models.DecimalField(_("amount awarded"), **MONEY, null=True, blank=True)
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    decided_on = models.DateField(_("decision on"), null=True, blank=True)
+    next_report_due = models.DateField(_("next report due"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["next_report_due", "-submitted_on", "title"]
+
+    def __str__(self):
+        return self.title

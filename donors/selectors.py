@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from donors.models import ZERO, Fund, Gift, GiftAllocation, ImpactStory, RecurringGift
+from donors.models import ZERO, Fund, Gift, GiftAllocation, ImpactStory, Pledge, RecurringGift
 
 # Giving levels by giving in the last 12 months (lower bound, label), highest first.
 GIVING_LEVELS = [
@@ -197,3 +197,23 @@ def first_time_donors_awaiting_call(*, organization, days=30, limit=5):
     ).values("contact_id")
     rows = first_gifts.exclude(contact_id__in=called).values("contact_id", "contact__name", "first")
     return list(rows.order_by("first")[:limit]), rows.count()
+
+
+def pledges_for(*, organization, contact):
+    """The donor's pledges with what has been paid towards each (received gifts)."""
+    paid = dict(
+        counted_gifts(organization=organization)
+        .filter(pledge__contact=contact)
+        .values_list("pledge_id")
+        .annotate(total=Sum("amount"))
+        .values_list("pledge_id", "total")
+    )
+    pledges = list(Pledge.objects.filter(organization=organization, contact=contact))
+    for pledge in pledges:
+        pledge.paid = paid.get(pledge.pk, ZERO)
+        pledge.balance = max(pledge.amount - pledge.paid, ZERO)
+    return pledges
+
+
+def recurring_for(*, organization, contact):
+    return RecurringGift.objects.filter(organization=organization, contact=contact)

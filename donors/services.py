@@ -9,7 +9,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,6 +25,7 @@ from donors.models import (
     Gift,
     GiftAllocation,
     GiftKind,
+    Grant,
     ImpactStory,
     Pledge,
     RecurringGift,
@@ -173,6 +174,8 @@ def gift_record(
     stakeholder_services.contact_set_role(
         organization=organization, contact_id=contact.pk, role="donor"
     )
+    if gift.pledge_id:
+        _fulfil_pledge(organization, gift.pledge)
     return gift
 
 
@@ -432,3 +435,69 @@ def update_save(*, organization, update=None, created_by=None, **fields):
         setattr(update, name, value)
     _same_organization(organization, story=update.story, fund=update.fund)
     return _save(update, exclude=["story", "fund", "created_by"])
+
+
+@transaction.atomic
+def gift_mark_received(*, organization, gift, received_on=None, amount=None):
+    """An expected gift (a bequest, an awarded grant) has arrived."""
+    if gift.status != Gift.Status.EXPECTED:
+        raise ValidationError(_("Only an expected gift can be marked received."))
+    gift.status = Gift.Status.RECEIVED
+    gift.received_on = received_on or timezone.localdate()
+    if amount is not None:
+        gift.amount = Decimal(amount)
+        if gift.allocations.count() == 1:
+            gift.allocations.update(amount=gift.amount)
+    _check_gift(organization, gift, [(a.fund, a.amount) for a in gift.allocations.all()], [])
+    gift.save()
+    return gift
+
+
+@transaction.atomic
+def grant_save(*, organization, grant=None, **fields):
+    grant = grant or Grant(organization=organization)
+    for name, value in fields.items():
+        setattr(grant, name, value)
+    _same_organization(organization, funder=grant.funder, fund=grant.fund)
+    if grant.stage in (Grant.Stage.AWARDED, Grant.Stage.REPORTING) and not grant.amount_awarded:
+        raise ValidationError({"amount_awarded": [_("Enter the amount awarded.")]})
+    if grant.submitted_on and grant.decided_on and grant.decided_on < grant.submitted_on:
+        raise ValidationError(
+            {"decided_on": [_("The decision can't come before the application.")]}
+        )
+    grant = _save(grant, exclude=["funder", "fund"])
+    stakeholder_services.contact_set_role(
+        organization=organization, contact_id=grant.funder_id, role="donor"
+    )
+    return grant
+
+
+@transaction.atomic
+def pledge_set_status(*, organization, pledge, status):
+    if status not in Pledge.Status.values:
+        raise ValidationError({"status": [_("Choose a valid status.")]})
+    pledge.status = status
+    pledge.save(update_fields=["status"])
+    return pledge
+
+
+@transaction.atomic
+def recurring_set_status(*, organization, recurring, status):
+    if status not in RecurringGift.Status.values:
+        raise ValidationError({"status": [_("Choose a valid status.")]})
+    recurring.status = status
+    recurring.save(update_fields=["status"])
+    return recurring
+
+
+def _fulfil_pledge(organization, pledge):
+    """A pledge paid in full is fulfilled (payments are gifts pointing at it)."""
+    paid = (
+        Gift.objects.filter(
+            organization=organization, pledge=pledge, status=Gift.Status.RECEIVED
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    if paid >= pledge.amount and pledge.status == Pledge.Status.OPEN:
+        pledge.status = Pledge.Status.FULFILLED
+        pledge.save(update_fields=["status"])

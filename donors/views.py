@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -25,11 +25,24 @@ from donors.forms import (
     FundForm,
     GiftBatchFormSet,
     GiftCorrectionForm,
+    GiftForm,
     GiftRefundForm,
+    GrantForm,
     ImpactLinkRequestForm,
+    PledgeForm,
+    RecurringGiftForm,
     StoryForm,
 )
-from donors.models import Campaign, DonorUpdate, Fund, Gift, ImpactStory
+from donors.models import (
+    Campaign,
+    DonorUpdate,
+    Fund,
+    Gift,
+    Grant,
+    ImpactStory,
+    Pledge,
+    RecurringGift,
+)
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders.models import ConsentChannel, ConsentPurpose, Role
 from stakeholders.tenancy.middleware import organization_public
@@ -166,6 +179,10 @@ def gift_detail(request, org_slug, gift_id):
                     )
                     messages.success(request, _("Corrected. The original stays in the history."))
                     return redirect("donors:gift_detail", org_slug=org_slug, gift_id=new.pk)
+            elif action == "received":
+                services.gift_mark_received(organization=organization, gift=gift)
+                messages.success(request, _("Marked received."))
+                return redirect(request.path)
             elif action == "thank":
                 thank = DoNotThankForm(request.POST, instance=gift)
                 if thank.is_valid():
@@ -493,3 +510,127 @@ def unsubscribe(request, org_slug, token):
         donor_updates.unsubscribe(organization=organization, contact=contact)
         return _impact_response(request, "donors/unsubscribe.html", {"done": True})
     return _impact_response(request, "donors/unsubscribe.html", {})
+
+
+@staff_view(roles=FUNDRAISING)
+def gift_create(request, org_slug):
+    """One gift of any kind: in-kind, pro bono, grant payment, bequest, tribute, soft credit."""
+    organization = request.organization
+    initial = {"kind": request.GET.get("kind", "money"), "status": "received"}
+    contact = None
+    if request.GET.get("contact", "").isdigit():
+        contact = stakeholder_selectors.contact_get(
+            organization=organization, contact_id=int(request.GET["contact"])
+        )
+        if contact is not None:
+            initial["contact"] = contact.pk
+    form = GiftForm(request.POST or None, organization=organization, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            gift = services.gift_record(
+                organization=organization, created_by=request.user, **form.gift_fields()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Gift saved."))
+            return redirect("donors:gift_detail", org_slug=org_slug, gift_id=gift.pk)
+    return render(request, "donors/gift_form.html", {"form": form, "contact": contact})
+
+
+@staff_view(roles=READERS)
+def grant_list(request, org_slug):
+    grants = Grant.objects.filter(organization=request.organization).select_related(
+        "funder", "fund"
+    )
+    return render(
+        request,
+        "donors/grants.html",
+        {
+            "grants": grants,
+            "today": timezone.localdate(),
+            "can_edit": request.membership.role in FUNDRAISING,
+        },
+    )
+
+
+@staff_view(roles=FUNDRAISING)
+def grant_edit(request, org_slug, grant_id=None):
+    organization = request.organization
+    grant = get_object_or_404(Grant, organization=organization, pk=grant_id) if grant_id else None
+    form = GrantForm(request.POST or None, instance=grant, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["funder"] = data.pop("funder_id")
+        try:
+            services.grant_save(organization=organization, grant=grant, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Grant saved."))
+            return redirect("donors:grant_list", org_slug=org_slug)
+    return render(request, "donors/grant_form.html", {"form": form, "grant": grant})
+
+
+@staff_view(roles=READERS)
+def commitments(request, org_slug, contact_id):
+    """A donor's pledges (paid and outstanding) and recurring gifts; fundraisers add new ones."""
+    organization = request.organization
+    contact = stakeholder_selectors.contact_get(organization=organization, contact_id=contact_id)
+    if contact is None:
+        raise Http404
+    can_edit = request.membership.role in FUNDRAISING
+    pledge_form = PledgeForm(organization=organization, prefix="pledge")
+    recurring_form = RecurringGiftForm(organization=organization, prefix="recurring")
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        try:
+            if action == "pledge":
+                pledge_form = PledgeForm(request.POST, organization=organization, prefix="pledge")
+                if pledge_form.is_valid():
+                    services.pledge_create(
+                        organization=organization, contact=contact, **pledge_form.cleaned_data
+                    )
+                    messages.success(request, _("Pledge recorded."))
+                    return redirect(request.path)
+            elif action == "recurring":
+                recurring_form = RecurringGiftForm(
+                    request.POST, organization=organization, prefix="recurring"
+                )
+                if recurring_form.is_valid():
+                    services.recurring_create(
+                        organization=organization, contact=contact, **recurring_form.cleaned_data
+                    )
+                    messages.success(request, _("Recurring gift recorded."))
+                    return redirect(request.path)
+            elif action in ("pledge_status", "recurring_status"):
+                model = Pledge if action == "pledge_status" else RecurringGift
+                target = get_object_or_404(
+                    model, organization=organization, contact=contact, pk=request.POST.get("id")
+                )
+                setter = (
+                    services.pledge_set_status if model is Pledge else services.recurring_set_status
+                )
+                setter(
+                    organization=organization,
+                    **{"pledge" if model is Pledge else "recurring": target},
+                    status=request.POST.get("status"),
+                )
+                messages.success(request, _("Saved."))
+                return redirect(request.path)
+        except ValidationError as error:
+            form = pledge_form if action == "pledge" else recurring_form
+            _add_errors(form, error)
+    context = {
+        "contact": contact,
+        "pledges": selectors.pledges_for(organization=organization, contact=contact),
+        "recurring": selectors.recurring_for(organization=organization, contact=contact),
+        "pledge_form": pledge_form,
+        "recurring_form": recurring_form,
+        "can_edit": can_edit,
+        "pledge_statuses": Pledge.Status.choices,
+        "recurring_statuses": RecurringGift.Status.choices,
+    }
+    return render(request, "donors/commitments.html", context)

@@ -9,6 +9,7 @@ a message saying what is wrong.
 import csv
 import io
 import re
+from dataclasses import dataclass
 
 from babel import Locale
 from charset_normalizer import from_bytes
@@ -31,7 +32,7 @@ from stakeholders.models import (
     DataImport,
 )
 
-CHUNK = 200
+CHUNK = 500
 
 
 class Importer:
@@ -49,7 +50,7 @@ class Importer:
     def targets(self):
         return list(self.aliases)
 
-    def parse(self, row, mapping, organization):
+    def parse(self, values, mapping, organization):
         """The row's payload, or a ValidationError naming the fields."""
         raise NotImplementedError
 
@@ -57,19 +58,38 @@ class Importer:
         """What makes two rows the same thing (an id, an email), to refuse repeats in a file."""
         return None
 
+    def prepare(self, organization, job):
+        """State shared by the chunks of one pass (caches); None by default."""
+        return None
+
+    def resolve(self, organization, rows, state):
+        """Set ``row.existing`` for a chunk (override to look up a whole chunk at once)."""
+        for row in rows:
+            row.existing = self.existing(organization, row.payload)
+
     def existing(self, organization, payload):
         return None
 
-    def flagged(self, organization, payload, existing):
+    def flagged(self, organization, row, state):
         """Dry run: would this row be flagged (e.g. as a possible duplicate)?"""
         return False
 
+    def apply_chunk(self, organization, job, rows, state):
+        """Write a chunk; sets ``row.flagged`` or ``row.error``. By default row by row, each in
+        its own savepoint, so one bad row spoils nothing else."""
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.flagged = self.apply(organization, job, row.payload, row.existing)
+            except ValidationError as error:
+                row.error = error
+
     def apply(self, organization, job, payload, existing):
-        """Write the row; returns whether it was flagged."""
+        """Write one row; returns whether it was flagged."""
         raise NotImplementedError
 
-    def finish(self, organization, job):
-        """After a run (e.g. look for duplicates)."""
+    def finish(self, organization, job, state):
+        """After a run (e.g. queue a duplicate check of the contacts it created)."""
 
 
 importers: dict[str, Importer] = {}
@@ -395,7 +415,21 @@ def _match(organization, fields):
     return None
 
 
+@dataclass
+class Row:
+    """One parsed line of the file, as it moves through the engine."""
+
+    number: int
+    values: dict
+    payload: object
+    existing: object = None
+    flagged: bool = False
+    error: ValidationError | None = None
+
+
 def _process(job, *, apply):
+    """Read the file chunk by chunk: parse each row, let the importer look up a whole chunk at
+    once (a few queries per chunk, not per row), then count (dry run) or write it."""
     importer = importers[job.kind]
     organization = job.organization
     with job.file.open("rb") as handle:
@@ -403,34 +437,51 @@ def _process(job, *, apply):
     counts = {"create": 0, "update": 0, "duplicate": 0, "error": 0}
     errors = []
     seen_keys = set()
-    for number, row in enumerate(read_rows(text, job.delimiter), start=2):
+    state = importer.prepare(organization, job)
+    chunk = []
+
+    def fail(number, values, error):
+        counts["error"] += 1
+        messages = error.message_dict if hasattr(error, "error_dict") else {"row": error.messages}
+        errors.append({"row": number, "errors": messages, "values": values})
+
+    def handle(rows):
+        importer.resolve(organization, rows, state)
+        if apply:
+            importer.apply_chunk(organization, job, rows, state)
+        else:
+            for row in rows:
+                row.flagged = importer.flagged(organization, row, state)
+        for row in rows:
+            if row.error is not None:
+                fail(row.number, row.values, row.error)
+                continue
+            counts["update" if row.existing is not None else "create"] += 1
+            counts["duplicate"] += int(bool(row.flagged))
+        DataImport.objects.filter(pk=job.pk).update(processed_rows=rows[-1].number - 1)
+
+    for number, values in enumerate(read_rows(text, job.delimiter), start=2):
         try:
-            payload = importer.parse(row, job.mapping, organization)
+            payload = importer.parse(values, job.mapping, organization)
             key = importer.key(payload)
             if key and key in seen_keys:
                 raise ValidationError({"row": [importer.same_row_message]})
             if key:
                 seen_keys.add(key)
-            existing = importer.existing(organization, payload)
-            if apply:
-                with transaction.atomic():
-                    flagged = importer.apply(organization, job, payload, existing)
-            else:
-                flagged = importer.flagged(organization, payload, existing)
         except ValidationError as error:
-            counts["error"] += 1
-            messages = (
-                error.message_dict if hasattr(error, "error_dict") else {"row": error.messages}
-            )
-            errors.append({"row": number, "errors": messages, "values": row})
+            fail(number, values, error)
             continue
-        counts["update" if existing is not None else "create"] += 1
-        counts["duplicate"] += int(bool(flagged))
-        if number % CHUNK == 0:
-            DataImport.objects.filter(pk=job.pk).update(processed_rows=number - 1)
+        chunk.append(Row(number, values, payload))
+        if len(chunk) >= CHUNK:
+            handle(chunk)
+            chunk = []
+    if chunk:
+        handle(chunk)
     job.processed_rows = job.total_rows
     job.summary = counts
     job.errors = errors[:5000]
+    if apply:
+        importer.finish(organization, job, state)
     return job
 
 
@@ -501,7 +552,6 @@ def run(job):
     job.processed_rows = 0
     job.save(update_fields=["status", "processed_rows"])
     _process(job, apply=True)
-    importers[job.kind].finish(job.organization, job)
     job.status = DataImport.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "processed_rows", "summary", "errors", "finished_at"])
@@ -538,8 +588,8 @@ class ContactImporter(Importer):
         "duplicate": _lazy("Possible duplicates"),
     }
 
-    def parse(self, row, mapping, organization):
-        return parse_row(row, mapping, organization)
+    def parse(self, values, mapping, organization):
+        return parse_row(values, mapping, organization)
 
     def key(self, payload):
         fields, _extras = payload
@@ -548,8 +598,8 @@ class ContactImporter(Importer):
     def existing(self, organization, payload):
         return _match(organization, payload[0])
 
-    def flagged(self, organization, payload, existing):
-        return existing is None and _looks_like_duplicate(organization, payload[0])
+    def flagged(self, organization, row, state):
+        return row.existing is None and _looks_like_duplicate(organization, row.payload[0])
 
     def apply(self, organization, job, payload, existing):
         fields, extras = payload
@@ -557,11 +607,6 @@ class ContactImporter(Importer):
         if existing is not None:
             return False
         return services.duplicates_record_for(organization=organization, contact=contact) > 0
-
-    def finish(self, organization, job):
-        from stakeholders.tasks import scan_duplicates
-
-        transaction.on_commit(lambda: scan_duplicates.delay(organization_id=organization.pk))
 
 
 register(ContactImporter())

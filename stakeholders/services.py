@@ -274,7 +274,8 @@ def _display_name(contact):
     return contact.organization_name.strip()
 
 
-def _clean_contact(contact, *, organization):
+def clean_contact(contact, *, organization):
+    """Normalise and check a contact before it is saved (phones, email, name, manager, ids)."""
     errors = {}
     for field in ("phone", "mobile"):
         try:
@@ -323,7 +324,7 @@ def contact_create(*, organization, actor=None, tags=(), event=None, **fields):
     if unknown:
         raise TypeError(f"unknown contact fields: {sorted(unknown)}")
     contact = Contact(organization=organization, **fields)
-    _clean_contact(contact, organization=organization)
+    clean_contact(contact, organization=organization)
     contact.save()
     if tags:
         contact_set_tags(organization=organization, contact=contact, names=tags)
@@ -346,7 +347,7 @@ def contact_update(*, organization, contact, actor=None, **fields):
     old_manager_id = contact.relationship_manager_id
     for name, value in fields.items():
         setattr(contact, name, value)
-    _clean_contact(contact, organization=organization)
+    clean_contact(contact, organization=organization)
     contact.save()
     if contact.relationship_manager_id != old_manager_id:
         ContactEvent.objects.create(
@@ -589,6 +590,14 @@ def duplicates_record_for(*, organization, contact):
             defaults={"reasons": ",".join(reasons)},
         )
     return len(found)
+
+
+def duplicates_check_contacts(*, organization, contact_ids):
+    """Record likely duplicates of these contacts; returns how many pairs were found."""
+    found = 0
+    for contact in Contact.objects.filter(organization=organization, pk__in=contact_ids):
+        found += duplicates_record_for(organization=organization, contact=contact)
+    return found
 
 
 def duplicates_scan(*, organization):

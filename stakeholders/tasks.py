@@ -19,6 +19,12 @@ def scan_duplicates(organization):
 
 
 @shared_task(base=OrganizationTask)
+def check_new_contacts_for_duplicates(organization, contact_ids):
+    """Contacts created in bulk (a gift import) go through the duplicate check afterwards."""
+    return services.duplicates_check_contacts(organization=organization, contact_ids=contact_ids)
+
+
+@shared_task(base=OrganizationTask)
 def check_import(organization, import_id):
     """The dry run of an import (nothing written)."""
     job = DataImport.objects.get(pk=import_id)

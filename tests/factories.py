@@ -8,7 +8,16 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from donors.models import Campaign, DonorUpdate, Fund, Gift, ImpactStory, Pledge, RecurringGift
+from donors.models import (
+    Campaign,
+    DonorUpdate,
+    Fund,
+    Gift,
+    Grant,
+    ImpactStory,
+    Pledge,
+    RecurringGift,
+)
 from stakeholders.models import (
     ApiToken,
     Channel,
@@ -281,3 +290,14 @@ class DonorUpdateFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     title = "Winter news"
     body = "Thanks to you, the shelter stayed open all winter."
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Grant
+
+    organization = factory.SelfAttribute("funder.organization")
+    funder = factory.SubFactory(
+        ContactFactory, kind=ContactKind.ORGANIZATION, organization_name="Trust"
+    )
+    title = "Youth club 2027"

@@ -332,3 +332,108 @@ def test_dashboard_card_for_fundraisers(client, org, donor, admin_a, member_fact
     assert b"Giving this month" in page.content and b"first-time donor to call" in page.content
     client.force_login(member_factory(org, role="caseworker"))
     assert b"Giving this month" not in client.get("/o/riverside/").content
+
+
+def test_one_gift_of_any_kind_with_tribute_and_soft_credit(client, org, donor, admin_a):
+    asker = ContactFactory(organization=org, first_name="Sam")
+    client.force_login(admin_a)
+    response = client.post(
+        "/o/riverside/donors/gifts/new/one/",
+        {
+            "contact": donor.pk,
+            "kind": "in_kind",
+            "status": "received",
+            "amount": "300",
+            "received_on": TODAY.isoformat(),
+            "payment_method": "none",
+            "description": "40 winter coats",
+            "tribute": "memory",
+            "tribute_name": "Rose Lovelace",
+            "soft_credit": asker.pk,
+            "soft_credit_kind": "influencer",
+        },
+    )
+    gift = Gift.objects.get()
+    assert response["Location"] == f"/o/riverside/donors/gifts/{gift.pk}/"
+    assert (gift.kind, gift.tribute_name, gift.tax_deductible_amount) == (
+        "in_kind",
+        "Rose Lovelace",
+        None,
+    )
+    assert SoftCredit.objects.get().contact == asker
+
+
+def test_a_bequest_is_expected_then_received(client, org, donor, admin_a):
+    bequest = give(
+        org, donor, "5000", kind="bequest", status="expected", on=TODAY + timedelta(days=200)
+    )
+    assert selectors.donor_summary(organization=org, contact=donor)["lifetime"] == 0
+    client.force_login(admin_a)
+    client.post(f"/o/riverside/donors/gifts/{bequest.pk}/", {"action": "received"})
+    bequest.refresh_from_db()
+    assert bequest.status == "received" and bequest.received_on == TODAY
+    assert selectors.donor_summary(organization=org, contact=donor)["lifetime"] == Decimal("5000")
+
+
+def test_grants_from_application_to_report(client, org, admin_a):
+    trust = stakeholder_services.contact_create(
+        organization=org, kind="organization", organization_name="Hope Trust"
+    )
+    client.force_login(admin_a)
+    base = {
+        "funder_id": trust.pk,
+        "title": "Youth club",
+        "stage": "awarded",
+        "submitted_on": "2026-01-10",
+        "decided_on": "2026-01-05",
+    }
+    response = client.post("/o/riverside/donors/grants/new/", base)
+    errors = response.context["form"].errors
+    assert "amount_awarded" in errors or "decided_on" in errors
+    response = client.post(
+        "/o/riverside/donors/grants/new/",
+        {
+            **base,
+            "decided_on": "2026-03-01",
+            "amount_awarded": "20000",
+            "next_report_due": "2026-09-01",
+        },
+    )
+    assert response.status_code == 302
+    trust.refresh_from_db()
+    assert trust.is_donor
+    page = client.get("/o/riverside/donors/grants/")
+    assert b"Youth club" in page.content and b"Overdue" in page.content
+
+
+def test_pledges_are_paid_by_gifts_and_fulfilled(client, org, donor, admin_a):
+    client.force_login(admin_a)
+    url = f"/o/riverside/donors/contacts/{donor.pk}/commitments/"
+    client.post(
+        url, {"action": "pledge", "pledge-amount": "300", "pledge-pledged_on": TODAY.isoformat()}
+    )
+    client.post(
+        url,
+        {
+            "action": "recurring",
+            "recurring-amount": "10",
+            "recurring-frequency": "monthly",
+            "recurring-started_on": TODAY.isoformat(),
+            "recurring-payment_method": "direct_debit",
+        },
+    )
+    from donors.models import Pledge, RecurringGift
+
+    pledge, recurring = Pledge.objects.get(), RecurringGift.objects.get()
+    give(org, donor, "100", pledge=pledge, kind="pledge_payment")
+    page = client.get(url)
+    assert "£200.00".encode() in page.content  # outstanding
+    give(org, donor, "200", pledge=pledge, kind="pledge_payment")
+    pledge.refresh_from_db()
+    assert pledge.status == "fulfilled"
+    client.post(url, {"action": "recurring_status", "id": recurring.pk, "status": "paused"})
+    recurring.refresh_from_db()
+    assert recurring.status == "paused"
+    other = ContactFactory(organization=org)
+    with pytest.raises(ValidationError):
+        give(org, other, "5", pledge=pledge)

@@ -38,6 +38,7 @@ from tests.factories import (
     FeedbackFactory,
     FundFactory,
     GiftFactory,
+    GrantFactory,
     ImpactStoryFactory,
     InteractionFactory,
     InvitationFactory,
@@ -79,6 +80,7 @@ OBJECT_FACTORIES = {
     "campaign_id": lambda org: CampaignFactory(organization=org),
     "story_id": lambda org: ImpactStoryFactory(organization=org),
     "update_id": lambda org: DonorUpdateFactory(organization=org),
+    "grant_id": lambda org: GrantFactory(funder__organization=org),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(

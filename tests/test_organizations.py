@@ -71,7 +71,9 @@ def test_dashboard_shows_the_cards_in_a_constant_number_of_queries(
     client.get("/o/riverside/")  # warm the session
     for _ in range(5):
         member_factory(org_a)
-    with django_assert_max_num_queries(12):
+    # session, user, organization, membership, MFA, members, invitations, 4 figure queries,
+    # the donor card's 6 aggregates: constant, whatever the size of the organization
+    with django_assert_max_num_queries(17):
         response = client.get("/o/riverside/")
     assert response.status_code == 200
     assert b"Getting started" in response.content and b"Team" in response.content
