@@ -1,0 +1,92 @@
+"""axe-core (WCAG 2 A/AA rules) on the pages people use most: no violations allowed."""
+
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+
+from donors import services as donor_services
+from stakeholders import services
+from stakeholders.tenancy.models import organization_scope
+from tests.e2e.test_timeline import sign_in
+from tests.factories import MembershipFactory, OrganizationFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+AXE = Axe()
+
+
+@pytest.fixture
+def data():
+    organization = OrganizationFactory(name="Riverside Food Bank", slug="riverside", country="GB")
+    admin = MembershipFactory(organization=organization, role="admin").user
+    with organization_scope(organization):
+        ada = services.contact_create(
+            organization=organization,
+            first_name="Ada",
+            last_name="Lovelace",
+            email="ada@example.org",
+        )
+        services.interaction_log(
+            organization=organization,
+            contact=ada,
+            staff=admin,
+            channel="phone",
+            subject="Thank-you call",
+        )
+        donor_services.gift_record(
+            organization=organization,
+            contact=ada,
+            amount=Decimal("40"),
+            received_on=timezone.localdate(),
+        )
+    return organization, admin, ada
+
+
+def assert_accessible(page, name):
+    results = AXE.run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+        },
+    )
+    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
+
+
+def test_the_checker_catches_a_violation(page):
+    page.set_content("<html><body><input type='text'><img src='x.png'></body></html>")
+    assert AXE.run(page).violations_count >= 2  # no lang, unlabeled input, image without alt
+
+
+def test_staff_pages_have_no_accessibility_violations(live_server, page, data):
+    _organization, admin, ada = data
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert_accessible(page, "login")
+    sign_in(page, live_server, admin.email)
+    for path in [
+        "/o/riverside/",
+        "/o/riverside/contacts/",
+        f"/o/riverside/contacts/{ada.pk}/",
+        "/o/riverside/interactions/log/",
+        "/o/riverside/follow-ups/",
+        "/o/riverside/contacts/import/",
+        "/o/riverside/donors/",
+        "/o/riverside/donors/gifts/new/",
+        "/o/riverside/donors/gifts/new/one/",
+        "/o/riverside/donors/funds/",
+        "/o/riverside/settings/",
+        "/o/riverside/settings/members/",
+        "/o/riverside/settings/tokens/",
+    ]:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+
+
+def test_public_pages_have_no_accessibility_violations(live_server, page, data):
+    organization, _admin, ada = data
+    link = urlsplit(donor_services.impact_url(organization=organization, contact=ada))
+    page.goto(f"{live_server.url}{link.path}?{link.query}")
+    assert_accessible(page, "impact page")
+    page.goto(f"{live_server.url}/o/riverside/donors/impact/?t=expired")
+    assert_accessible(page, "expired link")
