@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from donors import selectors
+from donors import selectors, thanks
 from donors.models import Gift, Grant, Pledge, RecurringGift, SoftCredit
 from stakeholders.models import Role
 from stakeholders.registries import (
@@ -20,6 +20,7 @@ from stakeholders.registries import (
     timeline,
 )
 from stakeholders.templatetags.steward import money
+from thankyous.registry import Thankable, thankables
 
 DONOR_ROLES = (Role.ADMIN, Role.FUNDRAISER, Role.VIEWER)
 
@@ -131,6 +132,15 @@ def export_gifts(*, organization, contact):
 
 
 def register():
+    thankables.register(
+        Thankable(
+            kind="gift",
+            label=gettext_lazy("Gifts"),
+            candidates=thanks.candidates,
+            describe=thanks.describe,
+            sample=thanks.sample,
+        )
+    )
     timeline.register("gift", gettext_lazy("Gifts"), gift_events)
     contact_panels.register(
         "donor_summary", template="donors/_donor_panel.html", context=donor_panel, roles=DONOR_ROLES

@@ -7,6 +7,7 @@ With no DATABASE_URL and no REDIS_URL, Steward runs on SQLite with in-process ta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -139,6 +140,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-invitations": {
         "task": "stakeholders.tasks.purge_expired_invitations",
         "schedule": 60 * 60,
+    },
+    "thank-you-batches": {
+        "task": "thankyous.tasks.run_thankyou_batches",
+        "schedule": crontab(minute=5),
     },
     "send-donor-updates": {
         "task": "donors.tasks.send_donor_updates",

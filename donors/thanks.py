@@ -1,0 +1,142 @@
+"""Gifts as things to thank: what is not thanked yet, and the merge fields of their letters."""
+
+from datetime import timedelta
+
+from django.db.models import Min
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from num2words import num2words
+
+from donors import selectors, services
+from donors.models import Gift, GiftKind, Tribute
+from donors.updates import unsubscribe_url
+from stakeholders.templatetags.steward import money
+from thankyous.registry import ThankItem
+
+# Gifts older than this are history (imports, back-office entries): "Thank now" still works.
+THANK_WINDOW_DAYS = 30
+
+
+def candidates(organization):
+    since = timezone.localdate() - timedelta(days=THANK_WINDOW_DAYS)
+    return Gift.objects.filter(
+        organization=organization, status=Gift.Status.RECEIVED, received_on__gte=since
+    )
+
+
+def _in_words(amount, currency):
+    try:
+        return num2words(
+            amount, lang=(get_language() or "en")[:2], to="currency", currency=currency
+        )
+    except (NotImplementedError, KeyError, ValueError):
+        return num2words(amount, lang="en", to="currency", currency=currency)
+
+
+def _fields(organization, gift, first_gift_ids):
+    contact = gift.contact
+    funds = [a.fund for a in gift.allocations.all()]
+    impact = [
+        _("%(units)d × %(label)s")
+        % {"units": a.amount // a.fund.impact_unit_amount, "label": a.fund.impact_unit_label}
+        for a in gift.allocations.all()
+        if a.fund.impact_unit_amount and a.amount >= a.fund.impact_unit_amount
+    ]
+    manager = contact.relationship_manager
+    return {
+        "donor_name": contact.name,
+        "first_name": contact.first_name or contact.name,
+        "salutation": contact.salutation
+        or _("Dear %(name)s") % {"name": contact.first_name or contact.name},
+        "postal_address": "\n".join(
+            p
+            for p in (
+                contact.street,
+                f"{contact.postal_code} {contact.city}".strip(),
+                contact.country,
+            )
+            if p
+        ),
+        "amount": money(gift.amount, organization.currency),
+        "amount_in_words": _in_words(gift.amount, organization.currency),
+        "date": formats.date_format(gift.received_on, "DATE_FORMAT"),
+        "fund": ", ".join(f.name for f in funds) or _("where it is needed most"),
+        "impact_sentence": (_("Your gift provides %(impact)s.") % {"impact": ", ".join(impact)})
+        if impact
+        else "",
+        "tax_deductible_amount": money(gift.tax_deductible_amount or 0, organization.currency),
+        "tribute": f"{gift.get_tribute_display()} {gift.tribute_name}" if gift.tribute else "",
+        "relationship_manager": str(manager) if manager else organization.sender_name,
+        "impact_page_link": services.impact_url(organization=organization, contact=contact),
+        "unsubscribe_link": unsubscribe_url(organization=organization, contact=contact),
+        "organization_name": organization.name,
+        "signature": organization.sender_name or organization.name,
+        "first_gift": "yes" if gift.pk in first_gift_ids else "",
+    }
+
+
+def describe(organization, ids):
+    gifts = list(
+        Gift.objects.filter(organization=organization, pk__in=ids)
+        .select_related("contact", "contact__relationship_manager")
+        .prefetch_related("allocations__fund")
+    )
+    firsts = dict(
+        selectors.counted_gifts(organization=organization)
+        .filter(contact_id__in={g.contact_id for g in gifts})
+        .values_list("contact_id")
+        .annotate(first=Min("pk"))
+        .values_list("contact_id", "first")
+    )
+    first_gift_ids = set(firsts.values())
+    items = {}
+    for gift in gifts:
+        rules = set()
+        if gift.pk in first_gift_ids:
+            rules.add("first_gift")
+        if gift.kind == GiftKind.RECURRING or gift.recurring_id:
+            rules.add("recurring")
+        if gift.kind == GiftKind.IN_KIND:
+            rules.add("in_kind")
+        if gift.kind == GiftKind.GRANT:
+            rules.add("grant")
+        if gift.tribute in (Tribute.HONOUR, Tribute.MEMORY):
+            rules.add("tribute")
+        skip = ""
+        if gift.do_not_acknowledge:
+            skip = "do not thank"
+        elif gift.status != Gift.Status.RECEIVED:
+            skip = gift.status
+        items[gift.pk] = ThankItem(
+            contact=gift.contact,
+            received_at=gift.created_at,
+            fields=_fields(organization, gift, first_gift_ids),
+            rules=rules,
+            amount=gift.amount,
+            skip_reason=skip,
+        )
+    return items
+
+
+def sample(organization):
+    """Merge fields for previews and for checking a template when it is saved."""
+    return {
+        "donor_name": "Ada Lovelace",
+        "first_name": "Ada",
+        "salutation": _("Dear Ada"),
+        "postal_address": "12 Mill Lane\nBS1 4DJ Bristol",
+        "amount": money(50, organization.currency),
+        "amount_in_words": _in_words(50, organization.currency),
+        "date": formats.date_format(timezone.localdate(), "DATE_FORMAT"),
+        "fund": _("Meals"),
+        "impact_sentence": _("Your gift provides 2 × one week of meals."),
+        "tax_deductible_amount": money(50, organization.currency),
+        "tribute": "",
+        "relationship_manager": organization.sender_name or "Amara Okafor",
+        "impact_page_link": "https://example.org/impact",
+        "unsubscribe_link": "https://example.org/unsubscribe",
+        "organization_name": organization.name,
+        "signature": organization.sender_name or organization.name,
+        "first_gift": "yes",
+    }

@@ -1,0 +1,248 @@
+"""Thank-yous: every eligible gift thanked exactly once, whatever happens; templates that can't
+reach anything but their merge fields; letters that fetch nothing from outside."""
+
+import threading
+import urllib.request
+from datetime import timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from donors import services as donor_services
+from stakeholders import services as stakeholder_services
+from stakeholders.tenancy.models import organization_scope
+from tests.factories import ContactFactory
+from thankyous import rendering, services
+from thankyous.models import Acknowledgment, ThankYouTemplate
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def org(org_a):
+    org_a.address = "12 Mill Lane\nBristol"
+    org_a.sender_name = "Amara Okafor"
+    org_a.save()
+    with organization_scope(org_a):
+        yield org_a
+
+
+def gift(org, email="ada@example.org", amount="50", **contact_fields):
+    contact = ContactFactory(
+        organization=org, first_name="Ada", last_name="Lovelace", email=email, **contact_fields
+    )
+    return donor_services.gift_record(
+        organization=org, contact=contact, amount=Decimal(amount), received_on=TODAY
+    )
+
+
+@pytest.mark.django_db
+def test_every_gift_thanked_once_even_when_run_again(org, mailbox):
+    gifts = [gift(org, email=f"donor{i}@example.org") for i in range(3)]
+    counts = services.run_batch(organization=org)
+    assert counts["enqueued"] == 3 and counts["sent"] == 3
+    assert services.run_batch(organization=org) == {
+        "enqueued": 0,
+        "sent": 0,
+        "print": 0,
+        "skipped": 0,
+        "failed": 0,
+    }
+    assert sorted(m["To"] for m in mailbox.messages) == sorted(g.contact.email for g in gifts)
+    message = mailbox.messages[0]
+    assert message["Subject"] == "Thank you, Ada"
+    assert (
+        message["Message-ID"] == Acknowledgment.objects.get(contact__email=message["To"]).message_id
+    )
+    attachment = next(message.iter_attachments())
+    assert (
+        attachment.get_content_type() == "application/pdf"
+        and attachment.get_content().startswith(b"%PDF")
+    )
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "£50.00" in body and "/donors/impact/?t=" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "contact_fields,reason",
+    [
+        ({"deceased": True}, "deceased"),
+        ({"do_not_contact": True}, "do not contact"),
+        ({"email": ""}, "no address"),
+    ],
+)
+def test_who_is_not_thanked_and_why(org, mailbox, contact_fields, reason):
+    email = contact_fields.pop("email", "x@example.org")
+    gift(org, email=email, **contact_fields)
+    services.run_batch(organization=org)
+    row = Acknowledgment.objects.get()
+    assert (row.state, row.skip_reason) == ("skipped", reason)
+    assert not mailbox.messages
+
+
+@pytest.mark.django_db
+def test_do_not_thank_and_withdrawn_consent(org, mailbox):
+    first = gift(org)
+    donor_services.gift_set_acknowledgement(
+        organization=org, gift=first, do_not_acknowledge=True, reason="Anonymous"
+    )
+    second = gift(org, email="bo@example.org")
+    stakeholder_services.consent_record(
+        organization=org,
+        contact=second.contact,
+        channel="email",
+        purpose="thank_yous",
+        granted=False,
+        source="staff",
+    )
+    services.run_batch(organization=org)
+    assert dict(Acknowledgment.objects.values_list("target_id", "skip_reason")) == {
+        first.pk: "do not thank",
+        second.pk: "no consent",
+    }
+
+
+@pytest.mark.django_db
+def test_post_only_donors_go_to_the_print_batch_with_a_pdf(org, mailbox):
+    gift(org, email="", street="1 High Street", postal_code="BS1 1AA", city="Bristol")
+    services.run_batch(organization=org)
+    row = Acknowledgment.objects.get()
+    assert row.state == "print" and row.pdf.name.endswith(".pdf")
+    assert not mailbox.messages
+
+
+@pytest.mark.django_db
+def test_a_refusing_smtp_server_means_retries_then_review_never_loss(org, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens: refused
+    gift(org)
+    for _attempt in range(services.MAX_ATTEMPTS):
+        services.run_batch(organization=org)
+    row = Acknowledgment.objects.get()
+    assert row.state == "review" and row.attempts == services.MAX_ATTEMPTS and row.last_error
+
+
+@pytest.mark.django_db
+def test_a_row_left_sending_by_a_crash_goes_to_review_not_resent(org, mailbox):
+    gift(org)
+    services.enqueue(organization=org)
+    Acknowledgment.objects.update(
+        state="sending", claimed_at=timezone.now() - timedelta(hours=1), message_id="<x@y>"
+    )
+    services.run_batch(organization=org)
+    assert Acknowledgment.objects.get().state == "review" and not mailbox.messages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_at_once_send_each_thank_you_once(org, mailbox):
+    for i in range(12):
+        gift(org, email=f"d{i}@example.org")
+    services.ensure_default_templates(organization=org)
+    services.enqueue(organization=org)
+    errors = []
+
+    def worker():
+        try:
+            with organization_scope(org):
+                services.process(organization=org)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(mailbox.messages) == 12
+    assert len({m["To"] for m in mailbox.messages}) == 12
+    assert set(Acknowledgment.objects.values_list("state", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db
+def test_thank_now_uses_the_same_row(org, mailbox, django_capture_on_commit_callbacks):
+    one = gift(org)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.thank_now(organization=org, kind="gift", target_id=one.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.thank_now(organization=org, kind="gift", target_id=one.pk)
+    assert len(mailbox.messages) == 1 and Acknowledgment.objects.get().state == "sent"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ settings.SECRET_KEY }}",
+        "{{ ''.__class__.__mro__ }}",
+        "{{ donor_name.__init__.__globals__ }}",
+        "{{ no_such_field }}",
+        "{% for %}",
+    ],
+)
+def test_templates_reach_nothing_but_their_fields(org, source):
+    with pytest.raises(ValidationError) as error:
+        services.template_save(organization=org, name="Bad", email_subject="Hi", email_body=source)
+    assert "email_body" in error.value.message_dict
+    assert not ThankYouTemplate.objects.filter(name="Bad").exists()
+
+
+@pytest.mark.django_db
+def test_letters_fetch_nothing_from_files_or_the_network(org, monkeypatch):
+    opened = []
+    monkeypatch.setattr(
+        urllib.request.OpenerDirector, "open", lambda *args, **kwargs: opened.append(args) or None
+    )
+    template = ThankYouTemplate(
+        organization=org,
+        letter_body=(
+            '<img src="file:///etc/passwd"><link rel="attachment" href="file:///etc/hostname">'
+            '<img src="http://127.0.0.1:8000/admin/"><link rel="stylesheet" href="https://example.org/x.css">'
+            "<p>{{ donor_name }}</p>"
+        ),
+    )
+    pdf = rendering.letter_pdf(
+        organization=org,
+        template=template,
+        fields={"donor_name": "Ada", "date": "", "postal_address": "", "signature": ""},
+    )
+    assert pdf.startswith(b"%PDF") and not opened
+    assert b"/EmbeddedFile" not in pdf  # no attachment made it in
+
+
+@pytest.mark.django_db
+def test_the_operators_command(org, mailbox, capsys):
+    from django.core.management import call_command
+
+    gift(org)
+    call_command("run_thankyou_batch", "--org", org.slug, "--dry-run")
+    assert "1 to thank" in capsys.readouterr().out and not mailbox.messages
+    call_command("run_thankyou_batch", "--org", org.slug)
+    assert len(mailbox.messages) == 1
+
+
+@pytest.mark.django_db
+def test_the_hourly_beat_picks_organizations_whose_night_it_is(org, org_b, monkeypatch):
+    from thankyous import tasks
+    from thankyous.models import ThankYouSettings
+
+    now = timezone.now()
+    ThankYouSettings.objects.create(
+        organization=org,
+        batch_hour=now.astimezone(ZoneInfo(org.timezone)).hour,
+    )
+    started = []
+    monkeypatch.setattr(
+        tasks.run_thankyou_batch,
+        "delay",
+        lambda **kwargs: started.append(kwargs["organization_id"]),
+    )
+    tasks.run_thankyou_batches()
+    assert org.pk in started

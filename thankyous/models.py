@@ -1,0 +1,125 @@
+"""Acknowledgments (one per thing thanked, never two) and the templates they are written from."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from stakeholders.tenancy.models import TenantOwned
+
+
+class Rule(models.TextChoices):
+    """What a template is for; the most specific matching rule wins."""
+
+    DEFAULT = "default", _("Any gift")
+    FIRST_GIFT = "first_gift", _("First gift")
+    MAJOR_GIFT = "major_gift", _("Major gift (above a threshold)")
+    RECURRING = "recurring", _("Recurring gift")
+    IN_KIND = "in_kind", _("In-kind gift")
+    GRANT = "grant", _("Grant")
+    TRIBUTE = "tribute", _("Gift in honour or memory")
+    VOLUNTEER_MILESTONE = "volunteer_milestone", _("Volunteer milestone")
+    CLIENT_PARTICIPATION = "client_participation", _("Client participation")
+
+
+class PaperSize(models.TextChoices):
+    A4 = "A4", "A4"
+    LETTER = "letter", _("US Letter")
+
+
+class ThankYouTemplate(TenantOwned):
+    """A letter (HTML rendered to PDF) and an email, with merge fields in a sandboxed language."""
+
+    name = models.CharField(_("name"), max_length=120)
+    rule = models.CharField(
+        _("used for"), max_length=24, choices=Rule.choices, default=Rule.DEFAULT
+    )
+    major_threshold = models.DecimalField(
+        _("major gift from"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    email_subject = models.CharField(_("email subject"), max_length=200)
+    email_body = models.TextField(_("email text"))
+    letter_body = models.TextField(_("letter (HTML)"), blank=True)
+    paper_size = models.CharField(
+        _("paper"), max_length=8, choices=PaperSize.choices, default=PaperSize.A4
+    )
+    attach_letter = models.BooleanField(_("attach the letter to the email as a PDF"), default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rule", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="uniq_thankyou_template_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Acknowledgment(TenantOwned):
+    """The thank-you for one thing (a gift, a milestone…). The unique constraint on
+    (organization, kind, target) makes a second one impossible; the state says how far it got."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        PRINT = "print", _("In the print batch")
+        SKIPPED = "skipped", _("Not sent")
+        REVIEW = "review", _("Needs a person to check")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        LETTER = "letter", _("Letter")
+
+    kind = models.CharField(max_length=40)
+    target_id = models.BigIntegerField()
+    contact = models.ForeignKey("stakeholders.Contact", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    skip_reason = models.CharField(max_length=40, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    template = models.ForeignKey(
+        ThankYouTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pdf = models.FileField(upload_to="private/letters/", blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(help_text="When the thing thanked happened (time to thank).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "target_id"], name="uniq_acknowledgment"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "state", "received_at"], name="acknowledgment_queue"
+            ),
+            models.Index(
+                fields=["organization", "contact", "-created_at"], name="acknowledgment_contact"
+            ),
+        ]
+
+
+class ThankYouSettings(TenantOwned):
+    """When the nightly batch runs (in the organization's own time zone) and the target."""
+
+    batch_hour = models.PositiveSmallIntegerField(_("batch hour (local time)"), default=2)
+    target_hours = models.PositiveSmallIntegerField(_("thank within (hours)"), default=48)
+    thank_on_entry = models.BooleanField(_("thank as soon as a gift is entered"), default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="uniq_thankyou_settings")
+        ]

@@ -1,0 +1,49 @@
+"""The thankable registry: each app says what it thanks, how to find what is not yet thanked,
+and the merge fields of its letter. The batch knows no gift model.
+
+Example (donors)::
+
+    thankables.register(Thankable(kind="gift", label=_("Gifts"), candidates=..., describe=...))
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ThankItem:
+    """What the batch needs to thank one thing."""
+
+    contact: object
+    received_at: datetime
+    fields: dict  # merge fields: plain strings only (the sandbox sees nothing else)
+    rules: set = field(default_factory=set)  # e.g. {"first_gift", "tribute"}
+    amount: object = None  # for the "major gift" threshold
+    skip_reason: str = ""  # set when this thing must not be thanked (e.g. "do not thank")
+
+
+@dataclass(frozen=True)
+class Thankable:
+    kind: str
+    label: str
+    candidates: Callable  # (organization) -> queryset of ids that should be thanked
+    describe: Callable  # (organization, ids) -> {id: ThankItem}
+    sample: Callable  # (organization) -> merge fields for previews
+
+
+class Thankables:
+    def __init__(self):
+        self._kinds: dict[str, Thankable] = {}
+
+    def register(self, thankable):
+        self._kinds[thankable.kind] = thankable
+
+    def __getitem__(self, kind):
+        return self._kinds[kind]
+
+    def __iter__(self):
+        return iter(self._kinds.values())
+
+
+thankables = Thankables()

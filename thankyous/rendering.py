@@ -1,0 +1,87 @@
+"""Rendering thank-yous: a sandboxed template language for what staff write, and WeasyPrint
+locked down so a letter can't read the server's files or reach the network.
+
+One FontConfiguration and the letter stylesheet are made once per process and reused (a fresh
+FontConfiguration per letter makes memory grow; see DESIGN.md).
+"""
+
+import mimetypes
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+MARKUP = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+LOGO_URL = "steward-logo:"
+
+
+def render_text(source, fields, *, html=False):
+    """Render what staff wrote with merge fields only: plain strings, no attributes to walk, no
+    settings, no other organization's data; an unknown field is an error, not a blank."""
+    environment = MARKUP if html else TEXT
+    return environment.from_string(source).render(**fields)
+
+
+def check_template(template, fields):
+    """Render every part with sample fields: mistakes show when the template is saved."""
+    errors = {}
+    for name, html in (("email_subject", False), ("email_body", False), ("letter_body", True)):
+        source = getattr(template, name)
+        if not source:
+            continue
+        try:
+            render_text(source, fields, html=html)
+        except TemplateError as error:
+            errors[name] = [_("This does not work: %(error)s") % {"error": error.message or error}]
+    if errors:
+        raise ValidationError(errors)
+
+
+class OrganizationFetcher(URLFetcher):
+    """Serves the organization's own logo and nothing else: no file://, no http(s), no data of
+    other tenants. Anything refused is left out of the letter."""
+
+    def __init__(self, organization):
+        super().__init__(allowed_protocols={"steward-logo"})
+        self.organization = organization
+
+    def fetch(self, url, headers=None):
+        if url != LOGO_URL or not self.organization.logo:
+            raise ValueError(f"refused: {url[:80]}")
+        with self.organization.logo.open("rb") as handle:
+            body = handle.read()
+        content_type = mimetypes.guess_type(self.organization.logo.name)[0] or "image/png"
+        return URLFetcherResponse(url, body, {"Content-Type": content_type}, 200)
+
+
+@cache
+def _fonts():
+    return FontConfiguration()
+
+
+@cache
+def _letter_css(paper_size):
+    return CSS(
+        string=render_to_string("letters/letter.css", {"paper": paper_size}), font_config=_fonts()
+    )
+
+
+def letter_html(*, organization, template, fields):
+    body = render_text(template.letter_body, fields, html=True)
+    return render_to_string(
+        "letters/letter.html",
+        {"organization": organization, "body": body, "fields": fields, "logo_url": LOGO_URL},
+    )
+
+
+def letter_pdf(*, organization, template, fields):
+    html = letter_html(organization=organization, template=template, fields=fields)
+    document = HTML(string=html, url_fetcher=OrganizationFetcher(organization), base_url=LOGO_URL)
+    return document.write_pdf(stylesheets=[_letter_css(template.paper_size)], font_config=_fonts())

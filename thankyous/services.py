@@ -1,0 +1,309 @@
+"""The thank-you batch: find what is not yet thanked, claim it, render it, send it — once.
+
+The database is the source of truth. Each acknowledgment row is unique per thing thanked and
+moves pending → sending → sent (or print, skipped, review). A row is claimed with
+SELECT … FOR UPDATE SKIP LOCKED, so two batches never take the same one; it is marked "sending"
+with its Message-ID *before* the SMTP conversation, so a crash in between leaves a row that is
+put in front of a person ("review") instead of being sent again.
+"""
+
+import logging
+from datetime import timedelta
+from email.utils import formataddr, make_msgid, parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from stakeholders import selectors as stakeholder_selectors
+from thankyous import rendering
+from thankyous.models import Acknowledgment, Rule, ThankYouSettings, ThankYouTemplate
+from thankyous.registry import thankables
+
+logger = logging.getLogger(__name__)
+STUCK_AFTER = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+RULE_ORDER = [
+    Rule.TRIBUTE,
+    Rule.MAJOR_GIFT,
+    Rule.GRANT,
+    Rule.IN_KIND,
+    Rule.RECURRING,
+    Rule.FIRST_GIFT,
+]
+
+
+def thankyou_settings(*, organization):
+    return ThankYouSettings.objects.get_or_create(organization=organization)[0]
+
+
+@transaction.atomic
+def template_save(*, organization, template=None, kind="gift", **fields):
+    """Save a template after rendering it with a sample: a bad merge field is refused now."""
+    template = template or ThankYouTemplate(organization=organization)
+    for name, value in fields.items():
+        setattr(template, name, value)
+    if template.rule == Rule.MAJOR_GIFT and not template.major_threshold:
+        raise ValidationError({"major_threshold": [_("Say from which amount a gift is major.")]})
+    if (
+        ThankYouTemplate.objects.filter(organization=organization, name=template.name)
+        .exclude(pk=template.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": [_("There is already a template with this name.")]})
+    rendering.check_template(template, thankables[kind].sample(organization))
+    try:
+        template.full_clean(exclude=["organization"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    template.save()
+    return template
+
+
+def pick_template(*, organization, item):
+    templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
+    for rule in RULE_ORDER:
+        for template in templates:
+            if template.rule != rule:
+                continue
+            if rule == Rule.MAJOR_GIFT:
+                if item.amount is not None and item.amount >= template.major_threshold:
+                    return template
+            elif rule in item.rules:
+                return template
+    return next((t for t in templates if t.rule == Rule.DEFAULT), None)
+
+
+def enqueue(*, organization, kind=None, ids=None):
+    """Create a pending row for everything not thanked yet (a rerun adds nothing twice)."""
+    created = 0
+    for thankable in thankables:
+        if kind and thankable.kind != kind:
+            continue
+        candidates = thankable.candidates(organization) if ids is None else ids
+        done = Acknowledgment.objects.filter(organization=organization, kind=thankable.kind).values(
+            "target_id"
+        )
+        todo = list(
+            candidates.exclude(pk__in=done).values_list("pk", flat=True)
+            if hasattr(candidates, "exclude")
+            else [
+                i
+                for i in candidates
+                if not Acknowledgment.objects.filter(
+                    organization=organization, kind=thankable.kind, target_id=i
+                ).exists()
+            ]
+        )
+        for start in range(0, len(todo), 500):
+            items = thankable.describe(organization, todo[start : start + 500])
+            rows = Acknowledgment.objects.bulk_create(
+                [
+                    Acknowledgment(
+                        organization=organization,
+                        kind=thankable.kind,
+                        target_id=target_id,
+                        contact=item.contact,
+                        received_at=item.received_at,
+                        state=Acknowledgment.State.SKIPPED
+                        if item.skip_reason
+                        else Acknowledgment.State.PENDING,
+                        skip_reason=item.skip_reason,
+                    )
+                    for target_id, item in items.items()
+                ],
+                ignore_conflicts=True,
+            )
+            created += len(rows)
+    return created
+
+
+def _decide(organization, acknowledgment, item):
+    """(channel, skip reason): every sending path honours the same rules."""
+    contact = acknowledgment.contact
+    if contact.deceased:
+        return "", "deceased"
+    if contact.do_not_contact or contact.erased_at:
+        return "", "do not contact"
+    if contact.email and _agreed(organization, contact, "email"):
+        return Acknowledgment.Channel.EMAIL, ""
+    if contact.street and contact.postal_code and _agreed(organization, contact, "post"):
+        return Acknowledgment.Channel.LETTER, ""
+    return "", "no consent" if (contact.email or contact.street) else "no address"
+
+
+def _agreed(organization, contact, channel):
+    """Thank-yous are expected: only an explicit "no" for this channel stops one."""
+    latest = stakeholder_selectors.consent_current(organization=organization, contact=contact).get(
+        (channel, "thank_yous")
+    )
+    return latest is None or latest.granted
+
+
+def release_stuck(*, organization, now=None):
+    """Rows left "sending" by a crash: nobody knows if the email went, so a person decides."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    return (
+        Acknowledgment.objects.filter(
+            organization=organization, state=Acknowledgment.State.SENDING, sent_at__isnull=True
+        )
+        .filter(claimed_at__lt=cutoff)
+        .update(
+            state=Acknowledgment.State.REVIEW,
+            last_error=_("Interrupted while sending; check the mail log."),
+        )
+    )
+
+
+def process(*, organization, limit=None, only=None):
+    """Thank every pending row (or ``only`` these ids), one claimed row per transaction."""
+    counts = {"sent": 0, "print": 0, "skipped": 0, "failed": 0}
+    pending = Acknowledgment.objects.filter(
+        organization=organization, state=Acknowledgment.State.PENDING
+    )
+    if only is not None:
+        pending = pending.filter(pk__in=only)
+    while limit is None or sum(counts.values()) < limit:
+        with transaction.atomic():
+            row = pending.select_for_update(skip_locked=True).select_related("contact").first()
+            if row is None:
+                break
+            outcome, fields = _prepare(organization, row)
+        if outcome == "send":
+            outcome = _send(organization, row, fields)
+        counts[outcome] += 1
+    return counts
+
+
+def _prepare(organization, row):
+    """Inside the claim: decide, render, and mark "sending" with the Message-ID (committed)."""
+    thankable = thankables[row.kind]
+    item = thankable.describe(organization, [row.target_id]).get(row.target_id)
+    if item is None or item.skip_reason:
+        row.state, row.skip_reason = (
+            Acknowledgment.State.SKIPPED,
+            (item.skip_reason if item else "gone"),
+        )
+        row.save(update_fields=["state", "skip_reason"])
+        return "skipped", None
+    channel, reason = _decide(organization, row, item)
+    if not channel:
+        row.state, row.skip_reason = Acknowledgment.State.SKIPPED, reason
+        row.save(update_fields=["state", "skip_reason"])
+        return "skipped", None
+    template = pick_template(organization=organization, item=item)
+    if template is None:
+        row.state, row.last_error = Acknowledgment.State.REVIEW, _("No thank-you template in use.")
+        row.save(update_fields=["state", "last_error"])
+        return "failed", None
+    row.channel, row.template = channel, template
+    language = row.contact.preferred_language or organization.language
+    with translation.override(language):
+        if template.letter_body and (
+            channel == Acknowledgment.Channel.LETTER or template.attach_letter
+        ):
+            pdf = rendering.letter_pdf(
+                organization=organization, template=template, fields=item.fields
+            )
+            row.pdf.save(f"{row.kind}-{row.target_id}.pdf", ContentFile(pdf), save=False)
+    if channel == Acknowledgment.Channel.LETTER:
+        row.state = Acknowledgment.State.PRINT
+        row.save()
+        return "print", None
+    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
+    row.state, row.claimed_at = Acknowledgment.State.SENDING, timezone.now()
+    row.attempts += 1
+    row.save()
+    return "send", item.fields
+
+
+def _send(organization, row, fields):
+    """Outside the claim's transaction: the SMTP conversation, then "sent"."""
+    template = row.template
+    language = row.contact.preferred_language or organization.language
+    with translation.override(language):
+        message = EmailMultiAlternatives(
+            subject=rendering.render_text(template.email_subject, fields),
+            body=rendering.render_text(template.email_body, fields),
+            from_email=formataddr(
+                (
+                    organization.sender_name or organization.name,
+                    parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+                )
+            ),
+            to=[row.contact.email],
+            reply_to=[organization.contact_email] if organization.contact_email else None,
+            headers={"Message-ID": row.message_id},
+        )
+        if row.pdf:
+            with row.pdf.open("rb") as handle:
+                message.attach(_("thank-you.pdf"), handle.read(), "application/pdf")
+    try:
+        message.send()
+    except Exception as error:  # SMTP refused or unreachable: back to the queue, then to a person
+        logger.warning("thank-you %s not sent: %s", row.pk, error)
+        state = (
+            Acknowledgment.State.REVIEW
+            if row.attempts >= MAX_ATTEMPTS
+            else Acknowledgment.State.PENDING
+        )
+        Acknowledgment.objects.filter(pk=row.pk).update(state=state, last_error=str(error)[:300])
+        return "failed"
+    Acknowledgment.objects.filter(pk=row.pk).update(
+        state=Acknowledgment.State.SENT, sent_at=timezone.now()
+    )
+    return "sent"
+
+
+def run_batch(*, organization):
+    """The nightly run for one organization (and what the command uses)."""
+    ensure_default_templates(organization=organization)
+    release_stuck(organization=organization)
+    enqueued = enqueue(organization=organization)
+    return {"enqueued": enqueued, **process(organization=organization)}
+
+
+@transaction.atomic
+def thank_now(*, organization, kind, target_id, user=None):
+    """Thank one thing immediately, through the same rows and the same guarantees."""
+    ensure_default_templates(organization=organization)
+    enqueue(organization=organization, kind=kind, ids=[target_id])
+    row = Acknowledgment.objects.get(organization=organization, kind=kind, target_id=target_id)
+    transaction.on_commit(lambda: process(organization=organization, only=[row.pk]))
+    return row
+
+
+DEFAULT_EMAIL = _lazy(
+    "{{ salutation }},\n\n"
+    "Thank you for your gift of {{ amount }} on {{ date }} to {{ fund }}. {{ impact_sentence }}\n\n"
+    "You can see what your support has changed here: {{ impact_page_link }}\n\n"
+    "With gratitude,\n{{ signature }}"
+)
+DEFAULT_LETTER = _lazy(
+    "<p>{{ salutation }},</p>\n"
+    "<p>Thank you for your generous gift of <strong>{{ amount }}</strong> ({{ amount_in_words }}), "
+    "received on {{ date }} for {{ fund }}.</p>\n<p>{{ impact_sentence }}</p>\n"
+    "<p>For your records: the tax-deductible amount of this gift is "
+    "{{ tax_deductible_amount }}.</p>"
+)
+
+
+def ensure_default_templates(*, organization):
+    """A new organization can thank from day one; staff then make the words their own."""
+    if ThankYouTemplate.objects.filter(organization=organization).exists():
+        return
+    with translation.override(organization.language):
+        ThankYouTemplate.objects.create(
+            organization=organization,
+            name=str(_lazy("Thank you for your gift")),
+            rule=Rule.DEFAULT,
+            email_subject=str(_lazy("Thank you, {{ first_name }}")),
+            email_body=str(DEFAULT_EMAIL),
+            letter_body=str(DEFAULT_LETTER),
+        )

@@ -1,0 +1,34 @@
+"""The nightly batch: beat runs ``run_thankyou_batches`` every hour; each organization is
+processed when it is its batch hour in its own time zone."""
+
+from zoneinfo import ZoneInfo
+
+from celery import shared_task
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from stakeholders.models import Organization
+from stakeholders.tenancy.tasks import OrganizationTask
+from thankyous import services
+from thankyous.models import ThankYouSettings
+
+
+@shared_task
+def run_thankyou_batches():
+    """Fan out to the organizations whose night it is (crosses organizations, openly)."""
+    now = timezone.now()
+    with scopes_disabled():
+        hours = dict(ThankYouSettings.objects.values_list("organization_id", "batch_hour"))
+    due = [
+        organization.pk
+        for organization in Organization.objects.only("pk", "timezone")
+        if now.astimezone(ZoneInfo(organization.timezone)).hour == hours.get(organization.pk, 2)
+    ]
+    for organization_id in due:
+        run_thankyou_batch.delay(organization_id=organization_id)
+    return len(due)
+
+
+@shared_task(base=OrganizationTask)
+def run_thankyou_batch(organization):
+    return services.run_batch(organization=organization)
