@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include(stakeholder_urls.account_urlpatterns)),
     path("o/<slug:org_slug>/", include(stakeholder_urls)),
     path("o/<slug:org_slug>/donors/", include("donors.urls")),
+    path("o/<slug:org_slug>/thank-yous/", include("thankyous.urls")),
     path("api/v1/o/<slug:org_slug>/", include(stakeholder_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(donor_api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -34,6 +34,7 @@ from donors.models import (
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.models import ConsentPurpose, ConsentSource
+from thankyous import services as thankyou_services
 
 UNPAID_KINDS = {GiftKind.IN_KIND, GiftKind.PRO_BONO}
 
@@ -176,6 +177,8 @@ def gift_record(
     )
     if gift.pledge_id:
         _fulfil_pledge(organization, gift.pledge)
+    if thankyou_services.thankyou_settings(organization=organization).thank_on_entry:
+        thankyou_services.thank_now(organization=organization, kind="gift", target_id=gift.pk)
     return gift
 
 

@@ -47,6 +47,8 @@ from stakeholders import selectors as stakeholder_selectors
 from stakeholders.models import ConsentChannel, ConsentPurpose, Role
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
+from thankyous import services as thankyou_services
+from thankyous.models import Acknowledgment
 
 FUNDRAISING = [Role.ADMIN, Role.FUNDRAISER]
 READERS = [Role.ADMIN, Role.FUNDRAISER, Role.VIEWER]
@@ -179,6 +181,12 @@ def gift_detail(request, org_slug, gift_id):
                     )
                     messages.success(request, _("Corrected. The original stays in the history."))
                     return redirect("donors:gift_detail", org_slug=org_slug, gift_id=new.pk)
+            elif action == "thank_now":
+                thankyou_services.thank_now(
+                    organization=organization, kind="gift", target_id=gift.pk, user=request.user
+                )
+                messages.success(request, _("Thanking now: the thank-you goes out in a moment."))
+                return redirect(request.path)
             elif action == "received":
                 services.gift_mark_received(organization=organization, gift=gift)
                 messages.success(request, _("Marked received."))
@@ -201,6 +209,9 @@ def gift_detail(request, org_slug, gift_id):
             gift.refresh_from_db()
     context = {
         "gift": gift,
+        "acknowledgment": Acknowledgment.objects.filter(
+            organization=organization, kind="gift", target_id=gift.pk
+        ).first(),
         "allocations": gift.allocations.select_related("fund"),
         "soft_credits": gift.soft_credits.select_related("contact"),
         "correction_form": correction,

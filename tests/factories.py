@@ -43,6 +43,7 @@ from stakeholders.models import (
     hash_secret,
 )
 from stakeholders.services import normalise_text
+from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
 
 PASSWORD = "correct horse battery staple"
 
@@ -301,3 +302,36 @@ class GrantFactory(factory.django.DjangoModelFactory):
         ContactFactory, kind=ContactKind.ORGANIZATION, organization_name="Trust"
     )
     title = "Youth club 2027"
+
+
+class ThankYouTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ThankYouTemplate
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Template {n}")
+    email_subject = "Thank you, {{ first_name }}"
+    email_body = "{{ salutation }}, thank you for {{ amount }}."
+    letter_body = "<p>{{ salutation }}</p>"
+
+
+class AcknowledgmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Acknowledgment
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    kind = "gift"
+    target_id = factory.Sequence(lambda n: n + 1)
+    state = "review"
+    received_at = factory.LazyFunction(timezone.now)
+    pdf = factory.django.FileField(filename="letter.pdf", data=b"%PDF-1.7 test")
+
+
+class PrintBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrintBatch
+
+    organization = factory.SubFactory(OrganizationFactory)
+    letters = 1
+    pdf = factory.django.FileField(filename="batch.pdf", data=b"%PDF-1.7 test")

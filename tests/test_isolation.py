@@ -28,6 +28,7 @@ from stakeholders.models import (
     Tag,
 )
 from tests.factories import (
+    AcknowledgmentFactory,
     ApiTokenFactory,
     CampaignFactory,
     ConsentFactory,
@@ -44,9 +45,11 @@ from tests.factories import (
     InvitationFactory,
     MembershipFactory,
     PledgeFactory,
+    PrintBatchFactory,
     RecurringGiftFactory,
     RelationshipFactory,
     TagFactory,
+    ThankYouTemplateFactory,
 )
 from tests.test_tenancy import TENANT_APPS
 
@@ -81,6 +84,9 @@ OBJECT_FACTORIES = {
     "story_id": lambda org: ImpactStoryFactory(organization=org),
     "update_id": lambda org: DonorUpdateFactory(organization=org),
     "grant_id": lambda org: GrantFactory(funder__organization=org),
+    "template_id": lambda org: ThankYouTemplateFactory(organization=org),
+    "ack_id": lambda org: AcknowledgmentFactory(contact__organization=org),
+    "batch_id": lambda org: PrintBatchFactory(organization=org),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(

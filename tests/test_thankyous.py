@@ -246,3 +246,113 @@ def test_the_hourly_beat_picks_organizations_whose_night_it_is(org, org_b, monke
     )
     tasks.run_thankyou_batches()
     assert org.pk in started
+
+
+@pytest.mark.django_db
+def test_staff_pages_templates_preview_and_errors_next_to_the_field(
+    client, org, admin_a, mailbox, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_a)
+    assert client.get("/o/riverside/thank-yous/templates/").status_code == 200
+    template = ThankYouTemplate.objects.get()  # the default, made on first visit
+    url = f"/o/riverside/thank-yous/templates/{template.pk}/"
+    page = client.get(url)
+    assert b"Preview with a sample donor" in page.content and b"Thank you, Ada" in page.content
+    data = {
+        "name": template.name,
+        "rule": "default",
+        "email_subject": "Thanks {{ first_name }}",
+        "email_body": "Hello {{ donor.password }}",
+        "letter_body": "<p>{{ salutation }}</p>",
+        "paper_size": "A4",
+        "attach_letter": "on",
+        "is_active": "on",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200 and "email_body" in response.context["form"].errors
+    template.refresh_from_db()
+    assert "password" not in template.email_body
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url, {**data, "email_body": "Hello {{ first_name }}", "action": "test"}
+        )
+    assert response.status_code == 302
+    [test] = mailbox.to(admin_a.email)
+    assert test["Subject"] == "[TEST] Thanks Ada"
+    pdf = client.get(f"{url}preview.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_thank_now_from_the_gift_page_and_the_letter_download(
+    client, org, admin_a, mailbox, django_capture_on_commit_callbacks
+):
+    one = gift(org)
+    client.force_login(admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/o/riverside/donors/gifts/{one.pk}/", {"action": "thank_now"})
+    row = Acknowledgment.objects.get()
+    assert row.state == "sent" and len(mailbox.messages) == 1
+    page = client.get(f"/o/riverside/donors/gifts/{one.pk}/")
+    assert b"Download the letter" in page.content
+    letter = client.get(f"/o/riverside/thank-yous/acknowledgments/{row.pk}/letter.pdf")
+    assert b"".join(letter.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_print_batch_merges_letters_and_marking_printed_sends_them(client, org, admin_a):
+    for i in range(2):
+        gift(org, email="", street=f"{i} High Street", postal_code=f"BS{i} 1AA", city="Bristol")
+    services.run_batch(organization=org)
+    client.force_login(admin_a)
+    client.post("/o/riverside/thank-yous/print-batches/new/")
+    from thankyous.models import PrintBatch
+
+    batch = PrintBatch.objects.get()
+    assert batch.letters == 2
+    import io
+
+    from pypdf import PdfReader
+
+    merged = PdfReader(
+        io.BytesIO(
+            b"".join(
+                client.get(
+                    f"/o/riverside/thank-yous/print-batches/{batch.pk}/letters.pdf"
+                ).streaming_content
+            )
+        )
+    )
+    assert len(merged.pages) >= 3  # a cover sheet and two letters
+    client.post(f"/o/riverside/thank-yous/print-batches/{batch.pk}/printed/")
+    assert set(Acknowledgment.objects.values_list("state", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db
+def test_review_rows_can_be_retried_or_skipped(client, org, admin_a, mailbox):
+    gift(org)
+    services.enqueue(organization=org)
+    row = Acknowledgment.objects.get()
+    row.state = "review"
+    row.save()
+    client.force_login(admin_a)
+    page = client.get("/o/riverside/thank-yous/")
+    assert b"Need a person" in page.content
+    client.post(f"/o/riverside/thank-yous/acknowledgments/{row.pk}/skip/", {"reason": ""})
+    row.refresh_from_db()
+    assert row.state == "review"
+    client.post(f"/o/riverside/thank-yous/acknowledgments/{row.pk}/retry/")
+    row.refresh_from_db()
+    assert row.state == "pending"
+
+
+@pytest.mark.django_db
+def test_time_to_thank_figures(org, mailbox):
+    gift(org)
+    services.run_batch(organization=org)
+    Acknowledgment.objects.update(received_at=timezone.now() - timedelta(hours=30))
+    from thankyous import selectors
+
+    figures = selectors.time_to_thank(organization=org)
+    assert figures["count"] == 1 and 29 < figures["median"] < 31
+    assert dict(figures["buckets"])["1–2 days"] == 1

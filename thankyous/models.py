@@ -94,6 +94,9 @@ class Acknowledgment(TenantOwned):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    print_batch = models.ForeignKey(
+        "thankyous.PrintBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -123,3 +126,18 @@ class ThankYouSettings(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["organization"], name="uniq_thankyou_settings")
         ]
+
+
+class PrintBatch(TenantOwned):
+    """Letters to post: one merged PDF, sorted for mailing, with a cover sheet."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    letters = models.PositiveIntegerField(default=0)
+    pdf = models.FileField(upload_to="private/print-batches/")
+    printed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -85,3 +85,12 @@ def letter_pdf(*, organization, template, fields):
     html = letter_html(organization=organization, template=template, fields=fields)
     document = HTML(string=html, url_fetcher=OrganizationFetcher(organization), base_url=LOGO_URL)
     return document.write_pdf(stylesheets=[_letter_css(template.paper_size)], font_config=_fonts())
+
+
+def cover_sheet_pdf(*, organization, rows):
+    html = render_to_string(
+        "letters/cover.html", {"organization": organization, "rows": rows, "count": len(rows)}
+    )
+    return HTML(string=html, url_fetcher=OrganizationFetcher(organization)).write_pdf(
+        stylesheets=[_letter_css("A4")], font_config=_fonts()
+    )

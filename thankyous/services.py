@@ -7,6 +7,7 @@ with its Message-ID *before* the SMTP conversation, so a crash in between leaves
 put in front of a person ("review") instead of being sent again.
 """
 
+import io
 import logging
 from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
@@ -307,3 +308,105 @@ def ensure_default_templates(*, organization):
             email_body=str(DEFAULT_EMAIL),
             letter_body=str(DEFAULT_LETTER),
         )
+
+
+@transaction.atomic
+def print_batch_create(*, organization, user):
+    """Merge the letters waiting for the post into one PDF, sorted for mailing, with a cover."""
+    from pypdf import PdfReader, PdfWriter
+
+    from thankyous.models import PrintBatch
+    from thankyous.selectors import print_queue
+
+    rows = list(
+        print_queue(organization=organization).select_for_update(of=("self",), skip_locked=True)
+    )
+    if not rows:
+        raise ValidationError(_("No letters are waiting to be printed."))
+    writer = PdfWriter()
+    cover = rendering.cover_sheet_pdf(organization=organization, rows=rows)
+    for page in PdfReader(io.BytesIO(cover)).pages:
+        writer.add_page(page)
+    for row in rows:
+        with row.pdf.open("rb") as handle:
+            for page in PdfReader(io.BytesIO(handle.read())).pages:
+                writer.add_page(page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    batch = PrintBatch(organization=organization, created_by=user, letters=len(rows))
+    batch.pdf.save(
+        f"letters-{timezone.localdate().isoformat()}.pdf",
+        ContentFile(buffer.getvalue()),
+        save=False,
+    )
+    batch.save()
+    Acknowledgment.objects.filter(pk__in=[r.pk for r in rows]).update(print_batch=batch)
+    return batch
+
+
+@transaction.atomic
+def print_batch_mark_printed(*, organization, batch, user):
+    """The letters went into the post: they count as sent."""
+    if batch.printed_at is None:
+        now = timezone.now()
+        batch.printed_at = now
+        batch.save(update_fields=["printed_at"])
+        Acknowledgment.objects.filter(organization=organization, print_batch=batch).update(
+            state=Acknowledgment.State.SENT, sent_at=now, sent_by=user
+        )
+    return batch
+
+
+@transaction.atomic
+def acknowledgment_retry(*, organization, acknowledgment):
+    """Back to the queue after a person checked it (e.g. the mail log says it never went)."""
+    if acknowledgment.state not in (Acknowledgment.State.REVIEW, Acknowledgment.State.SKIPPED):
+        raise ValidationError(_("Only a thank-you in review or not sent can be retried."))
+    acknowledgment.state, acknowledgment.skip_reason, acknowledgment.attempts = (
+        Acknowledgment.State.PENDING,
+        "",
+        0,
+    )
+    acknowledgment.save(update_fields=["state", "skip_reason", "attempts"])
+    return acknowledgment
+
+
+@transaction.atomic
+def acknowledgment_skip(*, organization, acknowledgment, reason, user=None):
+    """Not to be sent (the mail log shows it went out, or the donor was thanked in person)."""
+    if acknowledgment.state == Acknowledgment.State.SENT:
+        raise ValidationError(_("It was already sent."))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why.")]})
+    acknowledgment.state, acknowledgment.skip_reason = (
+        Acknowledgment.State.SKIPPED,
+        reason.strip()[:40],
+    )
+    acknowledgment.sent_by = user
+    acknowledgment.save(update_fields=["state", "skip_reason", "sent_by"])
+    return acknowledgment
+
+
+def template_preview(*, organization, template, kind="gift"):
+    """The email as a sample donor would get it (the letter previews as a PDF)."""
+    fields = thankables[kind].sample(organization)
+    return {
+        "subject": rendering.render_text(template.email_subject, fields),
+        "body": rendering.render_text(template.email_body, fields),
+    }
+
+
+def template_test_send(*, organization, template, user, kind="gift"):
+    """Send the template, with sample fields, to the staff member trying it."""
+    preview = template_preview(organization=organization, template=template, kind=kind)
+    message = EmailMultiAlternatives(
+        subject="[TEST] " + preview["subject"], body=preview["body"], to=[user.email]
+    )
+    if template.letter_body and template.attach_letter:
+        pdf = rendering.letter_pdf(
+            organization=organization,
+            template=template,
+            fields=thankables[kind].sample(organization),
+        )
+        message.attach(_("thank-you.pdf"), pdf, "application/pdf")
+    transaction.on_commit(message.send)

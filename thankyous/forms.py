@@ -1,0 +1,51 @@
+"""Forms of the thank-you pages."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from thankyous.models import ThankYouSettings, ThankYouTemplate
+
+MERGE_FIELDS_HELP = _(
+    "Merge fields: {{ salutation }}, {{ donor_name }}, {{ first_name }}, {{ amount }}, "
+    "{{ amount_in_words }}, {{ date }}, {{ fund }}, {{ impact_sentence }}, "
+    "{{ tax_deductible_amount }}, {{ tribute }}, {{ relationship_manager }}, "
+    "{{ impact_page_link }}, {{ unsubscribe_link }}, {{ organization_name }}, {{ signature }}. "
+    "{% if first_gift %}…{% endif %} works too."
+)
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = ThankYouTemplate
+        fields = [
+            "name",
+            "rule",
+            "major_threshold",
+            "email_subject",
+            "email_body",
+            "letter_body",
+            "paper_size",
+            "attach_letter",
+            "is_active",
+        ]
+        widgets = {
+            "email_body": forms.Textarea(attrs={"rows": 8, "class": "code"}),
+            "letter_body": forms.Textarea(attrs={"rows": 10, "class": "code"}),
+        }
+        help_texts = {"email_body": MERGE_FIELDS_HELP}
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = ThankYouSettings
+        fields = ["batch_hour", "target_hours", "thank_on_entry"]
+
+    def clean_batch_hour(self):
+        hour = self.cleaned_data["batch_hour"]
+        if hour > 23:
+            raise forms.ValidationError(_("An hour from 0 to 23."))
+        return hour
+
+
+class SkipForm(forms.Form):
+    reason = forms.CharField(label=_("Why is it not sent?"), max_length=40)

@@ -1,0 +1,96 @@
+"""Reads of the thank-you app: the queue, time to thank, print batches."""
+
+import statistics
+from datetime import timedelta
+
+from django.db.models import Count, F
+from django.utils import timezone
+
+from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
+from thankyous.registry import thankables
+
+
+def queue_counts(*, organization):
+    return dict(
+        Acknowledgment.objects.filter(organization=organization)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+
+
+def not_yet_enqueued(*, organization):
+    """Things that should be thanked and have no acknowledgment row yet (the next batch's work)."""
+    total = 0
+    for thankable in thankables:
+        done = Acknowledgment.objects.filter(organization=organization, kind=thankable.kind)
+        total += thankable.candidates(organization).exclude(pk__in=done.values("target_id")).count()
+    return total
+
+
+def waiting(*, organization, limit=20):
+    """Thank-yous not sent yet, oldest first."""
+    return (
+        Acknowledgment.objects.filter(
+            organization=organization,
+            state__in=[
+                Acknowledgment.State.PENDING,
+                Acknowledgment.State.REVIEW,
+                Acknowledgment.State.SENDING,
+            ],
+        )
+        .select_related("contact")
+        .order_by("received_at")[:limit]
+    )
+
+
+def time_to_thank(*, organization, days=30, target_hours=48):
+    """Hours from receipt to the thank-you going out, over the last ``days`` days."""
+    since = timezone.now() - timedelta(days=days)
+    hours = sorted(
+        (sent - received).total_seconds() / 3600
+        for received, sent in Acknowledgment.objects.filter(
+            organization=organization, sent_at__gte=since, sent_at__isnull=False
+        ).values_list("received_at", "sent_at")
+    )
+    overdue = Acknowledgment.objects.filter(
+        organization=organization,
+        state__in=[Acknowledgment.State.PENDING, Acknowledgment.State.REVIEW],
+        received_at__lt=timezone.now() - timedelta(hours=target_hours),
+    ).count()
+    if not hours:
+        return {"count": 0, "median": None, "p90": None, "overdue": overdue, "buckets": []}
+    p90 = statistics.quantiles(hours, n=10, method="inclusive")[-1] if len(hours) > 1 else hours[0]
+    edges = [
+        (0, 6, "< 6 h"),
+        (6, 24, "6–24 h"),
+        (24, 48, "1–2 days"),
+        (48, 24 * 7, "2–7 days"),
+        (24 * 7, 10**9, "> 7 days"),
+    ]
+    buckets = [(label, sum(1 for h in hours if low <= h < high)) for low, high, label in edges]
+    return {
+        "count": len(hours),
+        "median": statistics.median(hours),
+        "p90": p90,
+        "overdue": overdue,
+        "buckets": buckets,
+    }
+
+
+def print_queue(*, organization):
+    return (
+        Acknowledgment.objects.filter(
+            organization=organization, state=Acknowledgment.State.PRINT, print_batch__isnull=True
+        )
+        .select_related("contact")
+        .order_by(F("contact__country").asc(), "contact__postal_code", "contact__search_name")
+    )
+
+
+def print_batches(*, organization):
+    return PrintBatch.objects.filter(organization=organization)[:20]
+
+
+def templates(*, organization):
+    return ThankYouTemplate.objects.filter(organization=organization)

@@ -1,0 +1,207 @@
+"""Staff pages of the thank-you app: the queue and time to thank, templates, print batches."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from stakeholders.models import Role
+from stakeholders.tenancy.views import staff_view
+from thankyous import rendering, selectors, services, tasks
+from thankyous.forms import SettingsForm, SkipForm, TemplateForm
+from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
+from thankyous.registry import thankables
+
+MANAGERS = [Role.ADMIN, Role.FUNDRAISER]
+READERS = [Role.ADMIN, Role.FUNDRAISER, Role.VIEWER]
+
+
+def _add_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@staff_view(roles=READERS)
+def index(request, org_slug):
+    organization = request.organization
+    if request.method == "POST":
+        if request.membership.role not in MANAGERS:
+            return render(request, "403.html", status=403)
+        tasks.run_thankyou_batch.delay_on_commit(organization_id=organization.pk)
+        messages.success(request, _("The batch is running. Refresh in a moment."))
+        return redirect(request.path)
+    target = services.thankyou_settings(organization=organization).target_hours
+    figures = selectors.time_to_thank(organization=organization, target_hours=target)
+    counts = selectors.queue_counts(organization=organization)
+    context = {
+        "counts": counts,
+        "next_run": selectors.not_yet_enqueued(organization=organization)
+        + counts.get("pending", 0),
+        "waiting": selectors.waiting(organization=organization),
+        "figures": figures,
+        "target_hours": target,
+        "print_waiting": selectors.print_queue(organization=organization).count(),
+        "batches": selectors.print_batches(organization=organization),
+        "can_edit": request.membership.role in MANAGERS,
+    }
+    return render(request, "thankyous/index.html", context)
+
+
+@staff_view(roles=MANAGERS)
+def template_list(request, org_slug):
+    services.ensure_default_templates(organization=request.organization)
+    return render(
+        request,
+        "thankyous/templates.html",
+        {"templates": selectors.templates(organization=request.organization)},
+    )
+
+
+@staff_view(roles=MANAGERS)
+def template_edit(request, org_slug, template_id=None):
+    organization = request.organization
+    template = (
+        get_object_or_404(ThankYouTemplate, organization=organization, pk=template_id)
+        if template_id
+        else None
+    )
+    form = TemplateForm(request.POST or None, instance=template)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.template_save(
+                organization=organization, template=template, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if request.POST.get("action") == "test":
+                services.template_test_send(
+                    organization=organization, template=saved, user=request.user
+                )
+                messages.success(
+                    request,
+                    _("A test email is on its way to %(email)s.") % {"email": request.user.email},
+                )
+            else:
+                messages.success(request, _("Template saved."))
+            return redirect("thankyous:template_edit", org_slug=org_slug, template_id=saved.pk)
+    if template is not None and not form.errors:
+        preview = services.template_preview(organization=organization, template=template)
+    return render(
+        request,
+        "thankyous/template_form.html",
+        {"form": form, "template": template, "preview": preview},
+    )
+
+
+@staff_view(roles=MANAGERS)
+def template_letter_preview(request, org_slug, template_id):
+    template = get_object_or_404(
+        ThankYouTemplate, organization=request.organization, pk=template_id
+    )
+    fields = thankables["gift"].sample(request.organization)
+    pdf = rendering.letter_pdf(organization=request.organization, template=template, fields=fields)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="preview.pdf"'
+    return response
+
+
+@staff_view(roles=MANAGERS)
+def settings_edit(request, org_slug):
+    instance = services.thankyou_settings(organization=request.organization)
+    form = SettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("thankyous:index", org_slug=org_slug)
+    return render(request, "thankyous/settings.html", {"form": form})
+
+
+def _acknowledgment(request, ack_id):
+    return get_object_or_404(Acknowledgment, organization=request.organization, pk=ack_id)
+
+
+@require_POST
+@staff_view(roles=MANAGERS)
+def acknowledgment_retry(request, org_slug, ack_id):
+    try:
+        services.acknowledgment_retry(
+            organization=request.organization, acknowledgment=_acknowledgment(request, ack_id)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Back in the queue for the next run."))
+    return redirect("thankyous:index", org_slug=org_slug)
+
+
+@require_POST
+@staff_view(roles=MANAGERS)
+def acknowledgment_skip(request, org_slug, ack_id):
+    acknowledgment = _acknowledgment(request, ack_id)  # another organization's: 404 first
+    form = SkipForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        services.acknowledgment_skip(
+            organization=request.organization,
+            acknowledgment=acknowledgment,
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Marked as not to be sent."))
+    return redirect("thankyous:index", org_slug=org_slug)
+
+
+@staff_view(roles=READERS)
+def acknowledgment_letter(request, org_slug, ack_id):
+    acknowledgment = _acknowledgment(request, ack_id)
+    if not acknowledgment.pdf:
+        raise Http404
+    return FileResponse(
+        acknowledgment.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"thank-you-{acknowledgment.pk}.pdf",
+    )
+
+
+@require_POST
+@staff_view(roles=MANAGERS)
+def print_batch_create(request, org_slug):
+    try:
+        batch = services.print_batch_create(organization=request.organization, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(count)d letters are ready to print.") % {"count": batch.letters}
+        )
+    return redirect("thankyous:index", org_slug=org_slug)
+
+
+@staff_view(roles=MANAGERS)
+def print_batch_pdf(request, org_slug, batch_id):
+    batch = get_object_or_404(PrintBatch, organization=request.organization, pk=batch_id)
+    return FileResponse(
+        batch.pdf.open("rb"), content_type="application/pdf", filename=f"letters-{batch.pk}.pdf"
+    )
+
+
+@require_POST
+@staff_view(roles=MANAGERS)
+def print_batch_printed(request, org_slug, batch_id):
+    batch = get_object_or_404(PrintBatch, organization=request.organization, pk=batch_id)
+    services.print_batch_mark_printed(
+        organization=request.organization, batch=batch, user=request.user
+    )
+    messages.success(request, _("Marked printed: those letters count as sent."))
+    return redirect("thankyous:index", org_slug=org_slug)
