@@ -8,6 +8,7 @@ from donors import api as donor_api
 from stakeholders import api as stakeholder_api
 from stakeholders import urls as stakeholder_urls
 from stakeholders import views as stakeholder_views
+from thankyous import api as thankyou_api
 
 urlpatterns = [
     path("", stakeholder_views.home, name="home"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/thank-yous/", include("thankyous.urls")),
     path("api/v1/o/<slug:org_slug>/", include(stakeholder_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(donor_api.router.urls)),
+    path("api/v1/o/<slug:org_slug>/", include(thankyou_api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -52,6 +52,7 @@ from tests.factories import (
     ThankYouTemplateFactory,
 )
 from tests.test_tenancy import TENANT_APPS
+from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
 
 # Platform routes outside any organization, by prefix of the route.
 GLOBAL_ROUTES = (
@@ -110,6 +111,9 @@ MODEL_FACTORIES = {
     Campaign: OBJECT_FACTORIES["campaign_id"],
     ImpactStory: OBJECT_FACTORIES["story_id"],
     Pledge: lambda org: PledgeFactory(contact__organization=org),
+    Acknowledgment: OBJECT_FACTORIES["ack_id"],
+    ThankYouTemplate: OBJECT_FACTORIES["template_id"],
+    PrintBatch: OBJECT_FACTORIES["batch_id"],
     RecurringGift: lambda org: RecurringGiftFactory(contact__organization=org),
 }
 

@@ -356,3 +356,28 @@ def test_time_to_thank_figures(org, mailbox):
     figures = selectors.time_to_thank(organization=org)
     assert figures["count"] == 1 and 29 < figures["median"] < 31
     assert dict(figures["buckets"])["1–2 days"] == 1
+
+
+@pytest.mark.django_db
+def test_the_api(client, org, admin_a, mailbox):
+    from tests.factories import ApiTokenFactory
+
+    token = ApiTokenFactory(organization=org, user=admin_a)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    gift(org)
+    services.run_batch(organization=org)
+    rows = client.get("/api/v1/o/riverside/acknowledgments/?state=sent").json()["results"]
+    assert len(rows) == 1 and rows[0]["message_id"]
+    response = client.post(
+        "/api/v1/o/riverside/thank-you-templates/",
+        {"name": "Bad", "rule": "default", "email_subject": "x", "email_body": "{{ settings }}"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "email_body" in response.json()
+    ack = Acknowledgment.objects.get()
+    response = client.post(
+        f"/api/v1/o/riverside/acknowledgments/{ack.pk}/skip/",
+        {"reason": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json() == {"detail": ["It was already sent."]}
