@@ -381,3 +381,20 @@ def test_the_api(client, org, admin_a, mailbox):
         content_type="application/json",
     )
     assert response.status_code == 400 and response.json() == {"detail": ["It was already sent."]}
+
+
+@pytest.mark.django_db
+def test_overdue_gifts_alert_admins_once_a_day_and_show_on_the_dashboard(
+    client, org, admin_a, mailbox, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    gift(org, email="")  # nobody to email: let it wait
+    services.enqueue(organization=org)
+    Acknowledgment.objects.update(state="review", received_at=timezone.now() - timedelta(hours=72))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.alert_overdue(organization=org) == 1
+        assert services.alert_overdue(organization=org) == 0  # once a day
+    [alert] = mailbox.to(admin_a.email)
+    assert "waiting to be thanked" in alert["Subject"]
+    client.force_login(admin_a)
+    assert b"waiting more than 48 h" in client.get("/o/riverside/").content

@@ -3,7 +3,14 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from stakeholders.registries import TimelineEvent, contact_hooks, older_than, timeline
+from stakeholders.models import Role
+from stakeholders.registries import (
+    TimelineEvent,
+    contact_hooks,
+    dashboard_cards,
+    older_than,
+    timeline,
+)
 from thankyous.models import Acknowledgment
 
 
@@ -33,6 +40,22 @@ def merge(*, organization, keep, remove):
     Acknowledgment.objects.filter(organization=organization, contact=remove).update(contact=keep)
 
 
+def dashboard_card(request):
+    from thankyous import selectors, services
+
+    target = services.thankyou_settings(organization=request.organization).target_hours
+    return {
+        "figures": selectors.time_to_thank(organization=request.organization, target_hours=target),
+        "target_hours": target,
+    }
+
+
 def register():
+    dashboard_cards.register(
+        "thankyous",
+        template="thankyous/_dashboard_card.html",
+        context=dashboard_card,
+        roles=(Role.ADMIN, Role.FUNDRAISER, Role.VIEWER),
+    )
     timeline.register("thank-you", gettext_lazy("Thank-yous"), acknowledgment_events)
     contact_hooks.register("thankyous", merge=merge)

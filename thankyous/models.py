@@ -121,6 +121,7 @@ class ThankYouSettings(TenantOwned):
     batch_hour = models.PositiveSmallIntegerField(_("batch hour (local time)"), default=2)
     target_hours = models.PositiveSmallIntegerField(_("thank within (hours)"), default=48)
     thank_on_entry = models.BooleanField(_("thank as soon as a gift is entered"), default=False)
+    last_alert_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -410,3 +410,43 @@ def template_test_send(*, organization, template, user, kind="gift"):
         )
         message.attach(_("thank-you.pdf"), pdf, "application/pdf")
     transaction.on_commit(message.send)
+
+
+def alert_overdue(*, organization, today=None):
+    """Once a day at most: tell the admins when gifts have waited longer than the target."""
+    from stakeholders.models import Membership, Role
+    from thankyous.selectors import time_to_thank
+
+    today = today or timezone.localdate()
+    settings_ = thankyou_settings(organization=organization)
+    if settings_.last_alert_on == today:
+        return 0
+    overdue = time_to_thank(organization=organization, target_hours=settings_.target_hours)[
+        "overdue"
+    ]
+    if not overdue:
+        return 0
+    admins = list(
+        Membership.objects.filter(organization=organization, role=Role.ADMIN).values_list(
+            "user__email", flat=True
+        )
+    )
+    with translation.override(organization.language):
+        message = EmailMultiAlternatives(
+            subject=_("%(count)d gifts are waiting to be thanked") % {"count": overdue},
+            body=_(
+                "%(count)d gifts to %(name)s have waited more than %(hours)d hours for their "
+                "thank-you. See the queue: %(url)s"
+            )
+            % {
+                "count": overdue,
+                "name": organization.name,
+                "hours": settings_.target_hours,
+                "url": settings.SITE_URL.rstrip("/") + f"/o/{organization.slug}/thank-yous/",
+            },
+            to=admins,
+        )
+    transaction.on_commit(message.send)
+    settings_.last_alert_on = today
+    settings_.save(update_fields=["last_alert_on"])
+    return overdue

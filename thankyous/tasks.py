@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 from stakeholders.models import Organization
 from stakeholders.tenancy.tasks import OrganizationTask
 from thankyous import services
-from thankyous.models import ThankYouSettings
+from thankyous.models import Acknowledgment, ThankYouSettings
 
 
 @shared_task
@@ -32,3 +32,22 @@ def run_thankyou_batches():
 @shared_task(base=OrganizationTask)
 def run_thankyou_batch(organization):
     return services.run_batch(organization=organization)
+
+
+@shared_task
+def alert_overdue_thankyous():
+    """Hourly: each organization with gifts waiting past its target tells its admins (daily)."""
+    with scopes_disabled():
+        organization_ids = set(
+            Acknowledgment.objects.filter(state__in=["pending", "review"]).values_list(
+                "organization_id", flat=True
+            )
+        )
+    for organization_id in organization_ids:
+        alert_organization.delay(organization_id=organization_id)
+    return len(organization_ids)
+
+
+@shared_task(base=OrganizationTask)
+def alert_organization(organization):
+    return services.alert_overdue(organization=organization)

@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "thankyous.tasks.run_thankyou_batches",
         "schedule": crontab(minute=5),
     },
+    "thank-you-alerts": {
+        "task": "thankyous.tasks.alert_overdue_thankyous",
+        "schedule": crontab(minute=35),
+    },
     "send-donor-updates": {
         "task": "donors.tasks.send_donor_updates",
         "schedule": 15 * 60,
