@@ -171,6 +171,7 @@ def acknowledgment_letter(request, org_slug, ack_id):
         acknowledgment.pdf.open("rb"),
         content_type="application/pdf",
         filename=f"thank-you-{acknowledgment.pk}.pdf",
+        as_attachment=True,
     )
 
 
@@ -192,7 +193,10 @@ def print_batch_create(request, org_slug):
 def print_batch_pdf(request, org_slug, batch_id):
     batch = get_object_or_404(PrintBatch, organization=request.organization, pk=batch_id)
     return FileResponse(
-        batch.pdf.open("rb"), content_type="application/pdf", filename=f"letters-{batch.pk}.pdf"
+        batch.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"letters-{batch.pk}.pdf",
+        as_attachment=True,
     )
 
 

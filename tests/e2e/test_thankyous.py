@@ -1,0 +1,65 @@
+"""Staff edit a thank-you template, preview it, thank a gift now and download its letter."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from donors import services as donor_services
+from stakeholders.tenancy.models import organization_scope
+from tests.e2e.test_timeline import sign_in
+from tests.factories import ContactFactory, MembershipFactory, OrganizationFactory
+from thankyous.models import Acknowledgment
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_edit_preview_thank_now_and_download(live_server, page, mailbox, screenshot):
+    organization = OrganizationFactory(
+        name="Riverside Food Bank", slug="riverside", address="12 Mill Lane\nBristol"
+    )
+    staff = MembershipFactory(organization=organization, role="fundraiser").user
+    with organization_scope(organization):
+        ada = ContactFactory(
+            organization=organization,
+            first_name="Ada",
+            last_name="Lovelace",
+            email="ada@example.org",
+        )
+        gift = donor_services.gift_record(
+            organization=organization,
+            contact=ada,
+            amount=Decimal("80"),
+            received_on=timezone.localdate(),
+        )
+    sign_in(page, live_server, staff.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Thank-yous").click()
+    page.get_by_role("link", name="Templates").click()
+    page.get_by_role("link", name="Thank you for your gift").click()
+    subject = page.get_by_label("Email subject")
+    subject.fill("{{ first_name }}, {{ amount }} — thank you!")
+    page.get_by_label("Email text").fill(
+        "{{ salutation }},\n\nYour {{ amount }} is feeding families tonight.\n\n{{ signature }}"
+    )
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Template saved.")).to_be_visible()
+    preview = page.get_by_role("complementary", name="Preview with a sample donor")
+    expect(preview).to_contain_text("Ada, £50.00 — thank you!")
+    screenshot(page, "thankyou-template")
+    subject.fill("{{ donor.secret }}")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text(re.compile("This does not work"))).to_be_visible()
+
+    page.goto(f"{live_server.url}/o/riverside/donors/gifts/{gift.pk}/")
+    page.get_by_role("button", name="Thank now").click()
+    expect(page.get_by_text("Thanking now")).to_be_visible()
+    page.reload()
+    expect(page.locator("#thanks-heading + p .badge")).to_have_text("Sent")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the letter (PDF)").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert mailbox.messages[0]["Subject"] == "Ada, £80.00 — thank you!"
+    with organization_scope(organization):
+        assert Acknowledgment.objects.get().state == "sent"
