@@ -1,6 +1,7 @@
 """Gifts as things to thank: what is not thanked yet, and the merge fields of their letters."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Min
 from django.utils import formats, timezone
@@ -26,6 +27,8 @@ def candidates(organization):
 
 
 def _in_words(amount, currency):
+    """ "fifty pounds sterling", from a Decimal (num2words reads an int as pence)."""
+    amount = Decimal(amount).quantize(Decimal("0.01"))
     try:
         return num2words(
             amount, lang=(get_language() or "en")[:2], to="currency", currency=currency

@@ -1,6 +1,7 @@
 """Thank-yous: every eligible gift thanked exactly once, whatever happens; templates that can't
 reach anything but their merge fields; letters that fetch nothing from outside."""
 
+import io
 import threading
 import urllib.request
 from datetime import timedelta
@@ -11,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
+from pypdf import PdfReader
 
 from donors import services as donor_services
 from stakeholders import services as stakeholder_services
@@ -310,9 +312,7 @@ def test_print_batch_merges_letters_and_marking_printed_sends_them(client, org, 
 
     batch = PrintBatch.objects.get()
     assert batch.letters == 2
-    import io
 
-    from pypdf import PdfReader
 
     merged = PdfReader(
         io.BytesIO(
