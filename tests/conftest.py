@@ -56,6 +56,7 @@ def mailbox(settings):
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    box.port = port
     yield box
     controller.stop()
 

@@ -313,7 +313,6 @@ def test_print_batch_merges_letters_and_marking_printed_sends_them(client, org, 
     batch = PrintBatch.objects.get()
     assert batch.letters == 2
 
-
     merged = PdfReader(
         io.BytesIO(
             b"".join(

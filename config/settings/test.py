@@ -17,7 +17,8 @@ CACHES = {
     }
 }
 CELERY_BROKER_URL = env("TEST_BROKER_URL", default="redis://127.0.0.1:6379/14")
-CELERY_TASK_ALWAYS_EAGER = True
+# In-process unless a test starts a real worker (which reads CELERY_EAGER=0 from its environment).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_EAGER", default=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
