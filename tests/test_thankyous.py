@@ -397,3 +397,66 @@ def test_overdue_gifts_alert_admins_once_a_day_and_show_on_the_dashboard(
     assert "waiting to be thanked" in alert["Subject"]
     client.force_login(admin_a)
     assert b"waiting more than 48 h" in client.get("/o/riverside/").content
+
+
+@pytest.mark.django_db
+def test_deceased_or_unsubscribed_between_enqueue_and_send_are_not_sent(org, mailbox):
+    one, two = gift(org, email="a@example.org"), gift(org, email="b@example.org")
+    services.ensure_default_templates(organization=org)
+    services.enqueue(organization=org)
+    one.contact.deceased = True
+    one.contact.save()
+    stakeholder_services.consent_record(
+        organization=org,
+        contact=two.contact,
+        channel="email",
+        purpose="thank_yous",
+        granted=False,
+        source="unsubscribe",
+    )
+    services.process(organization=org)
+    assert dict(Acknowledgment.objects.values_list("target_id", "skip_reason")) == {
+        one.pk: "deceased",
+        two.pk: "no consent",
+    }
+    assert not mailbox.messages
+
+
+@pytest.mark.django_db
+def test_the_most_specific_template_wins(org, mailbox):
+    services.ensure_default_templates(organization=org)
+    services.template_save(
+        organization=org,
+        name="Big",
+        rule="major_gift",
+        major_threshold=Decimal("1000"),
+        email_subject="Major",
+        email_body="x",
+    )
+    services.template_save(
+        organization=org, name="Tribute", rule="tribute", email_subject="In memory", email_body="x"
+    )
+    services.template_save(
+        organization=org, name="Welcome", rule="first_gift", email_subject="Welcome", email_body="x"
+    )
+    gift(org, email="first@example.org")
+    big = gift(org, email="big@example.org", amount="5000")
+    contact = ContactFactory(organization=org, email="tribute@example.org")
+    donor_services.gift_record(
+        organization=org,
+        contact=contact,
+        amount=Decimal("5"),
+        received_on=TODAY,
+        tribute="memory",
+        tribute_name="Rose",
+    )
+    donor_services.gift_record(
+        organization=org, contact=big.contact, amount=Decimal("10"), received_on=TODAY
+    )
+    services.run_batch(organization=org)
+    subjects = {m["To"]: [] for m in mailbox.messages}
+    for message in mailbox.messages:
+        subjects[message["To"]].append(message["Subject"])
+    assert subjects["first@example.org"] == ["Welcome"]
+    assert subjects["tribute@example.org"] == ["In memory"]
+    assert sorted(subjects["big@example.org"]) == ["Major", "Thank you, Ada"]
