@@ -15,7 +15,7 @@ from email.utils import formataddr, make_msgid, parseaddr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -66,8 +66,9 @@ def template_save(*, organization, template=None, kind="gift", **fields):
     return template
 
 
-def pick_template(*, organization, item):
-    templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
+def pick_template(*, organization, item, templates=None):
+    if templates is None:
+        templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
     for rule in RULE_ORDER:
         for template in templates:
             if template.rule != rule:
@@ -169,19 +170,24 @@ def process(*, organization, limit=None, only=None):
     )
     if only is not None:
         pending = pending.filter(pk__in=only)
-    while limit is None or sum(counts.values()) < limit:
-        with transaction.atomic():
-            row = pending.select_for_update(skip_locked=True).select_related("contact").first()
-            if row is None:
-                break
-            outcome, fields = _prepare(organization, row)
-        if outcome == "send":
-            outcome = _send(organization, row, fields)
-        counts[outcome] += 1
+    templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
+    smtp = get_connection()  # one SMTP conversation for the whole run, not one per email
+    try:
+        while limit is None or sum(counts.values()) < limit:
+            with transaction.atomic():
+                row = pending.select_for_update(skip_locked=True).select_related("contact").first()
+                if row is None:
+                    break
+                outcome, fields = _prepare(organization, row, templates)
+            if outcome == "send":
+                outcome = _send(organization, row, fields, smtp)
+            counts[outcome] += 1
+    finally:
+        smtp.close()
     return counts
 
 
-def _prepare(organization, row):
+def _prepare(organization, row, templates):
     """Inside the claim: decide, render, and mark "sending" with the Message-ID (committed)."""
     thankable = thankables[row.kind]
     item = thankable.describe(organization, [row.target_id]).get(row.target_id)
@@ -197,7 +203,7 @@ def _prepare(organization, row):
         row.state, row.skip_reason = Acknowledgment.State.SKIPPED, reason
         row.save(update_fields=["state", "skip_reason"])
         return "skipped", None
-    template = pick_template(organization=organization, item=item)
+    template = pick_template(organization=organization, item=item, templates=templates)
     if template is None:
         row.state, row.last_error = Acknowledgment.State.REVIEW, _("No thank-you template in use.")
         row.save(update_fields=["state", "last_error"])
@@ -224,7 +230,7 @@ def _prepare(organization, row):
     return "send", item.fields
 
 
-def _send(organization, row, fields):
+def _send(organization, row, fields, smtp):
     """Outside the claim's transaction: the SMTP conversation, then "sent"."""
     template = row.template
     language = row.contact.preferred_language or organization.language
@@ -241,13 +247,15 @@ def _send(organization, row, fields):
             to=[row.contact.email],
             reply_to=[organization.contact_email] if organization.contact_email else None,
             headers={"Message-ID": row.message_id},
+            connection=smtp,
         )
         if row.pdf:
             with row.pdf.open("rb") as handle:
                 message.attach(_("thank-you.pdf"), handle.read(), "application/pdf")
     try:
         message.send()
-    except Exception as error:  # SMTP refused or unreachable: back to the queue, then to a person
+    except Exception as error:  # SMTP refused or unreachable: back to the queue, then a person
+        smtp.close()  # a broken conversation is not reused: the next send opens a new one
         logger.warning("thank-you %s not sent: %s", row.pk, error)
         state = (
             Acknowledgment.State.REVIEW

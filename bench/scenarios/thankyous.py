@@ -1,0 +1,212 @@
+"""The nightly thank-you batch with real parts: gifts across 50 organizations, an email with a
+PDF letter each, a real Celery worker (2 processes) against PostgreSQL and Redis, and a local
+SMTP server. Compared, in the same run, with the bare WeasyPrint rate for the same letter.
+
+Target (issue 5): the batch reaches at least 80% of the bare render rate; memory stays flat.
+BENCH_THANKYOU_GIFTS sets the size (default 20,000).
+"""
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from django.db import connection
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from config.celery import app
+from donors.models import Fund, Gift, GiftAllocation
+from stakeholders.models import Contact, Organization
+from stakeholders.tenancy.models import organization_scope
+from thankyous import rendering, services
+from thankyous.models import Acknowledgment, ThankYouTemplate
+from thankyous.registry import thankables
+
+LARGE = True
+ORGANIZATIONS = 50
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Sink:
+    """Counts what the SMTP server receives."""
+
+    def __init__(self):
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 OK"
+
+
+def _generate(total):
+    per_org = total // ORGANIZATIONS
+    today = timezone.localdate()
+    organizations = Organization.objects.bulk_create(
+        Organization(
+            name=f"Charity {n}",
+            slug=f"charity-{n}",
+            currency="GBP",
+            timezone="Europe/London",
+            address="1 High Street\nBristol",
+            sender_name="The Director",
+        )
+        for n in range(ORGANIZATIONS)
+    )
+    with scopes_disabled():
+        for organization in organizations:
+            fund = Fund.objects.create(
+                organization=organization,
+                name="Meals",
+                impact_unit_amount=Decimal("25"),
+                impact_unit_label="one week of meals",
+            )
+            contacts = Contact.objects.bulk_create(
+                Contact(
+                    organization=organization,
+                    first_name=f"Donor{i}",
+                    last_name="Example",
+                    name=f"Donor{i} Example",
+                    search_name=f"donor{i} example",
+                    email=f"d{i}@{organization.slug}.example.org",
+                    street="2 Mill Lane",
+                    postal_code="BS1 4DJ",
+                    city="Bristol",
+                    is_donor=True,
+                )
+                for i in range(per_org)
+            )
+            gifts = Gift.objects.bulk_create(
+                Gift(
+                    organization=organization,
+                    contact=c,
+                    amount=Decimal("50.00"),
+                    tax_deductible_amount=Decimal("50.00"),
+                    received_on=today - timedelta(days=1),
+                )
+                for c in contacts
+            )
+            GiftAllocation.objects.bulk_create(
+                GiftAllocation(organization=organization, gift=g, fund=fund, amount=g.amount)
+                for g in gifts
+            )
+            with organization_scope(organization):
+                services.ensure_default_templates(organization=organization)
+    return organizations, per_org * ORGANIZATIONS
+
+
+def _bare_rate(organization, letters=200):
+    with organization_scope(organization):
+        template = ThankYouTemplate.objects.get()
+        fields = thankables["gift"].sample(organization)
+        rendering.letter_pdf(organization=organization, template=template, fields=fields)  # warm up
+        start = time.perf_counter()
+        for _ in range(letters):
+            rendering.letter_pdf(organization=organization, template=template, fields=fields)
+    return letters / (time.perf_counter() - start)
+
+
+def _rss_mib(pid):
+    """Resident memory of the worker and its children, from /proc."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if proc.name == str(pid) or fields.get("PPid", "").strip() == str(pid):
+            total += int(fields.get("VmRSS", "0 kB").split()[0])
+    return round(total / 1024, 1)
+
+
+def run():
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
+    total = int(os.environ.get("BENCH_THANKYOU_GIFTS", "20000"))
+    organizations, total = _generate(total)
+    bare = _bare_rate(organizations[0])
+    sink = Sink()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(sink, hostname="127.0.0.1", port=port)
+    smtp.start()
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "CELERY_EAGER": "0",
+        "TEST_SMTP_PORT": str(port),
+    }
+    app.control.purge()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=environment,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)  # the worker starts
+        memory = []
+        start = time.perf_counter()
+        for organization in organizations:
+            app.send_task(
+                "thankyous.tasks.run_thankyou_batch", kwargs={"organization_id": organization.pk}
+            )
+        with scopes_disabled():
+            while True:
+                sent = Acknowledgment.objects.filter(state="sent").count()
+                memory.append(_rss_mib(worker.pid))
+                if sent >= total or time.perf_counter() - start > 3600:
+                    break
+                time.sleep(2)
+        elapsed = time.perf_counter() - start
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+        smtp.stop()
+    rate = sent / elapsed
+    return {
+        "gifts": total,
+        "organizations": ORGANIZATIONS,
+        "sent": sent,
+        "smtp_messages_received": sink.count,
+        "elapsed_s": round(elapsed, 1),
+        "batch_letters_per_s": round(rate, 1),
+        "bare_render_letters_per_s_one_process": round(bare, 1),
+        "bare_render_two_processes": round(2 * bare, 1),
+        "ratio_to_bare_two_processes": round(rate / (2 * bare), 2),
+        "target": ">= 0.8 of the bare rate",
+        "target_met": rate >= 0.8 * 2 * bare,
+        "worker_rss_mib": {
+            "first": memory[1] if len(memory) > 1 else None,
+            "max": max(memory),
+            "last": memory[-1],
+        },
+    }
