@@ -44,6 +44,7 @@ from donors.models import (
     RecurringGift,
 )
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders.forms import add_errors as _add_errors
 from stakeholders.models import ConsentChannel, ConsentPurpose, Role
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
@@ -52,14 +53,6 @@ from thankyous.models import Acknowledgment
 
 FUNDRAISING = [Role.ADMIN, Role.FUNDRAISER]
 READERS = [Role.ADMIN, Role.FUNDRAISER, Role.VIEWER]
-
-
-def _add_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @staff_view(roles=READERS)

@@ -318,3 +318,12 @@ class RelationshipForm(forms.Form):
     related = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Relationship"), choices=RelationshipKind.choices)
     role_title = forms.CharField(label=_("Job title or role"), max_length=100, required=False)
+
+
+def add_errors(form, error):
+    """Put a service's ValidationError next to the field it names (or on top of the form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

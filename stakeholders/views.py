@@ -52,6 +52,9 @@ from stakeholders.forms import (
     RelationshipForm,
     StaffFeedbackForm,
 )
+from stakeholders.forms import (
+    add_errors as _add_errors,
+)
 from stakeholders.models import (
     SCORE_RANGES,
     Channel,
@@ -73,15 +76,6 @@ from stakeholders.tenancy.views import staff_view
 
 ADMINS = [Role.ADMIN]
 MEMBERS_PER_PAGE = 50
-
-
-def _add_errors(form, error: ValidationError):
-    """Put a service's ValidationError next to the field it names (or on top of the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Platform pages -------------------------------------------------------------------------

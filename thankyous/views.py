@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from stakeholders.forms import add_errors as _add_errors
 from stakeholders.models import Role
 from stakeholders.tenancy.views import staff_view
 from thankyous import rendering, selectors, services, tasks
@@ -16,14 +17,6 @@ from thankyous.registry import thankables
 
 MANAGERS = [Role.ADMIN, Role.FUNDRAISER]
 READERS = [Role.ADMIN, Role.FUNDRAISER, Role.VIEWER]
-
-
-def _add_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @staff_view(roles=READERS)
