@@ -460,3 +460,13 @@ def test_the_most_specific_template_wins(org, mailbox):
     assert subjects["first@example.org"] == ["Welcome"]
     assert subjects["tribute@example.org"] == ["In memory"]
     assert sorted(subjects["big@example.org"]) == ["Major", "Thank you, Ada"]
+
+
+@pytest.mark.django_db
+def test_rows_taken_but_not_started_by_a_dead_worker_go_back_to_the_queue(org, mailbox):
+    gift(org)
+    services.ensure_default_templates(organization=org)
+    services.enqueue(organization=org)
+    Acknowledgment.objects.update(state="claimed", claimed_at=timezone.now() - timedelta(hours=1))
+    services.run_batch(organization=org)
+    assert Acknowledgment.objects.get().state == "sent" and len(mailbox.messages) == 1

@@ -64,6 +64,7 @@ class Acknowledgment(TenantOwned):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
+        CLAIMED = "claimed", _("Taken by a worker")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         PRINT = "print", _("In the print batch")

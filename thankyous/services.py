@@ -28,6 +28,7 @@ from thankyous.registry import thankables
 
 logger = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
+CHUNK = 25
 MAX_ATTEMPTS = 5
 RULE_ORDER = [
     Rule.TRIBUTE,
@@ -148,8 +149,12 @@ def _agreed(organization, contact, channel):
 
 
 def release_stuck(*, organization, now=None):
-    """Rows left "sending" by a crash: nobody knows if the email went, so a person decides."""
+    """After a crash: rows a worker had taken but not started go back to the queue (they were
+    never sent); a row left "sending" may or may not have gone, so a person decides."""
     cutoff = (now or timezone.now()) - STUCK_AFTER
+    Acknowledgment.objects.filter(
+        organization=organization, state=Acknowledgment.State.CLAIMED, claimed_at__lt=cutoff
+    ).update(state=Acknowledgment.State.PENDING)
     return (
         Acknowledgment.objects.filter(
             organization=organization, state=Acknowledgment.State.SENDING, sent_at__isnull=True
@@ -163,7 +168,13 @@ def release_stuck(*, organization, now=None):
 
 
 def process(*, organization, limit=None, only=None):
-    """Thank every pending row (or ``only`` these ids), one claimed row per transaction."""
+    """Thank every pending row (or ``only`` these ids).
+
+    A chunk of rows is taken at once (one SELECT … FOR UPDATE SKIP LOCKED, committed as
+    "claimed", then one lookup of what they thank); each row is then marked "sending" with its
+    Message-ID just before its own SMTP conversation, so a crash leaves at most one row whose
+    fate is unknown.
+    """
     counts = {"sent": 0, "print": 0, "skipped": 0, "failed": 0}
     pending = Acknowledgment.objects.filter(
         organization=organization, state=Acknowledgment.State.PENDING
@@ -174,23 +185,41 @@ def process(*, organization, limit=None, only=None):
     smtp = get_connection()  # one SMTP conversation for the whole run, not one per email
     try:
         while limit is None or sum(counts.values()) < limit:
+            size = CHUNK if limit is None else min(CHUNK, limit - sum(counts.values()))
             with transaction.atomic():
-                row = pending.select_for_update(skip_locked=True).select_related("contact").first()
-                if row is None:
+                rows = list(
+                    pending.select_for_update(skip_locked=True).select_related("contact")[:size]
+                )
+                if not rows:
                     break
-                outcome, fields = _prepare(organization, row, templates)
-            if outcome == "send":
-                outcome = _send(organization, row, fields, smtp)
-            counts[outcome] += 1
+                Acknowledgment.objects.filter(pk__in=[r.pk for r in rows]).update(
+                    state=Acknowledgment.State.CLAIMED, claimed_at=timezone.now()
+                )
+            items = _describe(organization, rows)
+            for row in rows:
+                outcome, fields = _prepare(
+                    organization, row, templates, items.get((row.kind, row.target_id))
+                )
+                if outcome == "send":
+                    outcome = _send(organization, row, fields, smtp)
+                counts[outcome] += 1
     finally:
         smtp.close()
     return counts
 
 
-def _prepare(organization, row, templates):
-    """Inside the claim: decide, render, and mark "sending" with the Message-ID (committed)."""
-    thankable = thankables[row.kind]
-    item = thankable.describe(organization, [row.target_id]).get(row.target_id)
+def _describe(organization, rows):
+    """What the chunk's rows thank, looked up together: {(kind, target_id): ThankItem}."""
+    items = {}
+    for kind in {row.kind for row in rows}:
+        targets = [row.target_id for row in rows if row.kind == kind]
+        for target_id, item in thankables[kind].describe(organization, targets).items():
+            items[(kind, target_id)] = item
+    return items
+
+
+def _prepare(organization, row, templates, item):
+    """Decide, render, and mark "sending" with the Message-ID (committed before the SMTP)."""
     if item is None or item.skip_reason:
         row.state, row.skip_reason = (
             Acknowledgment.State.SKIPPED,
