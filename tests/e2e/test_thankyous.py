@@ -61,5 +61,11 @@ def test_edit_preview_thank_now_and_download(live_server, page, mailbox, screens
         page.get_by_role("link", name="Download the letter (PDF)").click()
     assert download.value.suggested_filename.endswith(".pdf")
     assert mailbox.messages[0]["Subject"] == "Ada, £80.00 — thank you!"
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Thank-yous").click()
+    expect(page.get_by_role("heading", name="Time to thank (30 days)")).to_be_visible()
+    screenshot(page, "thankyous-queue")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name="Time to thank")).to_be_visible()
+    screenshot(page, "dashboard-cards")
     with organization_scope(organization):
         assert Acknowledgment.objects.get().state == "sent"
