@@ -139,6 +139,8 @@ def register():
             candidates=thanks.candidates,
             describe=thanks.describe,
             sample=thanks.sample,
+            rules=thanks.RULES,
+            default_template=thanks.DEFAULT_TEMPLATE,
         )
     )
     timeline.register("gift", gettext_lazy("Gifts"), gift_events)

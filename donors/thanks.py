@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Min
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from num2words import num2words
 
@@ -13,10 +13,39 @@ from donors import selectors, services
 from donors.models import Gift, GiftKind, Tribute
 from donors.updates import unsubscribe_url
 from stakeholders.templatetags.steward import money
-from thankyous.registry import ThankItem
+from thankyous.models import Rule
+from thankyous.registry import DefaultTemplate, ThankItem
 
 # Gifts older than this are history (imports, back-office entries): "Thank now" still works.
 THANK_WINDOW_DAYS = 30
+RULES = (
+    Rule.DEFAULT,
+    Rule.TRIBUTE,
+    Rule.MAJOR_GIFT,
+    Rule.GRANT,
+    Rule.IN_KIND,
+    Rule.RECURRING,
+    Rule.FIRST_GIFT,
+)
+DEFAULT_TEMPLATE = DefaultTemplate(
+    name=gettext_lazy("Thank you for your gift"),
+    email_subject=gettext_lazy("Thank you, {{ first_name }}"),
+    email_body=gettext_lazy(
+        "{{ salutation }},\n\n"
+        "Thank you for your gift of {{ amount }} on {{ date }} to {{ fund }}. "
+        "{{ impact_sentence }}\n\n"
+        "You can see what your support has changed here: {{ impact_page_link }}\n\n"
+        "With gratitude,\n{{ signature }}"
+    ),
+    letter_body=gettext_lazy(
+        "<p>{{ salutation }},</p>\n"
+        "<p>Thank you for your generous gift of <strong>{{ amount }}</strong> "
+        "({{ amount_in_words }}), received on {{ date }} for {{ fund }}.</p>\n"
+        "<p>{{ impact_sentence }}</p>\n"
+        "<p>For your records: the tax-deductible amount of this gift is "
+        "{{ tax_deductible_amount }}.</p>"
+    ),
+)
 
 
 def candidates(organization):

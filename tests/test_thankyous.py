@@ -19,7 +19,8 @@ from stakeholders import services as stakeholder_services
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import ContactFactory
 from thankyous import rendering, services
-from thankyous.models import Acknowledgment, ThankYouTemplate
+from thankyous.models import Acknowledgment, Rule, ThankYouTemplate
+from thankyous.registry import DefaultTemplate, Thankable, ThankItem, thankables
 
 TODAY = timezone.localdate()
 
@@ -194,6 +195,57 @@ def test_templates_reach_nothing_but_their_fields(org, source):
         services.template_save(organization=org, name="Bad", email_subject="Hi", email_body=source)
     assert "email_body" in error.value.message_dict
     assert not ThankYouTemplate.objects.filter(name="Bad").exists()
+
+
+def test_each_kind_starts_with_its_own_words_and_never_borrows_the_gift_letter(org, monkeypatch):
+    milestone = Thankable(
+        kind="milestone",
+        label="Milestones",
+        candidates=lambda organization: ThankYouTemplate.objects.none(),
+        describe=lambda organization, ids: {},
+        sample=lambda organization: {"first_name": "Noor", "hours": "50"},
+        rules=(Rule.VOLUNTEER_MILESTONE,),
+        default_template=DefaultTemplate(
+            name="Thank you for your time",
+            email_subject="Thank you, {{ first_name }}",
+            email_body="{{ hours }} hours!",
+            letter_body="",
+        ),
+    )
+    monkeypatch.setitem(thankables._kinds, "milestone", milestone)
+    services.ensure_default_templates(organization=org)
+    services.ensure_default_templates(organization=org)  # a second call adds nothing
+    assert sorted(ThankYouTemplate.objects.values_list("rule", flat=True)) == [
+        Rule.DEFAULT,
+        Rule.VOLUNTEER_MILESTONE,
+    ]
+    item = ThankItem(contact=None, received_at=timezone.now(), fields={})
+    picked = services.pick_template(organization=org, kind="milestone", item=item)
+    assert picked.name == "Thank you for your time"
+    assert services.pick_template(organization=org, kind="gift", item=item).rule == Rule.DEFAULT
+
+    # A template is checked with the sample of its own kind: "hours" is a milestone field only.
+    services.template_save(
+        organization=org,
+        name="Hours",
+        rule=Rule.VOLUNTEER_MILESTONE,
+        email_subject="Thanks",
+        email_body="{{ hours }}",
+    )
+    with pytest.raises(ValidationError) as gift_error:
+        services.template_save(
+            organization=org, name="Gift hours", email_subject="Hi", email_body="{{ hours }}"
+        )
+    assert "email_body" in gift_error.value.message_dict
+    with pytest.raises(ValidationError) as unknown:
+        services.template_save(
+            organization=org,
+            name="Clients",
+            rule=Rule.CLIENT_PARTICIPATION,
+            email_subject="Hi",
+            email_body="Hi",
+        )
+    assert "rule" in unknown.value.message_dict
 
 
 @pytest.mark.django_db

@@ -3,7 +3,9 @@ and the merge fields of its letter. The batch knows no gift model.
 
 Example (donors)::
 
-    thankables.register(Thankable(kind="gift", label=_("Gifts"), candidates=..., describe=...))
+    thankables.register(Thankable(kind="gift", label=_("Gifts"), candidates=..., describe=...,
+                                  sample=..., rules=(Rule.DEFAULT, Rule.FIRST_GIFT, ...),
+                                  default_template=DefaultTemplate(...)))
 """
 
 from collections.abc import Callable
@@ -24,12 +26,24 @@ class ThankItem:
 
 
 @dataclass(frozen=True)
+class DefaultTemplate:
+    """The words a new organization starts with (lazy strings: rendered in its language)."""
+
+    name: str
+    email_subject: str
+    email_body: str
+    letter_body: str
+
+
+@dataclass(frozen=True)
 class Thankable:
     kind: str
     label: str
     candidates: Callable  # (organization) -> queryset of ids that should be thanked
     describe: Callable  # (organization, ids) -> {id: ThankItem}
     sample: Callable  # (organization) -> merge fields for previews
+    rules: tuple  # template rules for this kind; the first is its fallback ("any …")
+    default_template: DefaultTemplate | None = None  # created with the first rule
 
 
 class Thankables:
@@ -44,6 +58,13 @@ class Thankables:
 
     def __iter__(self):
         return iter(self._kinds.values())
+
+    def for_rule(self, rule):
+        """The thankable whose templates use this rule (a template's sample fields come from it)."""
+        for thankable in self._kinds.values():
+            if rule in thankable.rules:
+                return thankable
+        raise LookupError(rule)
 
 
 thankables = Thankables()

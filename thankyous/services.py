@@ -19,7 +19,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from stakeholders import selectors as stakeholder_selectors
 from thankyous import rendering
@@ -45,7 +44,7 @@ def thankyou_settings(*, organization):
 
 
 @transaction.atomic
-def template_save(*, organization, template=None, kind="gift", **fields):
+def template_save(*, organization, template=None, **fields):
     """Save a template after rendering it with a sample: a bad merge field is refused now."""
     template = template or ThankYouTemplate(organization=organization)
     for name, value in fields.items():
@@ -58,7 +57,11 @@ def template_save(*, organization, template=None, kind="gift", **fields):
         .exists()
     ):
         raise ValidationError({"name": [_("There is already a template with this name.")]})
-    rendering.check_template(template, thankables[kind].sample(organization))
+    try:
+        thankable = thankables.for_rule(template.rule)
+    except LookupError:
+        raise ValidationError({"rule": [_("Nothing of this kind is thanked here.")]}) from None
+    rendering.check_template(template, thankable.sample(organization))
     try:
         template.full_clean(exclude=["organization"])
     except ValidationError as error:
@@ -67,7 +70,9 @@ def template_save(*, organization, template=None, kind="gift", **fields):
     return template
 
 
-def pick_template(*, organization, item, templates=None):
+def pick_template(*, organization, kind, item, templates=None):
+    """The most specific template for the item, else its kind's "any" template (a volunteer
+    milestone never gets the gift letter)."""
     if templates is None:
         templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
     for rule in RULE_ORDER:
@@ -79,7 +84,8 @@ def pick_template(*, organization, item, templates=None):
                     return template
             elif rule in item.rules:
                 return template
-    return next((t for t in templates if t.rule == Rule.DEFAULT), None)
+    fallback = thankables[kind].rules[0]
+    return next((t for t in templates if t.rule == fallback), None)
 
 
 def enqueue(*, organization, kind=None, ids=None):
@@ -232,7 +238,9 @@ def _prepare(organization, row, templates, item):
         row.state, row.skip_reason = Acknowledgment.State.SKIPPED, reason
         row.save(update_fields=["state", "skip_reason"])
         return "skipped", None
-    template = pick_template(organization=organization, item=item, templates=templates)
+    template = pick_template(
+        organization=organization, kind=row.kind, item=item, templates=templates
+    )
     if template is None:
         row.state, row.last_error = Acknowledgment.State.REVIEW, _("No thank-you template in use.")
         row.save(update_fields=["state", "last_error"])
@@ -317,34 +325,27 @@ def thank_now(*, organization, kind, target_id, user=None):
     return row
 
 
-DEFAULT_EMAIL = _lazy(
-    "{{ salutation }},\n\n"
-    "Thank you for your gift of {{ amount }} on {{ date }} to {{ fund }}. {{ impact_sentence }}\n\n"
-    "You can see what your support has changed here: {{ impact_page_link }}\n\n"
-    "With gratitude,\n{{ signature }}"
-)
-DEFAULT_LETTER = _lazy(
-    "<p>{{ salutation }},</p>\n"
-    "<p>Thank you for your generous gift of <strong>{{ amount }}</strong> ({{ amount_in_words }}), "
-    "received on {{ date }} for {{ fund }}.</p>\n<p>{{ impact_sentence }}</p>\n"
-    "<p>For your records: the tax-deductible amount of this gift is "
-    "{{ tax_deductible_amount }}.</p>"
-)
-
-
 def ensure_default_templates(*, organization):
-    """A new organization can thank from day one; staff then make the words their own."""
-    if ThankYouTemplate.objects.filter(organization=organization).exists():
-        return
+    """A new organization can thank from day one, each kind in its own words; staff then make the
+    words their own. A kind whose fallback rule has a template (even a paused one) is left be."""
+    have = set(
+        ThankYouTemplate.objects.filter(organization=organization).values_list("rule", flat=True)
+    )
     with translation.override(organization.language):
-        ThankYouTemplate.objects.create(
-            organization=organization,
-            name=str(_lazy("Thank you for your gift")),
-            rule=Rule.DEFAULT,
-            email_subject=str(_lazy("Thank you, {{ first_name }}")),
-            email_body=str(DEFAULT_EMAIL),
-            letter_body=str(DEFAULT_LETTER),
-        )
+        for thankable in thankables:
+            default, rule = thankable.default_template, thankable.rules[0]
+            if default is None or rule in have:
+                continue
+            ThankYouTemplate.objects.get_or_create(
+                organization=organization,
+                name=str(default.name),
+                defaults={
+                    "rule": rule,
+                    "email_subject": str(default.email_subject),
+                    "email_body": str(default.email_body),
+                    "letter_body": str(default.letter_body),
+                },
+            )
 
 
 @transaction.atomic
@@ -424,18 +425,23 @@ def acknowledgment_skip(*, organization, acknowledgment, reason, user=None):
     return acknowledgment
 
 
-def template_preview(*, organization, template, kind="gift"):
-    """The email as a sample donor would get it (the letter previews as a PDF)."""
-    fields = thankables[kind].sample(organization)
+def template_sample(*, organization, template):
+    """Sample merge fields for the template's kind (a sample donor, volunteer, client…)."""
+    return thankables.for_rule(template.rule).sample(organization)
+
+
+def template_preview(*, organization, template):
+    """The email as a sample recipient would get it (the letter previews as a PDF)."""
+    fields = template_sample(organization=organization, template=template)
     return {
         "subject": rendering.render_text(template.email_subject, fields),
         "body": rendering.render_text(template.email_body, fields),
     }
 
 
-def template_test_send(*, organization, template, user, kind="gift"):
+def template_test_send(*, organization, template, user):
     """Send the template, with sample fields, to the staff member trying it."""
-    preview = template_preview(organization=organization, template=template, kind=kind)
+    preview = template_preview(organization=organization, template=template)
     message = EmailMultiAlternatives(
         subject="[TEST] " + preview["subject"], body=preview["body"], to=[user.email]
     )
@@ -443,7 +449,7 @@ def template_test_send(*, organization, template, user, kind="gift"):
         pdf = rendering.letter_pdf(
             organization=organization,
             template=template,
-            fields=thankables[kind].sample(organization),
+            fields=template_sample(organization=organization, template=template),
         )
         message.attach(_("thank-you.pdf"), pdf, "application/pdf")
     transaction.on_commit(message.send)

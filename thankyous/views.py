@@ -13,7 +13,6 @@ from stakeholders.tenancy.views import staff_view
 from thankyous import rendering, selectors, services, tasks
 from thankyous.forms import SettingsForm, SkipForm, TemplateForm
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
-from thankyous.registry import thankables
 
 MANAGERS = [Role.ADMIN, Role.FUNDRAISER]
 READERS = [Role.ADMIN, Role.FUNDRAISER, Role.VIEWER]
@@ -98,7 +97,7 @@ def template_letter_preview(request, org_slug, template_id):
     template = get_object_or_404(
         ThankYouTemplate, organization=request.organization, pk=template_id
     )
-    fields = thankables["gift"].sample(request.organization)
+    fields = services.template_sample(organization=request.organization, template=template)
     pdf = rendering.letter_pdf(organization=request.organization, template=template, fields=fields)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="preview.pdf"'
