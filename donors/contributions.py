@@ -83,13 +83,14 @@ def donor_panel(request, contact):
 def donor_dashboard_card(request):
     organization = request.organization
     retention = selectors.retention_rate(organization=organization)
-    awaiting, awaiting_count = selectors.first_time_donors_awaiting_call(organization=organization)
+    manager = request.user if request.membership.role == Role.FUNDRAISER else selectors.ANY_MANAGER
+    awaiting = selectors.welcome_calls_due(organization=organization, manager=manager)
     return {
         "month": selectors.month_figures(organization=organization),
         "retention": retention,
         "lybunt_count": selectors.lapsed_donors(organization=organization).count(),
-        "awaiting": awaiting,
-        "awaiting_count": awaiting_count,
+        "awaiting": awaiting[:5],
+        "awaiting_count": awaiting.count(),
     }
 
 

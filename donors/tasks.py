@@ -1,11 +1,14 @@
 """Background work of the donors app. Thin: each task calls a service."""
 
+from zoneinfo import ZoneInfo
+
 from celery import shared_task
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from donors import updates
-from donors.models import DonorUpdate
+from donors import services, updates
+from donors.models import DonorSettings, DonorUpdate
+from stakeholders.models import Organization
 from stakeholders.tenancy.tasks import OrganizationTask
 
 
@@ -31,3 +34,25 @@ def send_due_update(organization):
     if update is None:
         return 0
     return updates.send(organization=organization, update=update)
+
+
+@shared_task
+def send_welcome_call_lists():
+    """Beat, hourly: organizations where it is their welcome-call hour get their lists (crosses
+    organizations openly, to find them)."""
+    now = timezone.now()
+    with scopes_disabled():
+        hours = dict(DonorSettings.objects.values_list("organization_id", "welcome_call_hour"))
+    due = [
+        organization.pk
+        for organization in Organization.objects.only("pk", "timezone")
+        if now.astimezone(ZoneInfo(organization.timezone)).hour == hours.get(organization.pk, 9)
+    ]
+    for organization_id in due:
+        send_welcome_call_list.delay(organization_id=organization_id)
+    return len(due)
+
+
+@shared_task(base=OrganizationTask)
+def send_welcome_call_list(organization):
+    return services.welcome_call_lists_send(organization=organization)

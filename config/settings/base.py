@@ -153,6 +153,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donors.tasks.send_donor_updates",
         "schedule": 15 * 60,
     },
+    "welcome-call-lists": {
+        "task": "donors.tasks.send_welcome_call_lists",
+        "schedule": crontab(minute=10),
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------
