@@ -9,6 +9,7 @@ put in front of a person ("review") instead of being sent again.
 
 import io
 import logging
+import time
 from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
 
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
 CHUNK = 25
 MAX_ATTEMPTS = 5
+DATABASE_ERRORS = (OperationalError, InterfaceError)  # the connection, not the query, failed
 RULE_ORDER = [
     Rule.TRIBUTE,
     Rule.MAJOR_GIFT,
@@ -189,29 +191,52 @@ def process(*, organization, limit=None, only=None):
         pending = pending.filter(pk__in=only)
     templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
     smtp = get_connection()  # one SMTP conversation for the whole run, not one per email
+    lost = 0  # chunks in a row that lost the database
     try:
         while limit is None or sum(counts.values()) < limit:
             size = CHUNK if limit is None else min(CHUNK, limit - sum(counts.values()))
-            with transaction.atomic():
-                rows = list(
-                    pending.select_for_update(skip_locked=True).select_related("contact")[:size]
-                )
+            rows = []
+            try:
+                rows = _claim(pending, size)
                 if not rows:
                     break
-                Acknowledgment.objects.filter(pk__in=[r.pk for r in rows]).update(
-                    state=Acknowledgment.State.CLAIMED, claimed_at=timezone.now()
-                )
-            items = _describe(organization, rows)
-            for row in rows:
-                outcome, fields = _prepare(
-                    organization, row, templates, items.get((row.kind, row.target_id))
-                )
-                if outcome == "send":
-                    outcome = _send(organization, row, fields, smtp)
-                counts[outcome] += 1
+                _thank_chunk(organization, rows, templates, smtp, counts)
+                lost = 0
+            except DATABASE_ERRORS:
+                lost += 1
+                if lost > 3:
+                    raise
+                logger.warning("thank-you batch lost the database; waiting for it", exc_info=True)
+                _wait_for_database()
+                # What this run took and did not start goes straight back to the queue (a row
+                # already "sending" stays: release_stuck or a person decides about it).
+                Acknowledgment.objects.filter(
+                    pk__in=[r.pk for r in rows], state=Acknowledgment.State.CLAIMED
+                ).update(state=Acknowledgment.State.PENDING)
     finally:
         smtp.close()
     return counts
+
+
+@transaction.atomic
+def _claim(pending, size):
+    """Take a chunk no other worker holds, committed as "claimed"."""
+    rows = list(pending.select_for_update(skip_locked=True).select_related("contact")[:size])
+    Acknowledgment.objects.filter(pk__in=[r.pk for r in rows]).update(
+        state=Acknowledgment.State.CLAIMED, claimed_at=timezone.now()
+    )
+    return rows
+
+
+def _thank_chunk(organization, rows, templates, smtp, counts):
+    items = _describe(organization, rows)
+    for row in rows:
+        outcome, fields = _prepare(
+            organization, row, templates, items.get((row.kind, row.target_id))
+        )
+        if outcome == "send":
+            outcome = _send(organization, row, fields, smtp)
+        counts[outcome] += 1
 
 
 def _describe(organization, rows):
@@ -301,10 +326,28 @@ def _send(organization, row, fields, smtp):
         )
         Acknowledgment.objects.filter(pk=row.pk).update(state=state, last_error=str(error)[:300])
         return "failed"
-    Acknowledgment.objects.filter(pk=row.pk).update(
-        state=Acknowledgment.State.SENT, sent_at=timezone.now()
-    )
+    sent = Acknowledgment.objects.filter(pk=row.pk)
+    try:
+        sent.update(state=Acknowledgment.State.SENT, sent_at=timezone.now())
+    except DATABASE_ERRORS:  # it went out: say so as soon as the database is back
+        _wait_for_database()
+        sent.update(state=Acknowledgment.State.SENT, sent_at=timezone.now())
     return "sent"
+
+
+def _wait_for_database(seconds=30):
+    """After a lost connection: reconnect when the database answers again, or give up."""
+    deadline, pause = time.monotonic() + seconds, 0.25
+    while True:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return
+        except DATABASE_ERRORS:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 4)
 
 
 def run_batch(*, organization):

@@ -29,7 +29,13 @@ def run_thankyou_batches():
     return len(due)
 
 
-@shared_task(base=OrganizationTask)
+@shared_task(
+    base=OrganizationTask,
+    autoretry_for=services.DATABASE_ERRORS,  # the database stayed away: try again later
+    retry_backoff=60,
+    retry_backoff_max=30 * 60,
+    max_retries=6,
+)
 def run_thankyou_batch(organization):
     return services.run_batch(organization=organization)
 
