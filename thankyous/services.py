@@ -134,26 +134,20 @@ def enqueue(*, organization, kind=None, ids=None):
     return created
 
 
-def _decide(organization, acknowledgment, item):
-    """(channel, skip reason): every sending path honours the same rules."""
+def _decide(acknowledgment, consents):
+    """(channel, skip reason): every sending path honours the same rules. ``consents``: the
+    latest thank-you decisions of the chunk's people ({(contact_id, channel): granted})."""
     contact = acknowledgment.contact
     if contact.deceased:
         return "", "deceased"
     if contact.do_not_contact or contact.erased_at:
         return "", "do not contact"
-    if contact.email and _agreed(organization, contact, "email"):
+    # Thank-yous are expected: only an explicit "no" for the channel stops one.
+    if contact.email and consents.get((contact.pk, "email"), True):
         return Acknowledgment.Channel.EMAIL, ""
-    if contact.street and contact.postal_code and _agreed(organization, contact, "post"):
+    if contact.street and contact.postal_code and consents.get((contact.pk, "post"), True):
         return Acknowledgment.Channel.LETTER, ""
     return "", "no consent" if (contact.email or contact.street) else "no address"
-
-
-def _agreed(organization, contact, channel):
-    """Thank-yous are expected: only an explicit "no" for this channel stops one."""
-    latest = stakeholder_selectors.consent_current(organization=organization, contact=contact).get(
-        (channel, "thank_yous")
-    )
-    return latest is None or latest.granted
 
 
 def release_stuck(*, organization, now=None):
@@ -230,9 +224,14 @@ def _claim(pending, size):
 
 def _thank_chunk(organization, rows, templates, smtp, counts):
     items = _describe(organization, rows)
+    consents = stakeholder_selectors.consent_latest(
+        organization=organization,
+        contact_ids={row.contact_id for row in rows},
+        purpose="thank_yous",
+    )
     for row in rows:
         outcome, fields = _prepare(
-            organization, row, templates, items.get((row.kind, row.target_id))
+            organization, row, templates, items.get((row.kind, row.target_id)), consents
         )
         if outcome == "send":
             outcome = _send(organization, row, fields, smtp)
@@ -249,7 +248,7 @@ def _describe(organization, rows):
     return items
 
 
-def _prepare(organization, row, templates, item):
+def _prepare(organization, row, templates, item, consents):
     """Decide, render, and mark "sending" with the Message-ID (committed before the SMTP)."""
     if item is None or item.skip_reason:
         row.state, row.skip_reason = (
@@ -258,7 +257,7 @@ def _prepare(organization, row, templates, item):
         )
         row.save(update_fields=["state", "skip_reason"])
         return "skipped", None
-    channel, reason = _decide(organization, row, item)
+    channel, reason = _decide(row, consents)
     if not channel:
         row.state, row.skip_reason = Acknowledgment.State.SKIPPED, reason
         row.save(update_fields=["state", "skip_reason"])
@@ -282,13 +281,23 @@ def _prepare(organization, row, templates, item):
             row.pdf.save(f"{row.kind}-{row.target_id}.pdf", ContentFile(pdf), save=False)
     if channel == Acknowledgment.Channel.LETTER:
         row.state = Acknowledgment.State.PRINT
-        row.save()
+        row.save(update_fields=["state", "channel", "template", "pdf"])
         return "print", None
     sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
     row.state, row.claimed_at = Acknowledgment.State.SENDING, timezone.now()
     row.attempts += 1
-    row.save()
+    row.save(
+        update_fields=[
+            "state",
+            "channel",
+            "template",
+            "pdf",
+            "message_id",
+            "claimed_at",
+            "attempts",
+        ]
+    )
     return "send", item.fields
 
 
@@ -315,6 +324,8 @@ def _send(organization, row, fields, smtp):
             with row.pdf.open("rb") as handle:
                 message.attach(_("thank-you.pdf"), handle.read(), "application/pdf")
     try:
+        if smtp.connection is None:
+            smtp.open()  # opened here, it stays open for the rest of the run
         message.send()
     except Exception as error:  # SMTP refused or unreachable: back to the queue, then a person
         smtp.close()  # a broken conversation is not reused: the next send opens a new one
