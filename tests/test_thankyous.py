@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
+from PIL import Image
 from pypdf import PdfReader
 
 from donors import services as donor_services
@@ -338,6 +340,40 @@ def test_staff_pages_templates_preview_and_errors_next_to_the_field(
 
 
 @pytest.mark.django_db
+def test_a_signature_image_is_checked_and_printed_in_the_letter(client, org, admin_a):
+    client.force_login(admin_a)
+    client.get("/o/riverside/thank-yous/templates/")
+    template = ThankYouTemplate.objects.get()
+    url = f"/o/riverside/thank-yous/templates/{template.pk}/"
+    data = {
+        "name": template.name,
+        "rule": "default",
+        "email_subject": template.email_subject,
+        "email_body": template.email_body,
+        "letter_body": template.letter_body,
+        "paper_size": "A4",
+        "attach_letter": "on",
+        "is_active": "on",
+    }
+    not_an_image = SimpleUploadedFile("sig.png", b"#!/bin/sh\nrm -rf /", "image/png")
+    refused = client.post(url, {**data, "signature_image": not_an_image})
+    assert "signature_image" in refused.context["form"].errors
+
+    png = io.BytesIO()
+    Image.new("RGB", (300, 80), "navy").save(png, "PNG")
+    signature = SimpleUploadedFile("amara.png", png.getvalue(), "image/png")
+    assert client.post(url, {**data, "signature_image": signature}).status_code == 302
+    template.refresh_from_db()
+    assert template.signature_image.name.startswith(f"organizations/{org.pk}/signature-")
+    pdf = client.get(f"{url}preview.pdf").content
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1  # the signature, fetched locally
+
+    assert client.post(url, {**data, "signature_image-clear": "on"}).status_code == 302
+    template.refresh_from_db()
+    assert not template.signature_image
+
+
+@pytest.mark.django_db
 def test_thank_now_from_the_gift_page_and_the_letter_download(
     client, org, admin_a, mailbox, django_capture_on_commit_callbacks
 ):
@@ -522,3 +558,21 @@ def test_rows_taken_but_not_started_by_a_dead_worker_go_back_to_the_queue(org, m
     Acknowledgment.objects.update(state="claimed", claimed_at=timezone.now() - timedelta(hours=1))
     services.run_batch(organization=org)
     assert Acknowledgment.objects.get().state == "sent" and len(mailbox.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "currency", "words"),
+    [
+        ("en", "50.00", "GBP", "fifty pounds sterling"),
+        ("en", "12.50", "EUR", "twelve euro, fifty cents"),
+        ("fr", "7", "EUR", "sept euros"),
+        ("fa", "7", "USD", "هفت دلار آمریکا"),
+        ("kk", "50", "KZT", "елу теңге"),
+        ("km", "7", "USD", "seven dollars"),  # num2words can't count in Khmer: English, not blank
+    ],
+)
+def test_amounts_in_words_in_the_letters_language(language, amount, currency, words):
+    from donors.thanks import _in_words
+
+    with translation.override(language):
+        assert _in_words(amount, currency) == words

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders.forms import check_image_upload
 from thankyous.models import ThankYouSettings, ThankYouTemplate
 
 MERGE_FIELDS_HELP = _(
@@ -25,14 +26,21 @@ class TemplateForm(forms.ModelForm):
             "email_body",
             "letter_body",
             "paper_size",
+            "signature_image",
             "attach_letter",
             "is_active",
         ]
         widgets = {
+            "signature_image": forms.ClearableFileInput(
+                attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
+            ),
             "email_body": forms.Textarea(attrs={"rows": 8, "class": "code"}),
             "letter_body": forms.Textarea(attrs={"rows": 10, "class": "code"}),
         }
         help_texts = {"email_body": MERGE_FIELDS_HELP}
+
+    def clean_signature_image(self):
+        return check_image_upload(self.cleaned_data.get("signature_image"))
 
 
 class SettingsForm(forms.ModelForm):

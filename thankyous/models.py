@@ -1,5 +1,7 @@
 """Acknowledgments (one per thing thanked, never two) and the templates they are written from."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,14 @@ class PaperSize(models.TextChoices):
     LETTER = "letter", _("US Letter")
 
 
+def signature_upload_to(template, filename):
+    """Unguessable names under the organization's folder: a new image gets a new name."""
+    return (
+        f"organizations/{template.organization_id}/signature-{secrets.token_hex(8)}."
+        f"{filename.rsplit('.', 1)[-1].lower()}"
+    )
+
+
 class ThankYouTemplate(TenantOwned):
     """A letter (HTML rendered to PDF) and an email, with merge fields in a sandboxed language."""
 
@@ -41,6 +51,12 @@ class ThankYouTemplate(TenantOwned):
     letter_body = models.TextField(_("letter (HTML)"), blank=True)
     paper_size = models.CharField(
         _("paper"), max_length=8, choices=PaperSize.choices, default=PaperSize.A4
+    )
+    signature_image = models.ImageField(
+        _("signature"),
+        upload_to=signature_upload_to,
+        blank=True,
+        help_text=_("A scan of the signer's signature, printed above their name in the letter."),
     )
     attach_letter = models.BooleanField(_("attach the letter to the email as a PDF"), default=True)
     is_active = models.BooleanField(_("in use"), default=True)

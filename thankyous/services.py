@@ -50,7 +50,7 @@ def template_save(*, organization, template=None, **fields):
     """Save a template after rendering it with a sample: a bad merge field is refused now."""
     template = template or ThankYouTemplate(organization=organization)
     for name, value in fields.items():
-        setattr(template, name, value)
+        setattr(template, name, "" if value is False else value)  # False: a file field cleared
     if template.rule == Rule.MAJOR_GIFT and not template.major_threshold:
         raise ValidationError({"major_threshold": [_("Say from which amount a gift is major.")]})
     if (

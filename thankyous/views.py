@@ -62,7 +62,7 @@ def template_edit(request, org_slug, template_id=None):
         if template_id
         else None
     )
-    form = TemplateForm(request.POST or None, instance=template)
+    form = TemplateForm(request.POST or None, request.FILES or None, instance=template)
     preview = None
     if request.method == "POST" and form.is_valid():
         try:
