@@ -187,7 +187,9 @@ class DonorSettingsForm(forms.ModelForm):
 
 
 class WelcomeCallForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("How did it go?"), choices=WelcomeCallOutcome.choices)
+    outcome = forms.ChoiceField(
+        label=_("How did it go?"), choices=[("", _("How did it go?")), *WelcomeCallOutcome.choices]
+    )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
 
 

@@ -484,6 +484,14 @@ def template_sample(*, organization, template):
     return thankables.for_rule(template.rule).sample(organization)
 
 
+def merge_fields(*, organization):
+    """What a template may say, per kind of thank-you: [(label, rules, field names)]."""
+    return [
+        (thankable.label, thankable.rules, sorted(thankable.sample(organization)))
+        for thankable in thankables
+    ]
+
+
 def template_preview(*, organization, template):
     """The email as a sample recipient would get it (the letter previews as a PDF)."""
     fields = template_sample(organization=organization, template=template)

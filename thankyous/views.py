@@ -88,7 +88,12 @@ def template_edit(request, org_slug, template_id=None):
     return render(
         request,
         "thankyous/template_form.html",
-        {"form": form, "template": template, "preview": preview},
+        {
+            "form": form,
+            "template": template,
+            "preview": preview,
+            "merge_fields": services.merge_fields(organization=organization),
+        },
     )
 
 
