@@ -20,7 +20,7 @@ from donors import services as donor_services
 from stakeholders import services as stakeholder_services
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import ContactFactory
-from thankyous import rendering, services
+from thankyous import rendering, services, tasks
 from thankyous.models import Acknowledgment, Rule, ThankYouTemplate
 from thankyous.registry import DefaultTemplate, Thankable, ThankItem, thankables
 
@@ -122,14 +122,43 @@ def test_post_only_donors_go_to_the_print_batch_with_a_pdf(org, mailbox):
 
 
 @pytest.mark.django_db
-def test_a_refusing_smtp_server_means_retries_then_review_never_loss(org, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens: refused
+def test_a_refusing_smtp_server_means_retries_with_backoff_then_review_never_loss(
+    org, settings, mailbox
+):
+    port = mailbox.port
+    settings.EMAIL_PORT = 1  # nothing listens: refused
     gift(org)
-    for _attempt in range(services.MAX_ATTEMPTS):
-        services.run_batch(organization=org)
+    services.run_batch(organization=org)
     row = Acknowledgment.objects.get()
+    waits = []
+    while row.state == "pending":
+        waits.append(round((row.retry_at - timezone.now()).total_seconds() / 60))
+        assert services.process(organization=org)["failed"] == 0  # not before its time
+        Acknowledgment.objects.update(retry_at=timezone.now())
+        tasks.retry_refused_thankyous()  # the beat, every 5 minutes
+        row.refresh_from_db()
+    assert waits == [5, 10, 20, 40]
     assert row.state == "review" and row.attempts == services.MAX_ATTEMPTS and row.last_error
+    assert not mailbox.messages
+
+    # A person puts it back once the server answers again; it goes once.
+    settings.EMAIL_PORT = port
+    services.acknowledgment_retry(organization=org, acknowledgment=row)
+    services.process(organization=org)
+    assert Acknowledgment.objects.get().state == "sent" and len(mailbox.messages) == 1
+
+
+def test_a_server_back_before_the_last_retry_gets_the_thank_you_once(org, settings, mailbox):
+    port = mailbox.port
+    settings.EMAIL_PORT = 1
+    gift(org)
+    services.run_batch(organization=org)
+    settings.EMAIL_PORT = port
+    Acknowledgment.objects.update(retry_at=timezone.now())
+    tasks.retry_refused_thankyous()
+    tasks.retry_refused_thankyous()
+    row = Acknowledgment.objects.get()
+    assert (row.state, row.attempts, row.retry_at, len(mailbox.messages)) == ("sent", 2, None, 1)
 
 
 @pytest.mark.django_db
@@ -286,7 +315,6 @@ def test_the_operators_command(org, mailbox, capsys):
 
 @pytest.mark.django_db
 def test_the_hourly_beat_picks_organizations_whose_night_it_is(org, org_b, monkeypatch):
-    from thankyous import tasks
     from thankyous.models import ThankYouSettings
 
     now = timezone.now()

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
 CHUNK = 25
 MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=5)
 DATABASE_ERRORS = (OperationalError, InterfaceError)  # the connection, not the query, failed
 RULE_ORDER = [
     Rule.TRIBUTE,
@@ -169,7 +170,7 @@ def release_stuck(*, organization, now=None):
     )
 
 
-def process(*, organization, limit=None, only=None):
+def process(*, organization, limit=None, only=None, retries_only=False):
     """Thank every pending row (or ``only`` these ids).
 
     A chunk of rows is taken at once (one SELECT … FOR UPDATE SKIP LOCKED, committed as
@@ -180,7 +181,9 @@ def process(*, organization, limit=None, only=None):
     counts = {"sent": 0, "print": 0, "skipped": 0, "failed": 0}
     pending = Acknowledgment.objects.filter(
         organization=organization, state=Acknowledgment.State.PENDING
-    )
+    ).exclude(retry_at__gt=timezone.now())  # a refused send waits for its turn
+    if retries_only:
+        pending = pending.filter(retry_at__isnull=False)
     if only is not None:
         pending = pending.filter(pk__in=only)
     templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
@@ -330,19 +333,21 @@ def _send(organization, row, fields, smtp):
     except Exception as error:  # SMTP refused or unreachable: back to the queue, then a person
         smtp.close()  # a broken conversation is not reused: the next send opens a new one
         logger.warning("thank-you %s not sent: %s", row.pk, error)
-        state = (
-            Acknowledgment.State.REVIEW
-            if row.attempts >= MAX_ATTEMPTS
-            else Acknowledgment.State.PENDING
+        if row.attempts >= MAX_ATTEMPTS:
+            state, retry_at = Acknowledgment.State.REVIEW, None
+        else:  # 5, 10, 20, 40 minutes: a server that was down for a while gets another chance
+            state = Acknowledgment.State.PENDING
+            retry_at = timezone.now() + RETRY_AFTER * 2 ** (row.attempts - 1)
+        Acknowledgment.objects.filter(pk=row.pk).update(
+            state=state, retry_at=retry_at, last_error=str(error)[:300]
         )
-        Acknowledgment.objects.filter(pk=row.pk).update(state=state, last_error=str(error)[:300])
         return "failed"
     sent = Acknowledgment.objects.filter(pk=row.pk)
     try:
-        sent.update(state=Acknowledgment.State.SENT, sent_at=timezone.now())
+        sent.update(state=Acknowledgment.State.SENT, sent_at=timezone.now(), retry_at=None)
     except DATABASE_ERRORS:  # it went out: say so as soon as the database is back
         _wait_for_database()
-        sent.update(state=Acknowledgment.State.SENT, sent_at=timezone.now())
+        sent.update(state=Acknowledgment.State.SENT, sent_at=timezone.now(), retry_at=None)
     return "sent"
 
 
@@ -454,12 +459,9 @@ def acknowledgment_retry(*, organization, acknowledgment):
     """Back to the queue after a person checked it (e.g. the mail log says it never went)."""
     if acknowledgment.state not in (Acknowledgment.State.REVIEW, Acknowledgment.State.SKIPPED):
         raise ValidationError(_("Only a thank-you in review or not sent can be retried."))
-    acknowledgment.state, acknowledgment.skip_reason, acknowledgment.attempts = (
-        Acknowledgment.State.PENDING,
-        "",
-        0,
-    )
-    acknowledgment.save(update_fields=["state", "skip_reason", "attempts"])
+    acknowledgment.state, acknowledgment.skip_reason = Acknowledgment.State.PENDING, ""
+    acknowledgment.attempts, acknowledgment.retry_at = 0, None
+    acknowledgment.save(update_fields=["state", "skip_reason", "attempts", "retry_at"])
     return acknowledgment
 
 

@@ -41,6 +41,26 @@ def run_thankyou_batch(organization):
 
 
 @shared_task
+def retry_refused_thankyous():
+    """Beat, every 5 minutes: organizations with a refused send now due again (crosses
+    organizations openly, to find them)."""
+    with scopes_disabled():
+        organization_ids = set(
+            Acknowledgment.objects.filter(
+                state=Acknowledgment.State.PENDING, retry_at__lte=timezone.now()
+            ).values_list("organization_id", flat=True)
+        )
+    for organization_id in organization_ids:
+        retry_thankyous.delay(organization_id=organization_id)
+    return len(organization_ids)
+
+
+@shared_task(base=OrganizationTask)
+def retry_thankyous(organization):
+    return services.process(organization=organization, retries_only=True)
+
+
+@shared_task
 def alert_overdue_thankyous():
     """Hourly: each organization with gifts waiting past its target tells its admins (daily)."""
     with scopes_disabled():

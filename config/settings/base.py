@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "thankyous.tasks.run_thankyou_batches",
         "schedule": crontab(minute=5),
     },
+    "thank-you-retries": {
+        "task": "thankyous.tasks.retry_refused_thankyous",
+        "schedule": 5 * 60,
+    },
     "thank-you-alerts": {
         "task": "thankyous.tasks.alert_overdue_thankyous",
         "schedule": crontab(minute=35),
@@ -208,6 +212,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Steward <noreply@steward.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must not hang a worker
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
