@@ -221,10 +221,18 @@ class FlakyDatabaseLink:
 
     def outage(self, seconds):
         self.down_until = time.monotonic() + seconds
+        self.cut()
+
+    def cut(self):
         for link in self.links:
             with contextlib.suppress(OSError):
                 link.shutdown(socket.SHUT_RDWR)
         self.links.clear()
+
+    def close(self):
+        self.down_until = float("inf")
+        self.cut()
+        self.listener.close()
 
     def _accept(self):
         while True:
@@ -265,6 +273,7 @@ def test_database_briefly_unreachable_mid_batch_loses_no_thank_you(org_a, mailbo
             assert wait_for(batch_finished, 90), "the batch did not recover"
     finally:
         stop(worker)
+        link.close()
     states = assert_each_donor_thanked_once(org_a, mailbox, in_review=1)
     assert states["sent"] + states["review"] == GIFTS
 
