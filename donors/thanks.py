@@ -20,14 +20,14 @@ from thankyous.registry import DefaultTemplate, ThankItem
 
 # Gifts older than this are history (imports, back-office entries): "Thank now" still works.
 THANK_WINDOW_DAYS = 30
-RULES = (
-    Rule.DEFAULT,
+RULES = (  # the most specific first: a tribute letter beats a major-gift one
     Rule.TRIBUTE,
     Rule.MAJOR_GIFT,
     Rule.GRANT,
     Rule.IN_KIND,
     Rule.RECURRING,
     Rule.FIRST_GIFT,
+    Rule.DEFAULT,
 )
 DEFAULT_TEMPLATE = DefaultTemplate(
     name=gettext_lazy("Thank you for your gift"),

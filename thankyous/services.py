@@ -32,14 +32,6 @@ CHUNK = 25
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=5)
 DATABASE_ERRORS = (OperationalError, InterfaceError)  # the connection, not the query, failed
-RULE_ORDER = [
-    Rule.TRIBUTE,
-    Rule.MAJOR_GIFT,
-    Rule.GRANT,
-    Rule.IN_KIND,
-    Rule.RECURRING,
-    Rule.FIRST_GIFT,
-]
 
 
 def thankyou_settings(*, organization):
@@ -74,11 +66,12 @@ def template_save(*, organization, template=None, **fields):
 
 
 def pick_template(*, organization, kind, item, templates=None):
-    """The most specific template for the item, else its kind's "any" template (a volunteer
-    milestone never gets the gift letter)."""
+    """The most specific template for the item (its kind's rules, in their order), else the
+    kind's own "any" template: a volunteer milestone never gets the gift letter."""
     if templates is None:
         templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
-    for rule in RULE_ORDER:
+    *specific, fallback = thankables[kind].rules
+    for rule in specific:
         for template in templates:
             if template.rule != rule:
                 continue
@@ -87,7 +80,6 @@ def pick_template(*, organization, kind, item, templates=None):
                     return template
             elif rule in item.rules:
                 return template
-    fallback = thankables[kind].rules[0]
     return next((t for t in templates if t.rule == fallback), None)
 
 
@@ -392,7 +384,7 @@ def ensure_default_templates(*, organization):
     )
     with translation.override(organization.language):
         for thankable in thankables:
-            default, rule = thankable.default_template, thankable.rules[0]
+            default, rule = thankable.default_template, thankable.rules[-1]
             if default is None or rule in have:
                 continue
             ThankYouTemplate.objects.get_or_create(
