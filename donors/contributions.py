@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from donors import selectors, thanks
+from donors import demo, selectors, thanks
 from donors.models import Gift, Grant, Pledge, RecurringGift, SoftCredit
 from stakeholders.models import Role
 from stakeholders.registries import (
@@ -17,6 +17,7 @@ from stakeholders.registries import (
     contact_hooks,
     contact_panels,
     dashboard_cards,
+    demo_data,
     timeline,
 )
 from stakeholders.templatetags.steward import money
@@ -155,3 +156,4 @@ def register():
         roles=DONOR_ROLES,
     )
     contact_hooks.register("donors", merge=merge_gifts, erase=erase_gifts, export=export_gifts)
+    demo_data.register("donors", demo.seed)

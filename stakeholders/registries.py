@@ -1,8 +1,9 @@
-"""The two registries feature apps plug into, so the core never imports them.
+"""The registries feature apps plug into, so the core never imports them.
 
 - The **timeline**: each app contributes the events it holds for a contact.
 - **Merge/erase** hooks: each app moves its rows when two contacts are merged, and anonymises them
   when a person is erased.
+- **Contact panels** and **dashboard cards**; **demo data** for ``seed_demo``.
 
 Example (in ``donors/apps.py``'s ``ready()``)::
 
@@ -167,3 +168,20 @@ class DashboardCards(ContactPanels):
 
 
 dashboard_cards = DashboardCards()
+
+
+class DemoData:
+    """What each app adds to ``manage.py seed_demo`` (development only):
+    ``seed(organization=, contacts=, staff=, rng=)``, idempotent, run in registration order."""
+
+    def __init__(self):
+        self._seeders: dict[str, Callable] = {}
+
+    def register(self, name, seed):
+        self._seeders[name] = seed
+
+    def __iter__(self):
+        return iter(self._seeders.items())
+
+
+demo_data = DemoData()

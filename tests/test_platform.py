@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django_scopes import scopes_disabled
 
 from config.celery import app as celery_app
 from stakeholders.models import Membership, Organization, User
@@ -86,10 +87,14 @@ def test_celery_is_configured_not_to_lose_tasks():
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys):
+def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys, mailbox):
+    from donors.models import Gift
+
     settings.DEBUG = True
     call_command("seed_demo")
     counts = (Organization.objects.count(), User.objects.count(), Membership.objects.count())
+    with scopes_disabled():
+        gifts = Gift.objects.count()
     call_command("seed_demo")
     assert (
         Organization.objects.count(),
@@ -102,9 +107,15 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys):
     riverside = Organization.objects.get(slug="riverside")
     with organization_scope(riverside):
         from stakeholders.models import Contact, DuplicatePair, Interaction
+        from thankyous.models import Acknowledgment
 
         assert Contact.objects.count() == 31
         assert Interaction.objects.exists() and DuplicatePair.objects.exists()
+        assert Gift.objects.filter(organization=riverside).count() > 40  # each app's demo data
+        assert Acknowledgment.objects.filter(state="sent").exists()  # older gifts thanked
+        assert Acknowledgment.objects.count() < Gift.objects.count()  # this week's still to do
+    with scopes_disabled():
+        assert Gift.objects.count() == gifts  # a second run adds nothing
     assert "admin@riverside.example.org" in capsys.readouterr().out
     assert User.objects.get(email="admin@riverside.example.org").check_password("steward-demo")
 
