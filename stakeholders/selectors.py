@@ -304,11 +304,10 @@ def consent_latest(*, organization, contact_ids, purpose):
         Consent.objects.filter(
             organization=organization, contact_id__in=contact_ids, purpose=purpose
         )
-        .order_by("contact_id", "channel", "-recorded_at", "-pk")
-        .distinct("contact_id", "channel")
+        .order_by("recorded_at", "pk")
         .values_list("contact_id", "channel", "granted")
     )
-    return {(contact_id, channel): granted for contact_id, channel, granted in rows}
+    return {(contact_id, channel): granted for contact_id, channel, granted in rows}  # last wins
 
 
 def can_contact(*, organization, contact, channel, purpose):
