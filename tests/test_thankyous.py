@@ -360,11 +360,43 @@ def test_staff_pages_templates_preview_and_errors_next_to_the_field(
         response = client.post(
             url, {**data, "email_body": "Hello {{ first_name }}", "action": "test"}
         )
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["form"].errors
     [test] = mailbox.to(admin_a.email)
     assert test["Subject"] == "[TEST] Thanks Ada"
     pdf = client.get(f"{url}preview.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_both_channels_the_email_tonight_and_the_letter_in_the_print_batch(org, mailbox, admin_a):
+    posted = gift(org, email="ada@example.org", street="1 Mill Lane", postal_code="BS1 4DJ")
+    refuses_post = gift(org, email="bo@example.org", street="2 Mill Lane", postal_code="BS1 4DJ")
+    stakeholder_services.consent_record(
+        organization=org,
+        contact=refuses_post.contact,
+        channel="post",
+        purpose="thank_yous",
+        granted=False,
+        source="staff",
+    )
+    email_only = gift(org, email="cy@example.org")
+    services.ensure_default_templates(organization=org)
+    ThankYouTemplate.objects.update(post_letter_too=True)
+    services.run_batch(organization=org)
+
+    rows = {r.target_id: r for r in Acknowledgment.objects.all()}
+    assert (rows[posted.pk].channel, rows[posted.pk].state) == ("both", "print")
+    assert rows[posted.pk].sent_at is not None  # the email counts for time to thank
+    assert {rows[refuses_post.pk].channel, rows[email_only.pk].channel} == {"email"}
+    assert len(mailbox.messages) == 3
+    emailed_at = rows[posted.pk].sent_at
+
+    batch = services.print_batch_create(organization=org, user=admin_a)
+    assert batch.letters == 1
+    services.print_batch_mark_printed(organization=org, batch=batch, user=admin_a)
+    row = Acknowledgment.objects.get(target_id=posted.pk)
+    assert (row.state, row.sent_at) == ("sent", emailed_at)
+    services.run_batch(organization=org)
+    assert len(mailbox.messages) == 3  # nothing twice
 
 
 @pytest.mark.django_db

@@ -20,6 +20,7 @@ class TemplateForm(forms.ModelForm):
             "paper_size",
             "signature_image",
             "attach_letter",
+            "post_letter_too",
             "is_active",
         ]
         widgets = {

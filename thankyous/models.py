@@ -59,6 +59,14 @@ class ThankYouTemplate(TenantOwned):
         help_text=_("A scan of the signer's signature, printed above their name in the letter."),
     )
     attach_letter = models.BooleanField(_("attach the letter to the email as a PDF"), default=True)
+    post_letter_too = models.BooleanField(
+        _("also post a printed letter"),
+        default=False,
+        help_text=_(
+            "For donors with a postal address who have not refused post (e.g. major gifts): "
+            "the email goes tonight, the letter joins the next print batch."
+        ),
+    )
     is_active = models.BooleanField(_("in use"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -90,6 +98,7 @@ class Acknowledgment(TenantOwned):
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
         LETTER = "letter", _("Letter")
+        BOTH = "both", _("Email and posted letter")
 
     kind = models.CharField(max_length=40)
     target_id = models.BigIntegerField()

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import FileField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -43,7 +45,9 @@ def template_save(*, organization, template=None, **fields):
     """Save a template after rendering it with a sample: a bad merge field is refused now."""
     template = template or ThankYouTemplate(organization=organization)
     for name, value in fields.items():
-        setattr(template, name, "" if value is False else value)  # False: a file field cleared
+        if value is False and isinstance(template._meta.get_field(name), FileField):
+            value = ""  # the form's "clear" box: no image any more
+        setattr(template, name, value)
     if template.rule == Rule.MAJOR_GIFT and not template.major_threshold:
         raise ValidationError({"major_threshold": [_("Say from which amount a gift is major.")]})
     if (
@@ -136,11 +140,16 @@ def _decide(acknowledgment, consents):
     if contact.do_not_contact or contact.erased_at:
         return "", "do not contact"
     # Thank-yous are expected: only an explicit "no" for the channel stops one.
+    can_post = _can_post(contact, consents)
     if contact.email and consents.get((contact.pk, "email"), True):
         return Acknowledgment.Channel.EMAIL, ""
-    if contact.street and contact.postal_code and consents.get((contact.pk, "post"), True):
+    if can_post:
         return Acknowledgment.Channel.LETTER, ""
     return "", "no consent" if (contact.email or contact.street) else "no address"
+
+
+def _can_post(contact, consents):
+    return bool(contact.street and contact.postal_code and consents.get((contact.pk, "post"), True))
 
 
 def release_stuck(*, organization, now=None):
@@ -264,11 +273,18 @@ def _prepare(organization, row, templates, item, consents):
         row.state, row.last_error = Acknowledgment.State.REVIEW, _("No thank-you template in use.")
         row.save(update_fields=["state", "last_error"])
         return "failed", None
+    if (
+        channel == Acknowledgment.Channel.EMAIL
+        and template.post_letter_too
+        and template.letter_body
+        and _can_post(row.contact, consents)
+    ):
+        channel = Acknowledgment.Channel.BOTH
     row.channel, row.template = channel, template
     language = row.contact.preferred_language or organization.language
     with translation.override(language):
         if template.letter_body and (
-            channel == Acknowledgment.Channel.LETTER or template.attach_letter
+            channel != Acknowledgment.Channel.EMAIL or template.attach_letter
         ):
             pdf = rendering.letter_pdf(
                 organization=organization, template=template, fields=item.fields
@@ -335,11 +351,18 @@ def _send(organization, row, fields, smtp):
         )
         return "failed"
     sent = Acknowledgment.objects.filter(pk=row.pk)
+    done = {  # "both": the email is out (it counts for time to thank); the letter awaits print
+        "state": Acknowledgment.State.PRINT
+        if row.channel == Acknowledgment.Channel.BOTH
+        else Acknowledgment.State.SENT,
+        "sent_at": timezone.now(),
+        "retry_at": None,
+    }
     try:
-        sent.update(state=Acknowledgment.State.SENT, sent_at=timezone.now(), retry_at=None)
+        sent.update(**done)
     except DATABASE_ERRORS:  # it went out: say so as soon as the database is back
         _wait_for_database()
-        sent.update(state=Acknowledgment.State.SENT, sent_at=timezone.now(), retry_at=None)
+        sent.update(**done)
     return "sent"
 
 
@@ -441,7 +464,7 @@ def print_batch_mark_printed(*, organization, batch, user):
         batch.printed_at = now
         batch.save(update_fields=["printed_at"])
         Acknowledgment.objects.filter(organization=organization, print_batch=batch).update(
-            state=Acknowledgment.State.SENT, sent_at=now, sent_by=user
+            state=Acknowledgment.State.SENT, sent_at=Coalesce("sent_at", Value(now)), sent_by=user
         )
     return batch
 
