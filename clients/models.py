@@ -243,8 +243,8 @@ class ServiceRequest(TenantOwned):
     # Working seconds, fixed when the clock stops: reports read them without recomputing.
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
-    first_response_breached = models.BooleanField(null=True)
-    resolution_breached = models.BooleanField(null=True)
+    first_response_breached = models.BooleanField(null=True, blank=True)
+    resolution_breached = models.BooleanField(null=True, blank=True)
     # How far the escalation of the running clock went (0 none, 1 assignee, 2 team lead).
     response_escalation = models.PositiveSmallIntegerField(default=0)
     resolution_escalation = models.PositiveSmallIntegerField(default=0)
