@@ -49,16 +49,16 @@ class ClientDataViewSet(OrganizationViewSet):
             path=self.request.path,
         )
 
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        self._log_reads(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+    # The mixins call these two for every read, whatever order the bases come in.
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._log_reads(page if page is not None else [])
+        return page
 
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        self._log_reads([self.get_object()])
-        return response
+    def get_object(self):
+        obj = super().get_object()
+        self._log_reads([obj])
+        return obj
 
 
 class ServiceRequestSerializer(serializers.ModelSerializer):
@@ -190,7 +190,6 @@ class ServiceRequestViewSet(
                     status=data["status"],
                     actor=request.user,
                 )
-        self._log_reads([instance])
         return Response(self.get_serializer(instance).data)
 
 
