@@ -2,6 +2,7 @@
 (caseworkers and admins only), dashboard cards, merge/erase/export hooks and the participation
 thank-you. Replies and calls reach the timeline as core interactions (see services)."""
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
@@ -46,8 +47,22 @@ def client_panel(request, contact):
     }
 
 
+CARD_SECONDS = 60
+
+
 def clients_dashboard_card(request):
-    return {"clients": selectors.dashboard_figures(organization=request.organization)}
+    """Figures kept for a minute: the dashboard is opened often, the queue is the live view."""
+    organization = request.organization
+    figures = cache.get_or_set(
+        f"clients:dashboard:{organization.pk}",
+        lambda: selectors.dashboard_figures(organization=organization),
+        CARD_SECONDS,
+    )
+    figures = {
+        **figures,
+        "by_status": [(Status(code).label, n) for code, n in figures["by_status"]],
+    }
+    return {"clients": figures}
 
 
 def merge_client_rows(*, organization, keep, remove):
