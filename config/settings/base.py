@@ -235,6 +235,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "stakeholders.tenancy.api.UnscopedSchemaGenerator",
+    "ENUM_NAME_OVERRIDES": {
+        "RequestChannelEnum": "clients.models.RequestChannel",
+        "RequestKindEnum": "clients.models.RequestKind",
+    },
 }
 
 # --- Languages ------------------------------------------------------------------------------
