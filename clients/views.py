@@ -794,8 +794,11 @@ def client_services(request, org_slug, contact_id):
 
 
 def _public(request, template, context, status=200):
+    """Public pages keep the site's same-origin referrer policy: a status link's token never
+    leaves for another site, and the browser still sends an Origin for CSRF checks ("no-referrer"
+    would make it "null")."""
     response = render(request, template, context, status=status)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -111,7 +111,7 @@ def test_a_client_asks_follows_the_link_and_adds_a_message(client, org, mailbox)
     url = urlsplit(link)
     page = client.get(f"{url.path}?{url.query}")
     assert page.status_code == 200 and b"Help with my housing benefit form" in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
     posted = client.post(f"{url.path}?{url.query}", {"body": "I found the landlord's letter."})
     assert posted.status_code == 302
