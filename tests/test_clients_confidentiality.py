@@ -239,3 +239,12 @@ def test_only_admins_change_targets(api, org_a, admin_a, client):
     assert again.status_code == 400 and "priority" in again.json()
     with scopes_disabled():
         assert ServiceRequest.objects.count() == 0
+
+
+def test_the_clients_section_is_offered_only_to_roles_that_can_open_it(
+    client, org_a, member_factory
+):
+    client.force_login(member_factory(org_a, role=Role.FUNDRAISER))
+    assert b'href="/o/riverside/clients/"' not in client.get("/o/riverside/").content
+    client.force_login(member_factory(org_a, role=Role.CASEWORKER))
+    assert b'href="/o/riverside/clients/"' in client.get("/o/riverside/").content

@@ -6,8 +6,10 @@ third are on a running clock, the rest waiting, resolved or closed — as an org
 after a few years.
 """
 
+import html
 import io
 import random
+import re
 import time
 from datetime import timedelta
 
@@ -175,7 +177,8 @@ def run():
         client = Client(HTTP_HOST="localhost")
         client.force_login(caseworker)
         first = client.get("/o/bench/clients/")
-        next_query = first.context["next_query"]
+        found = re.search(r'href="\?([^"]*after=[^"]*)"', first.content.decode())
+        next_query = html.unescape(found.group(1))
         api = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {key}")
         results = {
             "data": {"requests": REQUESTS, "on a running clock": active, "clients": CLIENTS},
