@@ -3,6 +3,7 @@ records. Client data is for caseworkers and admins only — other roles get 404 
 every read of a client record is written to the access log."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, mixins, serializers
 from rest_framework.response import Response
@@ -211,11 +212,11 @@ class ServiceLevelSerializer(serializers.ModelSerializer):
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
             raise serializers.ValidationError(
-                {"priority": "There are already targets for that category and priority."}
+                {"priority": _("There are already targets for that category and priority.")}
             )
         for field in ("first_response_minutes", "resolution_minutes"):
             if field in attrs and attrs[field] <= 0:
-                raise serializers.ValidationError({field: "Give a number of minutes above 0."})
+                raise serializers.ValidationError({field: _("Give a number of minutes above 0.")})
         return attrs
 
 

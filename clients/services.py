@@ -410,9 +410,15 @@ def request_submit_public(
                 source=ConsentSource.FORM,
                 wording=_("May thank me for taking part (request form)"),
             )
-    _send(
+    request_confirm(organization=organization, request=request)
+    return request
+
+
+def request_confirm(*, organization, request):
+    """Tell the client we have their request, with the link to follow it."""
+    return _send(
         organization=organization,
-        contact=contact,
+        contact=request.contact,
         template="clients_request_received",
         subject=_("We received your request #%(id)s") % {"id": request.pk},
         context={
@@ -420,7 +426,6 @@ def request_submit_public(
             "status_link": status_url(organization=organization, request=request),
         },
     )
-    return request
 
 
 @transaction.atomic

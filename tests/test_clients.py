@@ -1,6 +1,7 @@
 """Clients: requests from the public form to resolution, the clocks on them, escalation, the
 help centre, service records and the participation thank-you, encryption and merge/erase."""
 
+import io
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -659,3 +660,41 @@ def test_settings_save_targets_hours_and_holidays(client, org, admin_a):
     )
     assert levels.status_code == 302
     assert selectors.targets_for(organization=org, category_id=None, priority="high") == (30, 240)
+
+
+# --- Requests by email -------------------------------------------------------------------------
+
+
+def _email(subject, body, sender="Samira Haddad <samira@example.org>", attachment=None):
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "help@riverside.org", subject
+    message.set_content(body)
+    if attachment:
+        message.add_attachment(attachment, maintype="application", subtype="pdf", filename="a.pdf")
+    return message.as_bytes()
+
+
+def test_an_email_becomes_a_request_and_a_reply_joins_it(org, mailbox, monkeypatch):
+    import sys
+
+    from django.core.management import call_command
+
+    from clients import inbound
+
+    raw = _email("Parcel missing", "It did not come.\n", attachment=b"%PDF-1.4 x")
+    request, created = inbound.receive(organization=org, raw=raw)
+    assert created and request.channel == "email" and request.contact.email == "samira@example.org"
+    assert request.contact.first_name == "Samira" and Attachment.objects.count() == 1
+    (confirmation,) = mailbox.to("samira@example.org")
+    assert f"#{request.pk}" in confirmation["Subject"]
+    reply = _email(f"Re: {confirmation['Subject']}", "Still waiting.\n\n> It did not come.")
+    monkeypatch.setattr(sys, "stdin", type("In", (), {"buffer": io.BytesIO(reply)})())
+    call_command("clients_inbound_email", "--org", org.slug)
+    message = RequestMessage.objects.get(request=request)
+    assert message.body == "Still waiting." and message.kind == "client"
+    # someone else quoting the number opens a request of their own
+    stranger = _email(f"Re: #{request.pk}", "Me too", sender="other@example.org")
+    other, created = inbound.receive(organization=org, raw=stranger)
+    assert created and other.pk != request.pk
