@@ -698,3 +698,34 @@ def test_an_email_becomes_a_request_and_a_reply_joins_it(org, mailbox, monkeypat
     stranger = _email(f"Re: #{request.pk}", "Me too", sender="other@example.org")
     other, created = inbound.receive(organization=org, raw=stranger)
     assert created and other.pk != request.pk
+
+
+def test_attendance_page_adds_and_marks_absent(staff, org):
+    programme = ProgrammeFactory(organization=org, sessions_to_complete=None)
+    session = SessionFactory(organization=org, programme=programme)
+    ada, bo = ContactFactory(organization=org), ContactFactory(organization=org)
+    url = f"/o/riverside/clients/sessions/{session.pk}/"
+    staff.post(url, {"add": str(ada.pk)})
+    staff.post(url, {"add": str(bo.pk), "listed": [str(ada.pk)], "present": []})
+    from clients.models import Attendance
+
+    assert dict(Attendance.objects.values_list("contact_id", "status")) == {
+        ada.pk: "absent",
+        bo.pk: "attended",
+    }
+    other_org_contact = ContactFactory()
+    response = staff.post(url, {"add": str(other_org_contact.pk)}, follow=True)
+    assert b"Choose clients of your organization" in response.content
+
+
+def test_the_queue_page_query_count_does_not_grow(staff, org, django_assert_max_num_queries):
+    around_the_clock(org)
+    new_request(org)
+    staff.get("/o/riverside/clients/")
+    with django_assert_max_num_queries(12) as few:
+        staff.get("/o/riverside/clients/")
+    for _n in range(30):
+        new_request(org)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = staff.get("/o/riverside/clients/")
+    assert len(response.context["rows"]) == 31
