@@ -9,6 +9,6 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self):
-        from clients import contributions
+        from clients import checks, contributions  # noqa: F401 (checks register themselves)
 
         contributions.register()

@@ -729,3 +729,12 @@ def test_the_queue_page_query_count_does_not_grow(staff, org, django_assert_max_
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = staff.get("/o/riverside/clients/")
     assert len(response.context["rows"]) == 31
+
+
+def test_the_deploy_check_wants_encryption_keys(settings):
+    from clients.checks import encryption_keys
+
+    settings.FIELD_ENCRYPTION_KEYS = []
+    assert [e.id for e in encryption_keys(None)] == ["clients.E001"]
+    settings.FIELD_ENCRYPTION_KEYS = ["not-a-key"]
+    assert [e.id for e in encryption_keys(None)] == ["clients.E002"]
