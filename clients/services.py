@@ -494,7 +494,9 @@ def request_set_status(*, organization, request, status, actor=None):
     if status == Status.CLOSED:
         request.closed_at = now
     if request.status == Status.RESOLVED and status in ACTIVE_STATUSES:
+        # Reopened: the resolution clock runs again, and its alerts may be sent again.
         request.resolved_at = request.resolution_seconds = request.resolution_breached = None
+        request.resolution_escalation = 0
     request.status = status
     _refresh_clocks(request, organization=organization)
     request.save()

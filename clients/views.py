@@ -514,11 +514,21 @@ def _save_settings(organization, section, form, hours, levels, holiday_form, cat
         )
         return True
     if section == "hours" and hours.is_valid():
-        for row in hours.save(commit=False):
-            row.organization = organization
-            row.save()
+        rows = hours.save(commit=False)
         for row in hours.deleted_objects:
             row.delete()
+        for row in rows:
+            row.organization = organization
+            clash = (
+                WorkingHours.objects.filter(
+                    organization=organization, weekday=row.weekday, opens=row.opens
+                )
+                .exclude(pk=row.pk)
+                .exists()
+            )
+            if clash:
+                raise ValidationError(_("Two periods on the same day open at the same time."))
+            row.save()
         services.refresh_open_clocks(organization=organization)
         return True
     if section == "levels" and levels.is_valid():

@@ -738,3 +738,24 @@ def test_the_deploy_check_wants_encryption_keys(settings):
     assert [e.id for e in encryption_keys(None)] == ["clients.E001"]
     settings.FIELD_ENCRYPTION_KEYS = ["not-a-key"]
     assert [e.id for e in encryption_keys(None)] == ["clients.E002"]
+
+
+def test_working_hours_are_saved_and_clashes_refused(client, org, admin_a):
+    client.force_login(admin_a)
+    form = {
+        "section": "hours",
+        "hours-TOTAL_FORMS": "2",
+        "hours-INITIAL_FORMS": "0",
+        "hours-0-weekday": "0",
+        "hours-0-opens": "10:00",
+        "hours-0-closes": "14:00",
+        "hours-1-weekday": "0",
+        "hours-1-opens": "10:00",
+        "hours-1-closes": "16:00",
+    }
+    refused = client.post("/o/riverside/clients/settings/", form)
+    assert refused.status_code == 400 and WorkingHours.objects.count() == 0
+    form["hours-TOTAL_FORMS"] = "1"
+    assert client.post("/o/riverside/clients/settings/", form).status_code == 302
+    calendar = selectors.calendar_for(organization=org)
+    assert calendar.hours == {0: ((time(10), time(14)),)}
