@@ -590,9 +590,9 @@ class AccessLog(TenantOwned):
     )
 
     class Meta:
-        ordering = ["-at", "-id"]
+        ordering = ["-id"]
         indexes = [
-            models.Index(fields=["organization", "-at", "-id"], name="access_log_recent"),
+            models.Index(fields=["organization", "-id"], name="access_log_recent"),
             models.Index(fields=["organization", "contact", "-at"], name="access_log_contact"),
         ]
 

@@ -425,14 +425,32 @@ def reports(request, org_slug):
     )
 
 
+ACCESS_PAGE = 100
+
+
 @client_view(roles=ADMINS)
 def access_log(request, org_slug):
-    contact_id = request.GET.get("contact")
+    """Newest first, paged by key (the log only grows)."""
+    contact_id = request.GET.get("contact", "")
+    before = request.GET.get("before", "")
     rows = selectors.access_log(
         organization=request.organization,
-        contact_id=int(contact_id) if contact_id and contact_id.isdigit() else None,
-    )[:200]
-    return render(request, "clients/access_log.html", {"rows": rows})
+        contact_id=int(contact_id) if contact_id.isdigit() else None,
+    )
+    if before.isdigit():
+        rows = rows.filter(id__lt=int(before))
+    rows = list(rows[: ACCESS_PAGE + 1])
+    query = request.GET.copy()
+    if len(rows) > ACCESS_PAGE:
+        rows = rows[:ACCESS_PAGE]
+        query["before"] = rows[-1].pk
+    else:
+        query = None
+    return render(
+        request,
+        "clients/access_log.html",
+        {"rows": rows, "next_query": query.urlencode() if query else ""},
+    )
 
 
 # --- Settings ------------------------------------------------------------------------------------

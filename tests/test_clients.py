@@ -759,3 +759,20 @@ def test_working_hours_are_saved_and_clashes_refused(client, org, admin_a):
     assert client.post("/o/riverside/clients/settings/", form).status_code == 302
     calendar = selectors.calendar_for(organization=org)
     assert calendar.hours == {0: ((time(10), time(14)),)}
+
+
+def test_the_access_log_pages_by_key(client, org, admin_a, caseworker):
+    for n in range(105):
+        services.access_record(
+            organization=org,
+            user=caseworker,
+            objects=[("request", n, None)],
+            action="view",
+            path="/",
+        )
+    client.force_login(admin_a)
+    first = client.get("/o/riverside/clients/access-log/")
+    assert len(first.context["rows"]) == 100 and first.context["next_query"]
+    older = client.get(f"/o/riverside/clients/access-log/?{first.context['next_query']}")
+    assert [r.object_id for r in older.context["rows"]] == [4, 3, 2, 1, 0]
+    assert b"opened" in first.content
