@@ -776,3 +776,15 @@ def test_the_access_log_pages_by_key(client, org, admin_a, caseworker):
     older = client.get(f"/o/riverside/clients/access-log/?{first.context['next_query']}")
     assert [r.object_id for r in older.context["rows"]] == [4, 3, 2, 1, 0]
     assert b"opened" in first.content
+
+
+def test_reindexing_follows_a_change_of_language(org, articles):
+    from django.core.management import call_command
+
+    org.language = "es"
+    org.save()
+    out = io.StringIO()
+    call_command("clients_reindex_articles", "--org", org.slug, stdout=out)
+    assert "2 articles reindexed" in out.getvalue()
+    found = selectors.article_search(organization=org, query="hours")  # Spanish stems English
+    assert [a.title for a in found] == ["Opening hours"]

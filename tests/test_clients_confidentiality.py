@@ -12,9 +12,10 @@ from stakeholders.models import Role
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import (
     ApiTokenFactory,
+    ArticleFactory,
     ContactFactory,
-    ProgrammeFactory,
     RequestCategoryFactory,
+    ServiceLevelFactory,
     ServiceRecordFactory,
     ServiceRequestFactory,
 )
@@ -208,11 +209,19 @@ def test_list_query_count_does_not_grow_with_the_page(
 
 def test_service_levels_and_articles_lists_are_constant(api, org_a, django_assert_num_queries):
     with organization_scope(org_a):
-        programme = ProgrammeFactory(organization=org_a)
-        assert programme.pk
+        for priority in ("low", "normal", "high", "urgent"):
+            ServiceLevelFactory(
+                organization=org_a,
+                priority=priority,
+                category=RequestCategoryFactory(organization=org_a),
+            )
+        ArticleFactory.create_batch(6, category__organization=org_a)
     for path in ("service-levels", "articles"):
         with django_assert_num_queries(4):
-            api.get(f"/api/v1/o/riverside/{path}/?page_size=50")
+            small = api.get(f"/api/v1/o/riverside/{path}/?page_size=1")
+        with django_assert_num_queries(4):
+            big = api.get(f"/api/v1/o/riverside/{path}/?page_size=50")
+        assert len(small.json()["results"]) == 1 and len(big.json()["results"]) >= 4
 
 
 def test_only_admins_change_targets(api, org_a, admin_a, client):
