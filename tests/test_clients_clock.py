@@ -29,6 +29,7 @@ OFFICE_WITH_HOLIDAY = Calendar(
 SPLIT_DAY = Calendar(zone=LONDON, hours={0: ((time(9), time(12)), (time(13), time(17)))})
 NIGHT_SHIFT = Calendar(zone=LONDON, hours={4: ((time(22), time(6)),)})  # Friday night
 NY_OFFICE = Calendar(zone=NEW_YORK, hours=NINE_TO_FIVE)
+SUNDAY_NIGHT = Calendar(zone=LONDON, hours={6: ((time(0, 30), time(3)),)})
 ALL_WEEK_NY = Calendar(zone=NEW_YORK, hours={d: ((time(0), time(0)),) for d in range(7)})
 
 # (calendar, start, end, pauses, expected working time)
@@ -105,6 +106,23 @@ ELAPSED_CASES = [
         2,
     ),
     ("24/7", Calendar.always(), at(UTC, 2026, 11, 28, 8), at(UTC, 2026, 11, 29, 20), (), 36),
+    # Opening hours across the change itself: 00:30–03:00 loses or gains the hour.
+    (
+        "DST gap inside opening hours",
+        SUNDAY_NIGHT,
+        at(LONDON, 2026, 3, 29, 0),
+        at(LONDON, 2026, 3, 29, 4),
+        (),
+        1.5,
+    ),
+    (
+        "DST repeat inside opening hours",
+        SUNDAY_NIGHT,
+        at(UTC, 2026, 10, 24, 22),
+        at(UTC, 2026, 10, 25, 6),
+        (),
+        3.5,
+    ),
     ("backwards", OFFICE, at(LONDON, 2026, 11, 23, 12), at(LONDON, 2026, 11, 23, 10), (), 0),
 ]
 
@@ -178,7 +196,16 @@ def test_naive_datetimes_are_refused():
 # --- Properties ------------------------------------------------------------------------------
 
 CALENDARS = st.sampled_from(
-    [OFFICE, OFFICE_WITH_HOLIDAY, SPLIT_DAY, NIGHT_SHIFT, NY_OFFICE, ALL_WEEK_NY, Calendar.always()]
+    [
+        OFFICE,
+        OFFICE_WITH_HOLIDAY,
+        SPLIT_DAY,
+        NIGHT_SHIFT,
+        NY_OFFICE,
+        ALL_WEEK_NY,
+        SUNDAY_NIGHT,
+        Calendar.always(),
+    ]
 )
 # Instants around both DST changes of 2026 and Christmas, to the minute.
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
