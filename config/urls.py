@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from clients import api as client_api
 from donors import api as donor_api
 from stakeholders import api as stakeholder_api
 from stakeholders import urls as stakeholder_urls
@@ -20,9 +21,11 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(stakeholder_urls)),
     path("o/<slug:org_slug>/donors/", include("donors.urls")),
     path("o/<slug:org_slug>/thank-yous/", include("thankyous.urls")),
+    path("o/<slug:org_slug>/", include("clients.urls")),
     path("api/v1/o/<slug:org_slug>/", include(stakeholder_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(donor_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(thankyou_api.router.urls)),
+    path("api/v1/o/<slug:org_slug>/", include(client_api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -40,6 +40,7 @@ def test_production_settings_pass_the_deploy_check():
         ALLOWED_HOSTS="steward.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        FIELD_ENCRYPTION_KEYS="lEa7ZQvVjeXVj3ER6l4Vx0wXH9Qm4o5c7n1xZp8YJQk=",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -161,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donors.tasks.send_welcome_call_lists",
         "schedule": crontab(minute=10),
     },
+    "escalate-service-requests": {
+        "task": "clients.tasks.escalate_all",
+        "schedule": 5 * 60,
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -240,6 +244,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "stakeholders.tenancy.api.UnscopedSchemaGenerator",
+    "ENUM_NAME_OVERRIDES": {
+        "RequestChannelEnum": "clients.models.RequestChannel",
+        "RequestKindEnum": "clients.models.RequestKind",
+    },
 }
 
 # --- Languages ------------------------------------------------------------------------------
@@ -267,6 +275,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Client attachments: outside MEDIA_ROOT, never served by URL (a staff view streams them).
+PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=VAR_DIR / "private")
+# Fernet keys (comma-separated, newest first) for client free text encrypted at rest.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Security headers (production tightens the rest) ----------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
