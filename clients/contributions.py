@@ -18,7 +18,12 @@ from clients.models import (
     ServiceRequest,
     Status,
 )
-from stakeholders.registries import contact_hooks, contact_panels, dashboard_cards
+from stakeholders.registries import (
+    contact_hooks,
+    contact_panels,
+    dashboard_cards,
+    restricted_interactions,
+)
 from thankyous.registry import Thankable, thankables
 
 CLIENT_ROLES = services.CLIENT_ROLES
@@ -182,3 +187,6 @@ def register():
     contact_hooks.register(
         "clients", merge=merge_client_rows, erase=erase_client_rows, export=export_client_rows
     )
+    # Replies, calls and messages of a request are on the client's timeline for caseworkers;
+    # fundraisers and coordinators see that the person is a client, not their casework.
+    restricted_interactions.register(services.RELATED_KIND, roles=CLIENT_ROLES)

@@ -257,3 +257,43 @@ def test_the_clients_section_is_offered_only_to_roles_that_can_open_it(
     assert b'href="/o/riverside/clients/"' not in client.get("/o/riverside/").content
     client.force_login(member_factory(org_a, role=Role.CASEWORKER))
     assert b'href="/o/riverside/clients/"' in client.get("/o/riverside/").content
+
+
+def test_casework_on_the_timeline_and_in_the_api_is_for_caseworkers_only(
+    client, org_a, caseworker, member_factory
+):
+    from clients import services as client_services
+    from stakeholders import services as stakeholder_services
+
+    with organization_scope(org_a):
+        person = ContactFactory(organization=org_a, first_name="Sam", email="sam@example.org")
+        stakeholder_services.interaction_log(
+            organization=org_a,
+            contact=person,
+            staff=caseworker,
+            channel="phone",
+            subject="Asked about the autumn appeal",
+        )
+        client_services.request_create(
+            organization=org_a,
+            contact=person,
+            subject="Housing benefit letter",
+            channel="phone",
+            actor=caseworker,
+        )
+    page = f"/o/riverside/contacts/{person.pk}/"
+    api = f"/api/v1/o/riverside/interactions/?contact={person.pk}"
+    client.force_login(caseworker)
+    assert "Service request" in client.get(page).content.decode()
+    assert len(client.get(api).json()["results"]) == 2
+
+    client.force_login(member_factory(org_a, role=Role.FUNDRAISER))
+    content = client.get(page).content.decode()
+    assert "Asked about the autumn appeal" in content and "Service request" not in content
+    rows = client.get(api).json()["results"]
+    assert [row["subject"] for row in rows] == ["Asked about the autumn appeal"]
+    with organization_scope(org_a):
+        from stakeholders.models import Interaction
+
+        casework = Interaction.objects.get(related_kind="clients.request")
+    assert client.get(f"/api/v1/o/riverside/interactions/{casework.pk}/").status_code == 404
