@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from clients import selectors, services, thanks
+from clients import demo, selectors, services, thanks
 from clients.models import (
     ACTIVE_STATUSES,
     AccessLog,
@@ -22,6 +22,7 @@ from stakeholders.registries import (
     contact_hooks,
     contact_panels,
     dashboard_cards,
+    demo_data,
     restricted_interactions,
 )
 from thankyous.registry import Thankable, thankables
@@ -190,3 +191,4 @@ def register():
     # Replies, calls and messages of a request are on the client's timeline for caseworkers;
     # fundraisers and coordinators see that the person is a client, not their casework.
     restricted_interactions.register(services.RELATED_KIND, roles=CLIENT_ROLES)
+    demo_data.register("clients", demo.seed)

@@ -115,6 +115,9 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys, mailbo
         assert Gift.objects.filter(organization=riverside).count() > 40  # each app's demo data
         assert Acknowledgment.objects.filter(state="sent").exists()  # older gifts thanked
         assert Acknowledgment.objects.count() < Gift.objects.count()  # this week's still to do
+        from clients.models import Article, ServiceRequest
+
+        assert ServiceRequest.objects.count() == 8 and Article.objects.count() == 3
     with scopes_disabled():
         assert Gift.objects.count() == gifts  # a second run adds nothing
     assert "admin@riverside.example.org" in capsys.readouterr().out
