@@ -133,3 +133,63 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys, mailbo
 def test_the_openapi_schema_is_valid_and_warning_free(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
     assert "/api/v1/o/{org_slug}/invitations/" in (tmp_path / "s.yml").read_text()
+
+
+SMOKE = """
+from django.test import Client
+from django.test.utils import setup_test_environment
+from django.urls import URLResolver, get_resolver
+
+from stakeholders.models import User
+
+setup_test_environment()
+
+
+def routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern)
+
+
+staff = Client()
+staff.force_login(User.objects.get(email="admin@riverside.example.org"))
+visitor = Client()
+org = "o/<slug:org_slug>/"
+paths = [
+    "/" + route.replace(org, "o/riverside/")
+    for route in routes(get_resolver().url_patterns)
+    if route.startswith(org) and "<" not in route[len(org):]
+]
+failures = [(path, staff.get(path).status_code, visitor.get(path).status_code) for path in paths]
+print(len(paths), [f for f in failures if f[1] >= 500 or f[2] >= 500])
+"""
+
+
+def test_make_run_works_on_sqlite_without_redis(tmp_path):
+    """`make run` on a fresh machine: SQLite, tasks in-process; demo data and every page of the
+    demo organization (staff and anonymous) without a server error."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    environment.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        MEDIA_ROOT=str(tmp_path / "media"),
+    )
+    for command in (["migrate", "--noinput", "-v0"], ["seed_demo"], ["shell", "-c", SMOKE]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    count, failures = done.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert int(count) > 40 and failures == "[]", done.stdout[-2000:]
