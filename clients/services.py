@@ -3,11 +3,9 @@ organization explicitly, and leaves nothing half-saved when it refuses bad input
 
 import logging
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
@@ -48,6 +46,7 @@ from stakeholders.models import (
     Membership,
     Role,
 )
+from stakeholders.tenancy import links
 
 logger = logging.getLogger(__name__)
 
@@ -140,24 +139,25 @@ def _stamp_first_response(request, *, organization, at):
 
 
 def status_token(*, organization, request):
-    return signing.dumps({"o": organization.pk, "r": request.pk}, salt=STATUS_SALT, compress=True)
+    return links.sign(organization=organization, salt=STATUS_SALT, r=request.pk)
 
 
 def status_url(*, organization, request):
-    path = reverse("clients:public_status", kwargs={"org_slug": organization.slug})
-    query = urlencode({"t": status_token(organization=organization, request=request)})
-    return f"{settings.SITE_URL.rstrip('/')}{path}?{query}"
+    token = status_token(organization=organization, request=request)
+    return links.absolute_url(
+        organization=organization, url_name="clients:public_status", query={"t": token}
+    )
 
 
 def request_from_token(*, organization, token):
     """The request a status link is for, or None (tampered, expired, another organization's)."""
-    try:
-        data = signing.loads(
-            token or "", salt=STATUS_SALT, max_age=timedelta(days=STATUS_LINK_DAYS)
-        )
-    except signing.BadSignature:
-        return None
-    if data.get("o") != organization.pk:
+    data = links.unsign(
+        organization=organization,
+        token=token,
+        salt=STATUS_SALT,
+        max_age=timedelta(days=STATUS_LINK_DAYS),
+    )
+    if data is None:
         return None
     return selectors.request_get(organization=organization, request_id=data.get("r"))
 

@@ -2,10 +2,8 @@
 
 from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -34,6 +32,7 @@ from donors.models import (
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.models import ConsentPurpose, ConsentSource
+from stakeholders.tenancy import links
 from thankyous import services as thankyou_services
 
 UNPAID_KINDS = {GiftKind.IN_KIND, GiftKind.PRO_BONO}
@@ -344,25 +343,26 @@ IMPACT_LINK_DAYS = 30
 
 def impact_token(*, organization, contact):
     """The signed part of a donor's impact page link (no password; expires)."""
-    return signing.dumps({"o": organization.pk, "c": contact.pk}, salt=IMPACT_SALT, compress=True)
+    return links.sign(organization=organization, salt=IMPACT_SALT, c=contact.pk)
 
 
 def impact_url(*, organization, contact):
-    path = reverse("donors:impact", kwargs={"org_slug": organization.slug})
-    query = urlencode({"t": impact_token(organization=organization, contact=contact)})
-    return f"{settings.SITE_URL.rstrip('/')}{path}?{query}"
+    token = impact_token(organization=organization, contact=contact)
+    return links.absolute_url(
+        organization=organization, url_name="donors:impact", query={"t": token}
+    )
 
 
 def impact_contact_from_token(*, organization, token):
     """The donor a link is for, or None when it is tampered with, expired or another
-    organization's (a valid token of organization B opens nothing under A)."""
-    try:
-        data = signing.loads(
-            token or "", salt=IMPACT_SALT, max_age=timedelta(days=IMPACT_LINK_DAYS)
-        )
-    except signing.BadSignature:
-        return None
-    if data.get("o") != organization.pk:
+    organization's."""
+    data = links.unsign(
+        organization=organization,
+        token=token,
+        salt=IMPACT_SALT,
+        max_age=timedelta(days=IMPACT_LINK_DAYS),
+    )
+    if data is None:
         return None
     return stakeholder_selectors.contact_get(organization=organization, contact_id=data.get("c"))
 
