@@ -30,6 +30,7 @@ from stakeholders.models import (
 from tests.factories import (
     AcknowledgmentFactory,
     ApiTokenFactory,
+    AssignmentFactory,
     CampaignFactory,
     ConsentFactory,
     ContactFactory,
@@ -40,19 +41,36 @@ from tests.factories import (
     FundFactory,
     GiftFactory,
     GrantFactory,
+    HoursEntryFactory,
     ImpactStoryFactory,
     InteractionFactory,
     InvitationFactory,
     MembershipFactory,
+    OpportunityFactory,
     PledgeFactory,
     PrintBatchFactory,
     RecurringGiftFactory,
     RelationshipFactory,
+    ShiftFactory,
     TagFactory,
     ThankYouTemplateFactory,
+    TrainingFactory,
+    TrainingRecordFactory,
+    VolunteerProfileFactory,
 )
 from tests.test_tenancy import TENANT_APPS
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
+from volunteers import services as volunteer_services
+from volunteers.models import (
+    Assignment,
+    HoursEntry,
+    Opportunity,
+    PendingSignup,
+    Shift,
+    Training,
+    TrainingRecord,
+    VolunteerProfile,
+)
 
 # Platform routes outside any organization, by prefix of the route.
 GLOBAL_ROUTES = (
@@ -88,6 +106,24 @@ OBJECT_FACTORIES = {
     "template_id": lambda org: ThankYouTemplateFactory(organization=org),
     "ack_id": lambda org: AcknowledgmentFactory(contact__organization=org),
     "batch_id": lambda org: PrintBatchFactory(organization=org),
+    "profile_id": lambda org: VolunteerProfileFactory(contact__organization=org),
+    "opportunity_id": lambda org: OpportunityFactory(organization=org),
+    "shift_id": lambda org: ShiftFactory(opportunity__organization=org),
+    "training_id": lambda org: TrainingFactory(organization=org),
+    # signed links of the volunteers' public pages, made for ``org``
+    "confirm_token": lambda org: SimpleNamespace(
+        pk=volunteer_services.confirm_token(
+            organization=org,
+            pending=PendingSignup.objects.create(
+                organization=org, email="new@example.org", data={"email": "new@example.org"}
+            ),
+        )
+    ),
+    "portal_token": lambda org: SimpleNamespace(
+        pk=volunteer_services.portal_token(
+            organization=org, profile=VolunteerProfileFactory(contact__organization=org)
+        )
+    ),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(
@@ -115,6 +151,13 @@ MODEL_FACTORIES = {
     ThankYouTemplate: OBJECT_FACTORIES["template_id"],
     PrintBatch: OBJECT_FACTORIES["batch_id"],
     RecurringGift: lambda org: RecurringGiftFactory(contact__organization=org),
+    VolunteerProfile: OBJECT_FACTORIES["profile_id"],
+    Opportunity: OBJECT_FACTORIES["opportunity_id"],
+    Shift: OBJECT_FACTORIES["shift_id"],
+    Training: OBJECT_FACTORIES["training_id"],
+    Assignment: lambda org: AssignmentFactory(shift__opportunity__organization=org),
+    HoursEntry: lambda org: HoursEntryFactory(profile__contact__organization=org),
+    TrainingRecord: lambda org: TrainingRecordFactory(profile__contact__organization=org),
 }
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")
