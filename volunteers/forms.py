@@ -1,6 +1,8 @@
 """Forms of the volunteers app: the public signup, the portal and the staff pages. Validation that
 needs the database lives in services."""
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -258,7 +260,7 @@ class ProfileForm(_Preferences):
 class HoursForm(forms.Form):
     worked_on = forms.DateField(label=_("Date"), widget=DATE)
     hours = forms.DecimalField(
-        label=_("Hours"), min_value=0.25, max_value=24, decimal_places=2, max_digits=5
+        label=_("Hours"), min_value=Decimal("0.25"), max_value=24, decimal_places=2, max_digits=5
     )
     opportunity = forms.TypedChoiceField(
         label=_("Opportunity"), required=False, coerce=int, empty_value=None

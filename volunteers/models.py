@@ -2,6 +2,8 @@
 (opportunities, shifts, assignments), what they gave (hours), how they grow (trainings) and how
 they are thanked (milestones)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -442,7 +444,7 @@ class HoursEntry(TenantOwned):
     hours = models.DecimalField(
         _("hours"),
         **HOURS,
-        validators=[MinValueValidator(0.25), MaxValueValidator(24)],
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(24)],
     )
     description = models.CharField(_("what they did"), max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
