@@ -2,6 +2,7 @@
 summary on the contact page, a dashboard card, milestones as things to thank, and volunteering
 moved on merge, anonymised on erasure and included in exports."""
 
+from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,19 +68,28 @@ def volunteer_panel(request, contact):
     }
 
 
+def _first_and_count(queryset, n=5):
+    """The first ``n`` rows and how many there are, in one query (a window count)."""
+    rows = list(queryset.annotate(total=Window(Count("pk")))[:n])
+    return rows, (rows[0].total if rows else 0)
+
+
 def volunteer_dashboard_card(request):
+    """Four queries, whatever the number of volunteers."""
     organization = request.organization
-    awaiting = selectors.awaiting_review(organization=organization)
+    awaiting, awaiting_count = _first_and_count(
+        selectors.awaiting_review(organization=organization)
+    )
+    not_seen, not_seen_count = _first_and_count(selectors.not_seen(organization=organization))
     short = selectors.shifts_short(organization=organization, days=7)
-    not_seen = selectors.not_seen(organization=organization)
     return {
-        "awaiting": list(awaiting[:5]),
-        "awaiting_count": awaiting.count(),
+        "awaiting": awaiting,
+        "awaiting_count": awaiting_count,
         "short": short[:5],
         "short_count": len(short),
         "weeks": selectors.hours_this_month_by_week(organization=organization),
-        "not_seen": list(not_seen[:5]),
-        "not_seen_count": not_seen.count(),
+        "not_seen": not_seen,
+        "not_seen_count": not_seen_count,
     }
 
 
