@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCENARIOS = ["tenancy", "contacts", "donors", "thankyous"]
+SCENARIOS = ["tenancy", "contacts", "donors", "thankyous", "volunteers"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -38,9 +38,10 @@ from volunteers.models import Assignment, Shift
 PORTAL_SESSION = "volunteer_portal"
 
 
-def _private(response):
+def _private(response, *, token_in_url=False):
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"  # signed links must not travel anywhere
+    if token_in_url:  # a signed link must not travel on in a Referer header
+        response["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -122,6 +123,7 @@ def _signup(request, *, embed):
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@selectors.in_organization_time
 def signup(request, org_slug):
     """The public self-signup form (double opt-in: nothing is kept until the email is
     confirmed). The page reads the same whether or not the address is known."""
@@ -133,6 +135,7 @@ def signup(request, org_slug):
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@selectors.in_organization_time
 def signup_embed(request, org_slug):
     """The same form for an iframe on the organization's website: no site header, and framing
     allowed (only by the websites listed in the volunteer settings, if any)."""
@@ -143,20 +146,27 @@ def signup_embed(request, org_slug):
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@selectors.in_organization_time
 def signup_confirm(request, org_slug, confirm_token):
     """GET shows a button (mail scanners open links); POST confirms."""
     organization = request.organization
     pending = services.pending_from_token(organization=organization, token=confirm_token)
     if pending is None:
-        return _private(render(request, "volunteers/public/link_invalid.html", status=400))
+        return _private(
+            render(request, "volunteers/public/link_invalid.html", status=400), token_in_url=True
+        )
     if request.method == "POST":
         profile = services.signup_confirm(organization=organization, pending=pending)
         _portal_login(request, profile)
-        return _private(render(request, "volunteers/public/confirmed.html", {"profile": profile}))
+        return _private(
+            render(request, "volunteers/public/confirmed.html", {"profile": profile}),
+            token_in_url=True,
+        )
     return _private(
         render(
             request, "volunteers/public/confirm.html", {"pending": pending, "token": confirm_token}
-        )
+        ),
+        token_in_url=True,
     )
 
 
@@ -196,6 +206,7 @@ def portal_view(view):
 @organization_public
 @never_cache
 @require_http_methods(["GET"])
+@selectors.in_organization_time
 def portal_enter(request, org_slug, portal_token):
     organization = request.organization
     profile = services.profile_from_portal_token(organization=organization, token=portal_token)
@@ -204,21 +215,23 @@ def portal_enter(request, org_slug, portal_token):
             render(
                 request,
                 "volunteers/public/link_invalid.html",
-                {"portal": True, "form": EmailForm()},
+                {"portal": True},
                 status=400,
-            )
+            ),
+            token_in_url=True,
         )
     _portal_login(request, profile)
     target = reverse("volunteers:portal_shifts", kwargs={"org_slug": org_slug})
     opportunity = request.GET.get("opportunity", "")
     if opportunity.isdigit():
-        return _private(redirect(f"{target}?opportunity={opportunity}"))
-    return _private(redirect("volunteers:portal", org_slug=org_slug))
+        return _private(redirect(f"{target}?opportunity={opportunity}"), token_in_url=True)
+    return _private(redirect("volunteers:portal", org_slug=org_slug), token_in_url=True)
 
 
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@selectors.in_organization_time
 def portal(request, org_slug):
     """The volunteer's own page; without a session, where to ask for a link by email."""
     organization = request.organization
@@ -265,6 +278,7 @@ def portal(request, org_slug):
 
 @portal_view
 @require_http_methods(["GET", "POST"])
+@selectors.in_organization_time
 def portal_shifts(request, org_slug):
     """Open shifts to sign up for; POST signs up for one (``shift``) or cancels a place
     (``cancel``)."""
@@ -316,6 +330,7 @@ def portal_shifts(request, org_slug):
 
 @portal_view
 @require_http_methods(["GET", "POST"])
+@selectors.in_organization_time
 def portal_hours(request, org_slug):
     organization, profile = request.organization, request.volunteer
     form = HoursForm(request.POST or None, organization=organization)
@@ -354,6 +369,7 @@ def portal_hours(request, org_slug):
 
 @portal_view
 @require_http_methods(["GET", "POST"])
+@selectors.in_organization_time
 def portal_preferences(request, org_slug):
     organization, profile = request.organization, request.volunteer
     initial = {
@@ -384,6 +400,7 @@ def portal_preferences(request, org_slug):
 
 @organization_public
 @require_POST
+@selectors.in_organization_time
 def portal_signout(request, org_slug):
     bound = dict(request.session.get(PORTAL_SESSION, {}))
     bound.pop(str(request.organization.pk), None)

@@ -87,7 +87,10 @@ def _same_organization(organization, *objects):
 
 def _message(*, organization, to, language, subject, template, context):
     """An email in the recipient's language (the organization's when they have none)."""
-    with translation.override(language or organization.language):
+    with (
+        translation.override(language or organization.language),
+        timezone.override(ZoneInfo(organization.timezone)),
+    ):
         return EmailMessage(
             subject=str(subject()),
             body=render_to_string(template, {"organization": organization, **context}),

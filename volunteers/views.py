@@ -59,6 +59,7 @@ def _profile_choices(organization):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def index(request, org_slug):
     organization = request.organization
     config = services.volunteer_settings(organization=organization)
@@ -79,6 +80,7 @@ def index(request, org_slug):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def volunteer_list(request, org_slug):
     status = request.GET.get("status", "")
     if status not in VolunteerProfile.Status.values:
@@ -97,6 +99,7 @@ def volunteer_list(request, org_slug):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def profile(request, org_slug, profile_id):
     """A volunteer: details and preferences, trainings, hours, shifts, what fits them."""
     organization = request.organization
@@ -196,6 +199,7 @@ def profile(request, org_slug, profile_id):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def opportunity_list(request, org_slug):
     organization = request.organization
     context = {
@@ -259,6 +263,7 @@ def _opportunity_form(request, opportunity):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def opportunity(request, org_slug, opportunity_id):
     """An opportunity: its details (editable), its shifts and a form to add one or a series."""
     organization = request.organization
@@ -293,6 +298,7 @@ def opportunity(request, org_slug, opportunity_id):
 
 
 @staff_view(roles=COORDINATING)
+@selectors.in_organization_time
 def opportunity_new(request, org_slug):
     form = _opportunity_form(request, None)
     if not isinstance(form, OpportunityForm):
@@ -301,6 +307,7 @@ def opportunity_new(request, org_slug):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def matches(request, org_slug, opportunity_id):
     """Who fits this opportunity, best first, and why; invite with one click (POST)."""
     organization = request.organization
@@ -335,6 +342,7 @@ def matches(request, org_slug, opportunity_id):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def shift(request, org_slug, shift_id):
     """The roster: assign someone, take attendance, cancel a place, say a personal thank-you."""
     organization = request.organization
@@ -433,6 +441,7 @@ def _shift_action(request, shift, action, assign_form, thank_form):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def hours(request, org_slug):
     """Hours waiting for approval, hours logged by a coordinator, and the totals."""
     organization = request.organization
@@ -502,6 +511,7 @@ def hours(request, org_slug):
 
 
 @staff_view(roles=READERS)
+@selectors.in_organization_time
 def trainings(request, org_slug):
     organization = request.organization
     _require_edit(request)
@@ -529,6 +539,7 @@ def trainings(request, org_slug):
 
 
 @staff_view(roles=COORDINATING)
+@selectors.in_organization_time
 def training_edit(request, org_slug, training_id):
     organization = request.organization
     training = get_object_or_404(Training, organization=organization, pk=training_id)
@@ -562,6 +573,7 @@ def training_edit(request, org_slug, training_id):
 
 
 @staff_view(roles=COORDINATING)
+@selectors.in_organization_time
 def volunteer_settings(request, org_slug):
     organization = request.organization
     config = services.volunteer_settings(organization=organization)
