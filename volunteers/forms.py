@@ -88,15 +88,16 @@ class _Preferences(forms.Form):
         help_text=_("e.g. English, Persian, Khmer"),
     )
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, skills=None, causes=None, **kwargs):
+        """``skills`` and ``causes`` ([(id, name)]) may come from a cache (the public form)."""
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["skills"].choices = [
-            (str(s.pk), s.name) for s in selectors.skills(organization=organization)
-        ]
-        self.fields["causes"].choices = [
-            (str(c.pk), c.name) for c in selectors.causes(organization=organization)
-        ]
+        if skills is None:
+            skills = [(s.pk, s.name) for s in selectors.skills(organization=organization)]
+        if causes is None:
+            causes = [(c.pk, c.name) for c in selectors.causes(organization=organization)]
+        self.fields["skills"].choices = [(str(pk), name) for pk, name in skills]
+        self.fields["causes"].choices = [(str(pk), name) for pk, name in causes]
         if not self.fields["skills"].choices:
             del self.fields["skills"]
         if not self.fields["causes"].choices:

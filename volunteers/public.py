@@ -68,21 +68,18 @@ def _limited(request, prefix):
     return by_ip or by_email
 
 
-def _frame_ancestors(organization):
-    origins = services.volunteer_settings(organization=organization).origins
-    return origins or ["https:"]
-
-
 def _signup(request, *, embed):
     organization = request.organization
-    config = services.volunteer_settings(organization=organization)
+    options = selectors.signup_options(organization=organization)
     template = "volunteers/public/signup_embed.html" if embed else "volunteers/public/signup.html"
     form = SignupForm(
         request.POST or None,
         organization=organization,
-        consent_wording=config.consent_wording,
+        consent_wording=options["consent_wording"],
+        skills=options["skills"],
+        causes=options["causes"],
     )
-    context = {"form": form, "config": config, "embed": embed}
+    context = {"form": form, "config": options, "embed": embed}
     status = 200
     if request.method == "POST":
         if _limited(request, "volunteer-signup"):
@@ -115,7 +112,7 @@ def _signup(request, *, embed):
         form.initial["started"] = services.form_started_token()
     response = render(request, template, context, status=status)
     if embed:
-        response._csp_replace = {"frame-ancestors": _frame_ancestors(organization)}
+        response._csp_replace = {"frame-ancestors": options["origins"] or ["https:"]}
     return _private(response)
 
 

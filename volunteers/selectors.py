@@ -59,6 +59,37 @@ def milestone_label(code):
     return code
 
 
+def signup_options_key(organization):
+    return f"volunteers:signup-options:{organization.pk}"
+
+
+def signup_options(*, organization):
+    """What the public form needs (wording, embedding sites, skills, causes), cached: the form
+    is the busiest page there is, and these change only in the volunteer settings (which clear
+    the cache)."""
+    from django.core.cache import cache
+
+    from volunteers.models import VolunteerSettings
+
+    key = signup_options_key(organization)
+    options = cache.get(key)
+    if options is None:
+        config = VolunteerSettings.objects.get_or_create(organization=organization)[0]
+        options = {
+            "consent_wording": config.consent_wording,
+            "signup_intro": config.signup_intro,
+            "origins": config.origins,
+            "skills": list(
+                Skill.objects.filter(organization=organization).values_list("pk", "name")
+            ),
+            "causes": list(
+                Cause.objects.filter(organization=organization).values_list("pk", "name")
+            ),
+        }
+        cache.set(key, options, timeout=60 * 60)
+    return options
+
+
 # --- Profiles ----------------------------------------------------------------------------------
 
 

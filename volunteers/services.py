@@ -5,6 +5,7 @@ volunteer's own signups under a lock on their profile, so two signups at the sam
 neither overbook a shift nor put one person on two overlapping shifts.
 """
 
+import json
 import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -14,9 +15,10 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -130,41 +132,34 @@ def form_fill_seconds(token):
         return None
 
 
-@transaction.atomic
-def signup_submit(*, organization, data, language=""):
-    """Keep the answers until the address is confirmed and email the confirmation link.
+UPSERT_PENDING = """
+    INSERT INTO volunteers_pendingsignup (organization_id, email, data, created_at)
+    VALUES (%s, %s, %s, %s)
+    ON CONFLICT (organization_id, email) WHERE confirmed_at IS NULL
+    DO UPDATE SET data = EXCLUDED.data, confirmation_sent_at = NULL
+    RETURNING id
+"""
 
-    A second submission with the same address before confirming replaces the first (one row,
-    one open signup per address). Returns nothing the caller could show: the page says the same
-    whether or not the address is known.
+
+def signup_submit(*, organization, data, language=""):
+    """Keep the answers until the address is confirmed and have the confirmation link emailed.
+
+    One statement (an upsert on the open-signup constraint): a second submission with the same
+    address before confirming replaces the first, so one address is one open signup however
+    many times, or however concurrently, the form is sent. The caller learns nothing it could
+    show: the page says the same whether or not the address is known.
     """
     email = data["email"].strip().lower()
-    payload = {**data, "email": email, "language": language}
-    try:
-        with transaction.atomic():
-            pending = PendingSignup.objects.create(
-                organization=organization, email=email, data=payload
-            )
-    except IntegrityError:
-        pending = (
-            PendingSignup.objects.select_for_update()
-            .filter(organization=organization, email=email, confirmed_at__isnull=True)
-            .first()
-        )
-        if pending is None:  # confirmed in between: start a fresh one
-            pending = PendingSignup.objects.create(
-                organization=organization, email=email, data=payload
-            )
-        else:
-            pending.data = payload
-            pending.confirmation_sent_at = None
-            pending.save(update_fields=["data", "confirmation_sent_at"])
+    payload = json.dumps({**data, "email": email, "language": language})
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT_PENDING, [organization.pk, email, payload, timezone.now()])
+        pending_id = cursor.fetchone()[0]
     from volunteers import tasks
 
     tasks.send_signup_confirmation.delay_on_commit(
-        organization_id=organization.pk, pending_id=pending.pk
+        organization_id=organization.pk, pending_id=pending_id
     )
-    return pending
+    return pending_id
 
 
 def confirm_token(*, organization, pending):
@@ -537,6 +532,9 @@ def settings_save(*, organization, skills_text, causes_text, **fields):
             [model(organization=organization, name=name) for name in names],
             ignore_conflicts=True,
         )
+    key = selectors.signup_options_key(organization)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))  # and again, once others can see it
     return instance
 
 
