@@ -689,3 +689,24 @@ def test_api_hours_and_opportunities(api, org, volunteer):
     assert profile_row["approved_hours"] == "0.00" and profile_row["contact_name"] == "Ada Lovelace"
     ContactFactory(organization=org)  # unrelated contacts don't show up
     assert len(api.get("/api/v1/o/riverside/volunteer-profiles/").json()["results"]) == 1
+
+
+def test_beat_tasks_fan_out_per_organization(org, mailbox, settings):
+    from volunteers import tasks
+
+    zone = ZoneInfo(org.timezone)
+    start = datetime.combine(
+        timezone.localdate(timezone=zone) + timedelta(days=1), time(18), tzinfo=zone
+    )
+    target = ShiftFactory(
+        organization=org,
+        opportunity__organization=org,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    AssignmentFactory(organization=org, shift=target)
+    assert tasks.send_shift_reminders() == 1  # eager in tests: the reminder is sent
+    assert Assignment.objects.get().reminded_at is not None
+    profile(org, approved_at=timezone.now() - timedelta(days=400))
+    tasks.volunteer_nightly()
+    assert not Milestone.objects.exists()  # no hours yet: nothing to celebrate

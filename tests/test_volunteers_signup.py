@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 from stakeholders.models import Consent, Contact, DuplicatePair, Role
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import ContactFactory, MembershipFactory, VolunteerProfileFactory
-from volunteers import services
+from volunteers import selectors, services
 from volunteers.models import PendingSignup, Skill, VolunteerProfile
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,7 @@ SIGNUP = "/o/riverside/volunteer/"
 def quick_people(settings):
     """People in these tests fill the form in no time; the bot test sets its own limit."""
     settings.VOLUNTEER_SIGNUP_MIN_SECONDS = 0
+    selectors._LOCAL_OPTIONS.clear()
 
 
 @pytest.fixture
@@ -233,3 +234,31 @@ def test_portal_link_binds_the_session_to_one_organization(client, org_a, org_b)
     assert client.get(f"/o/riverside/volunteer/portal/enter/{token}x/").status_code == 400
     stale = signing.dumps({"o": org_a.pk, "p": profile.pk}, salt="other-salt")
     assert client.get(f"/o/riverside/volunteer/portal/enter/{stale}/").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_address_sent_at_once_is_one_open_signup(org_a, settings):
+    """Five tabs, one click each, the same moment: one row (the upsert)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(5)
+
+    def send(n):
+        barrier.wait()
+        try:
+            services.signup_submit(
+                organization=org_a,
+                data={"email": "twin@example.org", "first_name": f"Try {n}", "last_name": "X"},
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert rows(org_a)["pending"] == 1

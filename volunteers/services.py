@@ -533,6 +533,7 @@ def settings_save(*, organization, skills_text, causes_text, **fields):
             ignore_conflicts=True,
         )
     key = selectors.signup_options_key(organization)
+    selectors._LOCAL_OPTIONS.pop(organization.pk, None)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))  # and again, once others can see it
     return instance

@@ -8,7 +8,8 @@ signup with its confirmation task queued — none lost, none doubled.
 
 Target (issue 6): ≥ 150 form posts/s with p95 < 100 ms.
 BENCH_VOLUNTEER_POSTS sets the number of posts (default 3,000), BENCH_VOLUNTEER_CONCURRENCY the
-connections in flight (default 8).
+connections in flight (default 4), BENCH_VOLUNTEER_THREADS threads per gunicorn worker (default
+1: sync workers).
 """
 
 import asyncio
@@ -50,7 +51,7 @@ def _organization():
     return organization, [s.pk for s in skills], [c.pk for c in causes]
 
 
-def _start_gunicorn(environment):
+def _start_gunicorn(environment, threads):
     server = subprocess.Popen(
         [
             sys.executable,
@@ -59,6 +60,8 @@ def _start_gunicorn(environment):
             "config.wsgi",
             "--workers",
             "2",
+            "--threads",
+            str(threads),
             "--bind",
             f"{HOST}:{PORT}",
             "--access-logfile",
@@ -139,7 +142,8 @@ def _bodies(n, started, skills, causes, prefix):
 
 def run():
     posts = int(os.environ.get("BENCH_VOLUNTEER_POSTS", "3000"))
-    concurrency = int(os.environ.get("BENCH_VOLUNTEER_CONCURRENCY", "8"))
+    concurrency = int(os.environ.get("BENCH_VOLUNTEER_CONCURRENCY", "4"))
+    threads = int(os.environ.get("BENCH_VOLUNTEER_THREADS", "1"))
     with scopes_disabled():
         organization, skills, causes = _organization()
     database = connection.settings_dict
@@ -158,7 +162,8 @@ def run():
         "VOLUNTEER_SIGNUP_MIN_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
     }
-    server = _start_gunicorn(environment)
+    server = _start_gunicorn(environment, threads)
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     path = f"/o/{organization.slug}/volunteer/"
     try:
         form = urllib.request.urlopen(f"http://{HOST}:{PORT}{path}").read()
@@ -170,6 +175,7 @@ def run():
         results, seconds = asyncio.run(
             _burst(list(_bodies(posts, started, skills, causes, "p")), path, concurrency)
         )
+        load_after = Path("/proc/loadavg").read_text().split()[:3]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -186,10 +192,16 @@ def run():
     accepted = statuses.get("200", 0)
     return {
         "setup": {
-            "server": "gunicorn, 2 sync workers, 127.0.0.1",
+            "server": "gunicorn, 2 workers"
+            + (" (sync)" if threads == 1 else f" × {threads} threads (gthread)")
+            + ", 127.0.0.1",
             "client": f"asyncio, {concurrency} connections in flight, one request each",
             "posts": posts,
             "warm-up posts": len(warmup),
+            "load average before/after (1, 5, 15 min; other jobs share the machine)": [
+                load_before,
+                load_after,
+            ],
         },
         "signup form POST burst": {
             "requests_per_s": round(posts / seconds, 1),
