@@ -69,6 +69,11 @@ def test_newcomer_signs_up_confirms_takes_a_shift_and_logs_hours(
     page.get_by_label("Saturday Morning").check()
     page.get_by_label("Saturday Afternoon").check()
     page.get_by_label("How did you hear about us?").select_option("friend")
+    guardian = page.get_by_role("group", name="If you are under 18")
+    expect(guardian).to_be_hidden()  # asked only of people under 18
+    page.get_by_label("I am under 18").check()
+    expect(guardian).to_be_visible()
+    page.get_by_label("I am under 18").uncheck()
     page.get_by_label(re.compile("^I agree that")).check()
     screenshot(page, "volunteer-signup-phone")
     page.wait_for_timeout(1100)  # people take a moment; bots don't
