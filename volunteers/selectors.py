@@ -648,7 +648,8 @@ def hours_this_month_by_week(*, organization):
     while start <= today:
         end = min(start + timedelta(days=6 - start.weekday()), today)
         total = sum((h for d, h in rows.items() if start <= d <= end), Decimal(0))
-        weeks.append((f"{start.day}–{end.day}", float(total)))
+        label = f"{start.day}" if start == end else f"{start.day}–{end.day}"
+        weeks.append((label, float(total)))
         start = end + timedelta(days=1)
     return weeks
 

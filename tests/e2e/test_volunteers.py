@@ -148,3 +148,53 @@ def test_a_fast_bot_and_a_filled_honeypot_create_nothing(live_server, page, rive
     with scopes_disabled():
         assert not PendingSignup.objects.exists()
         assert not Contact.objects.exists()
+
+
+def test_coordinator_finds_who_fits_and_takes_attendance(live_server, page, riverside, screenshot):
+    from tests.e2e.test_timeline import sign_in
+    from tests.factories import AssignmentFactory, VolunteerProfileFactory
+
+    organization, coordinator, shift = riverside
+    with organization_scope(organization):
+        cooking = Skill.objects.get(name="Cooking")
+        ada = VolunteerProfileFactory(
+            contact__organization=organization,
+            contact__first_name="Ada",
+            contact__last_name="Lovelace",
+        )
+        ada.skills.add(cooking, through_defaults={"organization": organization})
+        shift.opportunity.skills.add(cooking, through_defaults={"organization": organization})
+        VolunteerProfileFactory(
+            contact__organization=organization,
+            contact__first_name="Newbie",
+            status=VolunteerProfile.Status.APPLICANT,
+        )
+        earlier = ShiftFactory(
+            organization=organization,
+            opportunity=shift.opportunity,
+            starts_at=timezone.now() - timedelta(hours=4),
+            ends_at=timezone.now() - timedelta(hours=1),
+        )
+        AssignmentFactory(organization=organization, shift=earlier, profile=ada)
+    sign_in(page, live_server, coordinator.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Volunteers").click()
+    expect(page.get_by_role("heading", name="New signups to review")).to_be_visible()
+    screenshot(page, "volunteers-overview")
+    page.goto(
+        f"{live_server.url}/o/riverside/volunteers/opportunities/{shift.opportunity_id}/matches/"
+    )
+    first = page.get_by_role("row").nth(1)
+    expect(first).to_contain_text("Ada Lovelace")
+    expect(first).to_contain_text("Skills: Cooking")
+    screenshot(page, "volunteers-matching")
+    page.goto(f"{live_server.url}/o/riverside/volunteers/shifts/{earlier.pk}/")
+    page.get_by_role("button", name="Attended Ada Lovelace").click()
+    expect(page.get_by_role("button", name="Attended Ada Lovelace")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    screenshot(page, "volunteers-shift-roster")
+    with organization_scope(organization):
+        assert HoursEntry.objects.get(profile=ada).status == "approved"
+    page.goto(f"{live_server.url}/o/riverside/")
+    expect(page.get_by_role("heading", name="Hours this month")).to_be_visible()
+    screenshot(page, "dashboard-with-volunteers")
