@@ -262,3 +262,33 @@ def test_the_same_address_sent_at_once_is_one_open_signup(org_a, settings):
     for thread in threads:
         thread.join()
     assert rows(org_a)["pending"] == 1
+
+
+def test_a_burst_queues_one_sweep_a_second_and_the_sweep_sends_each_once(
+    org_a, settings, monkeypatch, mailbox
+):
+    """With a real worker, signups don't queue a task each: a sweep at most once a second per
+    organization, starting after the marker expires, finds every row committed meanwhile."""
+    import time as clock
+
+    from volunteers import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(
+        tasks.send_signup_confirmations, "apply_async", lambda **kw: queued.append(kw)
+    )
+    with organization_scope(org_a):
+        for n in range(5):
+            services.signup_submit(
+                organization=org_a,
+                data={"email": f"b{n}@example.org", "first_name": "B", "last_name": str(n)},
+            )
+            services._schedule_confirmations(org_a)  # what on_commit runs
+        assert len(queued) == 1 and queued[0]["countdown"] > 1
+        clock.sleep(1.1)
+        services._schedule_confirmations(org_a)
+        assert len(queued) == 2
+        assert services.signup_confirmations_send(organization=org_a) == 5
+        assert services.signup_confirmations_send(organization=org_a) == 0  # a rerun: nothing
+    assert sorted(m["To"] for m in mailbox.messages) == [f"b{n}@example.org" for n in range(5)]

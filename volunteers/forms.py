@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.services import normalise_phone
@@ -20,7 +21,9 @@ from volunteers.models import (
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 AVAILABILITY_CHOICES = [
-    (f"{day}-{part}", f"{WEEKDAYS[day]} {DAY_PARTS[part]}") for day in range(7) for part in range(3)
+    (f"{day}-{part}", format_lazy("{} {}", WEEKDAYS[day], DAY_PARTS[part]))
+    for day in range(7)
+    for part in range(3)
 ]
 
 

@@ -142,7 +142,7 @@ UPSERT_PENDING = """
 
 
 def signup_submit(*, organization, data, language=""):
-    """Keep the answers until the address is confirmed and have the confirmation link emailed.
+    """Keep the answers until the address is confirmed, and have the confirmation link emailed.
 
     One statement (an upsert on the open-signup constraint): a second submission with the same
     address before confirming replaces the first, so one address is one open signup however
@@ -154,12 +154,30 @@ def signup_submit(*, organization, data, language=""):
     with connection.cursor() as cursor:
         cursor.execute(UPSERT_PENDING, [organization.pk, email, payload, timezone.now()])
         pending_id = cursor.fetchone()[0]
+    transaction.on_commit(lambda: _schedule_confirmations(organization))
+    return pending_id
+
+
+CONFIRM_SWEEP_DELAY = 2  # seconds
+
+
+def _schedule_confirmations(organization):
+    """Queue the confirmation sweep for this organization — once per second at most.
+
+    Under a burst of signups this is one cache write per signup and one task per second, not one
+    task per signup. No signup is missed: the marker lives 1 s and the sweep it schedules starts
+    2 s later, so a signup that found the marker set (committed before the marker expired) is
+    already in the database when that sweep looks. The minutely beat sweep is the safety net.
+    """
     from volunteers import tasks
 
-    tasks.send_signup_confirmation.delay_on_commit(
-        organization_id=organization.pk, pending_id=pending_id
-    )
-    return pending_id
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # in-process (development, tests): send right away
+        tasks.send_signup_confirmations.delay(organization_id=organization.pk)
+        return
+    if cache.add(f"volunteers:confirm-sweep:{organization.pk}", 1, timeout=1):
+        tasks.send_signup_confirmations.apply_async(
+            kwargs={"organization_id": organization.pk}, countdown=CONFIRM_SWEEP_DELAY
+        )
 
 
 def confirm_token(*, organization, pending):
@@ -190,36 +208,50 @@ def pending_from_token(*, organization, token):
     return PendingSignup.objects.filter(organization=organization, pk=data.get("s")).first()
 
 
-def signup_confirmation_send(*, organization, pending_id):
-    """Send the confirmation email once (a rerun of the task finds it sent)."""
-    with transaction.atomic():
-        pending = (
-            PendingSignup.objects.select_for_update()
-            .filter(organization=organization, pk=pending_id, confirmed_at__isnull=True)
-            .filter(confirmation_sent_at__isnull=True)
-            .first()
-        )
-        if pending is None:
-            return False
-        message = _message(
-            organization=organization,
-            to=[pending.email],
-            language=pending.data.get("language"),
-            subject=lambda: (
-                _("Please confirm your email to volunteer with %(name)s")
-                % {"name": organization.name}
-            ),
-            template="emails/volunteers_confirm.txt",
-            context={
-                "first_name": pending.data.get("first_name", ""),
-                "url": confirm_url(organization=organization, pending=pending),
-                "days": CONFIRM_DAYS,
-            },
-        )
-        message.send()
-        pending.confirmation_sent_at = timezone.now()
-        pending.save(update_fields=["confirmation_sent_at"])
-    return True
+def signup_confirmations_send(*, organization, chunk=50):
+    """Email the confirmation link of every signup still waiting for one.
+
+    Rows are taken with SELECT … FOR UPDATE SKIP LOCKED, so two sweeps never take the same one,
+    and marked sent in the same transaction as their SMTP conversation: a crash in between sends
+    a confirmation twice at worst (harmless), never not at all.
+    """
+    since = timezone.now() - timedelta(days=CONFIRM_DAYS)
+    waiting = PendingSignup.objects.filter(
+        organization=organization,
+        confirmed_at__isnull=True,
+        confirmation_sent_at__isnull=True,
+        created_at__gte=since,
+    ).order_by("pk")
+    sent = 0
+    while True:
+        with transaction.atomic():
+            rows = list(waiting.select_for_update(skip_locked=True)[:chunk])
+            if not rows:
+                break
+            messages = [
+                _message(
+                    organization=organization,
+                    to=[pending.email],
+                    language=pending.data.get("language"),
+                    subject=lambda: (
+                        _("Please confirm your email to volunteer with %(name)s")
+                        % {"name": organization.name}
+                    ),
+                    template="emails/volunteers_confirm.txt",
+                    context={
+                        "first_name": pending.data.get("first_name", ""),
+                        "url": confirm_url(organization=organization, pending=pending),
+                        "days": CONFIRM_DAYS,
+                    },
+                )
+                for pending in rows
+            ]
+            get_connection().send_messages(messages)
+            PendingSignup.objects.filter(pk__in=[p.pk for p in rows]).update(
+                confirmation_sent_at=timezone.now()
+            )
+        sent += len(rows)
+    return sent
 
 
 def _set_skills(*, organization, profile, skill_ids, source, replace=False):

@@ -9,12 +9,31 @@ from django_scopes import scopes_disabled
 from stakeholders.models import Organization
 from stakeholders.tenancy.tasks import OrganizationTask
 from volunteers import services
-from volunteers.models import Assignment
+from volunteers.models import Assignment, PendingSignup
 
 
 @shared_task(base=OrganizationTask)
-def send_signup_confirmation(organization, pending_id):
-    return services.signup_confirmation_send(organization=organization, pending_id=pending_id)
+def send_signup_confirmations(organization):
+    return services.signup_confirmations_send(organization=organization)
+
+
+@shared_task
+def sweep_signup_confirmations():
+    """Beat, every minute: the safety net for confirmation emails (a sweep per organization
+    with a signup still waiting for its email)."""
+    since = timezone.now() - timedelta(days=services.CONFIRM_DAYS)
+    with scopes_disabled():
+        organization_ids = set(
+            PendingSignup.objects.filter(
+                confirmed_at__isnull=True,
+                confirmation_sent_at__isnull=True,
+                created_at__gte=since,
+                created_at__lt=timezone.now() - timedelta(seconds=30),
+            ).values_list("organization_id", flat=True)
+        )
+    for organization_id in organization_ids:
+        send_signup_confirmations.delay(organization_id=organization_id)
+    return len(organization_ids)
 
 
 @shared_task(base=OrganizationTask)

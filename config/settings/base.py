@@ -153,6 +153,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donors.tasks.send_donor_updates",
         "schedule": 15 * 60,
     },
+    "volunteer-signup-confirmations": {
+        "task": "volunteers.tasks.sweep_signup_confirmations",
+        "schedule": 60,
+    },
     "volunteer-shift-reminders": {
         "task": "volunteers.tasks.send_shift_reminders",
         "schedule": crontab(minute=20),
