@@ -710,3 +710,20 @@ def test_beat_tasks_fan_out_per_organization(org, mailbox, settings):
     profile(org, approved_at=timezone.now() - timedelta(days=400))
     tasks.volunteer_nightly()
     assert not Milestone.objects.exists()  # no hours yet: nothing to celebrate
+
+
+def test_more_places_move_people_up_from_the_waiting_list(
+    client, org, admin_a, mailbox, django_capture_on_commit_callbacks
+):
+    target = shift(org, capacity=1)
+    first, second = profile(org), profile(org)
+    services.shift_signup(organization=org, shift=target, profile=first)
+    services.shift_signup(organization=org, shift=target, profile=second)
+    client.force_login(admin_a)
+    url = f"/o/riverside/volunteers/shifts/{target.pk}/"
+    bad = client.post(url, {"action": "edit", "capacity": "0"})
+    assert bad.status_code == 200 and b"field__errors" in bad.content
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"action": "edit", "capacity": "2"}).status_code == 302
+    assert Assignment.objects.get(profile=second).status == "confirmed"
+    assert mailbox.to(second.contact.email)

@@ -214,9 +214,11 @@ class ShiftViewSet(
     def perform_update(self, serializer):
         fields = dict(serializer.validated_data)
         fields.pop("opportunity", None)
-        services.shift_update(
+        shift = services.shift_update(
             organization=self.request.organization, shift=serializer.instance, **fields
         )
+        shift.taken, shift.waiting = serializer.instance.taken, serializer.instance.waiting
+        serializer.instance = shift
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

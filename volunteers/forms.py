@@ -350,6 +350,13 @@ class ShiftForm(forms.Form):
     until = forms.DateField(label=_("Repeat until"), required=False, widget=DATE)
 
 
+class ShiftEditForm(forms.Form):
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=500)
+    notes = forms.CharField(
+        label=_("Notes for volunteers"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class AssignForm(forms.Form):
     profile = forms.TypedChoiceField(label=_("Volunteer"), coerce=int)
 

@@ -696,6 +696,9 @@ def shift_add(*, organization, opportunity, starts_at, ends_at, capacity=1, loca
 
 @transaction.atomic
 def shift_update(*, organization, shift, **fields):
+    """Change a shift; more places promote people from the waiting list (under the shift's lock,
+    like signups)."""
+    shift = Shift.objects.select_for_update().get(organization=organization, pk=shift.pk)
     for name, value in fields.items():
         setattr(shift, name, value)
     if shift.ends_at <= shift.starts_at:

@@ -20,6 +20,7 @@ from volunteers.forms import (
     OpportunityForm,
     ProfileForm,
     SettingsForm,
+    ShiftEditForm,
     ShiftForm,
     ThankForm,
     TrainingForm,
@@ -355,13 +356,16 @@ def shift(request, org_slug, shift_id):
         request.POST if action == "assign" else None, choices=_profile_choices(organization)
     )
     thank_form = ThankForm(request.POST if action == "thank" else None)
+    edit_form = ShiftEditForm(
+        request.POST if action == "edit" else None,
+        initial={"capacity": found.capacity, "notes": found.notes},
+    )
+    forms_by_action = {"assign": assign_form, "thank": thank_form, "edit": edit_form}
     if request.method == "POST":
         try:
-            response = _shift_action(request, found, action, assign_form, thank_form)
+            response = _shift_action(request, found, action, forms_by_action)
         except ValidationError as error:
-            target = (
-                assign_form if action == "assign" else thank_form if action == "thank" else None
-            )
+            target = forms_by_action.get(action)
             if target is not None:
                 add_errors(target, error)
             else:
@@ -375,6 +379,7 @@ def shift(request, org_slug, shift_id):
         "roster": selectors.roster(organization=organization, shift=found),
         "assign_form": assign_form,
         "thank_form": thank_form,
+        "edit_form": edit_form,
         "thank_for": request.POST.get("assignment", "") if action == "thank" else "",
         "started": found.starts_at <= timezone.now(),
         "can_edit": _can_edit(request),
@@ -382,9 +387,17 @@ def shift(request, org_slug, shift_id):
     return render(request, "volunteers/shift.html", context)
 
 
-def _shift_action(request, shift, action, assign_form, thank_form):
+def _shift_action(request, shift, action, forms_by_action):
     organization = request.organization
     back = redirect("volunteers:shift", org_slug=organization.slug, shift_id=shift.pk)
+    assign_form, thank_form = forms_by_action["assign"], forms_by_action["thank"]
+    if action == "edit":
+        form = forms_by_action["edit"]
+        if not form.is_valid():
+            return None
+        services.shift_update(organization=organization, shift=shift, **form.cleaned_data)
+        messages.success(request, _("Shift saved."))
+        return back
     if action == "assign":
         if not assign_form.is_valid():
             return None
