@@ -1,5 +1,5 @@
-// The signup form: the parent or guardian's questions appear once "I am under 18" is ticked.
-// Without this script they are simply always shown.
+// The signup form: the parent or guardian's questions appear once "I am under 18" is ticked
+// (without this script they are simply always shown), and the error summary takes the focus.
 (function () {
   "use strict";
   function sync() {
@@ -11,5 +11,10 @@
   document.addEventListener("change", function (event) {
     if (event.target.id === "id_under_18") { sync(); }
   });
-  document.addEventListener("DOMContentLoaded", sync);
+  document.addEventListener("DOMContentLoaded", function () {
+    sync();
+    // After a failed send, keyboard and screen reader users start at the list of what to fix.
+    var errors = document.getElementById("form-errors");
+    if (errors) { errors.focus(); }
+  });
 })();
