@@ -26,6 +26,7 @@ from tests.factories import (
     OpportunityFactory,
     ShiftFactory,
     TrainingFactory,
+    TrainingRecordFactory,
     VolunteerProfileFactory,
 )
 from thankyous import services as thankyou_services
@@ -616,6 +617,11 @@ def api(client, org, admin_a):
         ("assignments", lambda org: AssignmentFactory(shift__opportunity__organization=org), 4),
         ("volunteer-hours", lambda org: HoursEntryFactory(profile__contact__organization=org), 4),
         ("trainings", lambda org: TrainingFactory(organization=org), 4),
+        (
+            "training-records",
+            lambda org: TrainingRecordFactory(profile__contact__organization=org),
+            4,
+        ),
     ],
 )
 def test_api_lists_cost_the_same_for_any_page_size(
@@ -727,3 +733,30 @@ def test_more_places_move_people_up_from_the_waiting_list(
         assert client.post(url, {"action": "edit", "capacity": "2"}).status_code == 302
     assert Assignment.objects.get(profile=second).status == "confirmed"
     assert mailbox.to(second.contact.email)
+
+
+def test_staff_lists_cost_the_same_however_many_volunteers(client, org, admin_a):
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admin_a)
+    kitchen = OpportunityFactory(organization=org)
+    target = shift(org, opportunity=kitchen, capacity=50)
+    services.volunteer_settings(organization=org)  # made on the first visit otherwise
+    counts = []
+    for extra in (2, 20):
+        for _i in range(extra):
+            AssignmentFactory(organization=org, shift=target, profile=profile(org))
+            HoursEntryFactory(organization=org, profile=profile(org))
+        sizes = []
+        for path in [
+            "/o/riverside/volunteers/people/",
+            f"/o/riverside/volunteers/shifts/{target.pk}/",
+            "/o/riverside/volunteers/hours/",
+            f"/o/riverside/volunteers/opportunities/{kitchen.pk}/matches/",
+            "/o/riverside/volunteers/",
+        ]:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200
+            sizes.append(len(queries))
+        counts.append(sizes)
+    assert counts[0] == counts[1]
