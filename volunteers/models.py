@@ -133,6 +133,14 @@ class PendingSignup(TenantOwned):
                 name="uniq_open_volunteer_signup",
             )
         ]
+        indexes = [
+            # the confirmation sweep and the nightly purge look only at unconfirmed rows
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="signup_unconfirmed",
+            )
+        ]
 
 
 class VolunteerProfile(TenantOwned):
