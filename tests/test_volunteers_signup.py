@@ -200,6 +200,12 @@ def test_the_embed_page_may_be_framed_by_the_listed_sites_only(client, org_a):
     assert "frame-ancestors https://www.riverside.example" in response["Content-Security-Policy"]
     assert b'class="site-header"' not in response.content
     assert "frame-ancestors 'none'" in client.get(SIGNUP)["Content-Security-Policy"]
+    # the answer to a post from inside the iframe may be framed too
+    sent = client.post(
+        "/o/riverside/volunteer/embed/", form_data(client, "/o/riverside/volunteer/embed/")
+    )
+    assert b"check your inbox" in sent.content and "X-Frame-Options" not in sent
+    assert "frame-ancestors https://www.riverside.example" in sent["Content-Security-Policy"]
 
 
 def test_a_signup_under_a_never_lands_in_b(

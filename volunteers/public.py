@@ -71,6 +71,13 @@ def _limited(request, prefix):
 def _signup(request, *, embed):
     organization = request.organization
     options = selectors.signup_options(organization=organization)
+    response = _signup_response(request, organization=organization, options=options, embed=embed)
+    if embed:  # every answer of the embedded form is shown in the iframe, the thanks included
+        response._csp_replace = {"frame-ancestors": options["origins"] or ["https:"]}
+    return _private(response)
+
+
+def _signup_response(request, *, organization, options, embed):
     template = "volunteers/public/signup_embed.html" if embed else "volunteers/public/signup.html"
     form = SignupForm(
         request.POST or None,
@@ -79,17 +86,14 @@ def _signup(request, *, embed):
         skills=options["skills"],
         causes=options["causes"],
     )
-    context = {"form": form, "config": options, "embed": embed}
     status = 200
     if request.method == "POST":
         if _limited(request, "volunteer-signup"):
-            return _private(
-                render(request, "volunteers/public/limited.html", {"embed": embed}, status=429)
-            )
+            return render(request, "volunteers/public/limited.html", {"embed": embed}, status=429)
         seconds = services.form_fill_seconds(request.POST.get("started"))
         if form.is_bot:
             # a filled honeypot: answer like a success, keep nothing
-            return _private(render(request, "volunteers/public/sent.html", {"embed": embed}))
+            return render(request, "volunteers/public/sent.html", {"embed": embed})
         if seconds is None or seconds < settings.VOLUNTEER_SIGNUP_MIN_SECONDS:
             form.is_valid()
             form.add_error(
@@ -103,17 +107,14 @@ def _signup(request, *, embed):
                 data=form.signup_data(),
                 language=request.LANGUAGE_CODE,
             )
-            return _private(render(request, "volunteers/public/sent.html", {"embed": embed}))
-    data = form.data.copy() if form.is_bound else None
-    if data is not None:
-        data["started"] = services.form_started_token()
-        form.data = data
+            return render(request, "volunteers/public/sent.html", {"embed": embed})
+    if form.is_bound:  # shown again (errors): a fresh stamp for the next try
+        form.data = form.data.copy()
+        form.data["started"] = services.form_started_token()
     else:
         form.initial["started"] = services.form_started_token()
-    response = render(request, template, context, status=status)
-    if embed:
-        response._csp_replace = {"frame-ancestors": options["origins"] or ["https:"]}
-    return _private(response)
+    context = {"form": form, "config": options, "embed": embed}
+    return render(request, template, context, status=status)
 
 
 @csrf_exempt
