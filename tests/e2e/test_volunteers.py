@@ -97,6 +97,7 @@ def test_newcomer_signs_up_confirms_takes_a_shift_and_logs_hours(
     page.goto(local(live_server, portal_link))
     expect(page.get_by_role("heading", name="Hello, Amara")).to_be_visible()
     no_sideways_scroll(page)
+    screenshot(page, "volunteer-portal-home-phone")
     page.get_by_role("navigation", name="Your volunteering").get_by_role(
         "link", name="Shifts"
     ).click()
@@ -195,6 +196,9 @@ def test_coordinator_finds_who_fits_and_takes_attendance(live_server, page, rive
     screenshot(page, "volunteers-shift-roster")
     with organization_scope(organization):
         assert HoursEntry.objects.get(profile=ada).status == "approved"
+    page.goto(f"{live_server.url}/o/riverside/volunteers/people/{ada.pk}/")
+    expect(page.get_by_text("First shift")).to_be_visible()  # the milestone, reached just now
+    screenshot(page, "volunteers-profile")
     page.goto(f"{live_server.url}/o/riverside/")
     expect(page.get_by_role("heading", name="Hours this month")).to_be_visible()
     screenshot(page, "dashboard-with-volunteers")
