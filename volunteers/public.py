@@ -34,6 +34,7 @@ from volunteers.forms import (
     availability_values,
 )
 from volunteers.models import Assignment, Shift
+from volunteers.views import in_organization_time
 
 PORTAL_SESSION = "volunteer_portal"
 
@@ -121,7 +122,7 @@ def _signup_response(request, *, organization, options, embed):
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
-@selectors.in_organization_time
+@in_organization_time
 def signup(request, org_slug):
     """The public self-signup form (double opt-in: nothing is kept until the email is
     confirmed). The page reads the same whether or not the address is known."""
@@ -133,7 +134,7 @@ def signup(request, org_slug):
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
-@selectors.in_organization_time
+@in_organization_time
 def signup_embed(request, org_slug):
     """The same form for an iframe on the organization's website: no site header, and framing
     allowed (only by the websites listed in the volunteer settings, if any)."""
@@ -144,7 +145,7 @@ def signup_embed(request, org_slug):
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
-@selectors.in_organization_time
+@in_organization_time
 def signup_confirm(request, org_slug, confirm_token):
     """GET shows a button (mail scanners open links); POST confirms."""
     organization = request.organization
@@ -204,7 +205,7 @@ def portal_view(view):
 @organization_public
 @never_cache
 @require_http_methods(["GET"])
-@selectors.in_organization_time
+@in_organization_time
 def portal_enter(request, org_slug, portal_token):
     organization = request.organization
     profile = services.profile_from_portal_token(organization=organization, token=portal_token)
@@ -229,7 +230,7 @@ def portal_enter(request, org_slug, portal_token):
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
-@selectors.in_organization_time
+@in_organization_time
 def portal(request, org_slug):
     """The volunteer's own page; without a session, where to ask for a link by email."""
     organization = request.organization
@@ -276,7 +277,7 @@ def portal(request, org_slug):
 
 @portal_view
 @require_http_methods(["GET", "POST"])
-@selectors.in_organization_time
+@in_organization_time
 def portal_shifts(request, org_slug):
     """Open shifts to sign up for; POST signs up for one (``shift``) or cancels a place
     (``cancel``)."""
@@ -328,7 +329,7 @@ def portal_shifts(request, org_slug):
 
 @portal_view
 @require_http_methods(["GET", "POST"])
-@selectors.in_organization_time
+@in_organization_time
 def portal_hours(request, org_slug):
     organization, profile = request.organization, request.volunteer
     form = HoursForm(request.POST or None, organization=organization)
@@ -367,7 +368,7 @@ def portal_hours(request, org_slug):
 
 @portal_view
 @require_http_methods(["GET", "POST"])
-@selectors.in_organization_time
+@in_organization_time
 def portal_preferences(request, org_slug):
     organization, profile = request.organization, request.volunteer
     initial = {
@@ -398,7 +399,7 @@ def portal_preferences(request, org_slug):
 
 @organization_public
 @require_POST
-@selectors.in_organization_time
+@in_organization_time
 def portal_signout(request, org_slug):
     bound = dict(request.session.get(PORTAL_SESSION, {}))
     bound.pop(str(request.organization.pk), None)

@@ -664,15 +664,3 @@ def day_bounds(organization, day):
     zone = ZoneInfo(organization.timezone)
     start = datetime.combine(day, time.min, tzinfo=zone)
     return start, start + timedelta(days=1)
-
-
-def in_organization_time(view):
-    """Show times in the organization's own time zone (a shift at 9:00 is at 9:00 there)."""
-    from functools import wraps
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(ZoneInfo(request.organization.timezone)):
-            return view(request, *args, **kwargs)
-
-    return wrapper

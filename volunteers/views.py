@@ -1,6 +1,9 @@
 """Staff pages of the volunteers app, under /o/<slug>/volunteers/. Thin: services write,
 selectors read. The public pages (signup, portal) are in ``volunteers.public``."""
 
+from functools import wraps
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -41,6 +44,17 @@ COORDINATING = [Role.ADMIN, Role.VOLUNTEER_COORDINATOR]
 READERS = [Role.ADMIN, Role.VOLUNTEER_COORDINATOR, Role.VIEWER]
 
 
+def in_organization_time(view):
+    """Show times in the organization's own time zone (a shift at 9:00 is at 9:00 there)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with timezone.override(ZoneInfo(request.organization.timezone)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _can_edit(request):
     return request.membership.role in COORDINATING
 
@@ -60,7 +74,7 @@ def _profile_choices(organization):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def index(request, org_slug):
     organization = request.organization
     config = services.volunteer_settings(organization=organization)
@@ -81,7 +95,7 @@ def index(request, org_slug):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def volunteer_list(request, org_slug):
     status = request.GET.get("status", "")
     if status not in VolunteerProfile.Status.values:
@@ -100,7 +114,7 @@ def volunteer_list(request, org_slug):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def profile(request, org_slug, profile_id):
     """A volunteer: details and preferences, trainings, hours, shifts, what fits them."""
     organization = request.organization
@@ -200,7 +214,7 @@ def profile(request, org_slug, profile_id):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def opportunity_list(request, org_slug):
     organization = request.organization
     context = {
@@ -264,7 +278,7 @@ def _opportunity_form(request, opportunity):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def opportunity(request, org_slug, opportunity_id):
     """An opportunity: its details (editable), its shifts and a form to add one or a series."""
     organization = request.organization
@@ -299,7 +313,7 @@ def opportunity(request, org_slug, opportunity_id):
 
 
 @staff_view(roles=COORDINATING)
-@selectors.in_organization_time
+@in_organization_time
 def opportunity_new(request, org_slug):
     form = _opportunity_form(request, None)
     if not isinstance(form, OpportunityForm):
@@ -308,7 +322,7 @@ def opportunity_new(request, org_slug):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def matches(request, org_slug, opportunity_id):
     """Who fits this opportunity, best first, and why; invite with one click (POST)."""
     organization = request.organization
@@ -343,7 +357,7 @@ def matches(request, org_slug, opportunity_id):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def shift(request, org_slug, shift_id):
     """The roster: assign someone, take attendance, cancel a place, say a personal thank-you."""
     organization = request.organization
@@ -454,7 +468,7 @@ def _shift_action(request, shift, action, forms_by_action):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def hours(request, org_slug):
     """Hours waiting for approval, hours logged by a coordinator, and the totals."""
     organization = request.organization
@@ -524,7 +538,7 @@ def hours(request, org_slug):
 
 
 @staff_view(roles=READERS)
-@selectors.in_organization_time
+@in_organization_time
 def trainings(request, org_slug):
     organization = request.organization
     _require_edit(request)
@@ -552,7 +566,7 @@ def trainings(request, org_slug):
 
 
 @staff_view(roles=COORDINATING)
-@selectors.in_organization_time
+@in_organization_time
 def training_edit(request, org_slug, training_id):
     organization = request.organization
     training = get_object_or_404(Training, organization=organization, pk=training_id)
@@ -586,7 +600,7 @@ def training_edit(request, org_slug, training_id):
 
 
 @staff_view(roles=COORDINATING)
-@selectors.in_organization_time
+@in_organization_time
 def volunteer_settings(request, org_slug):
     organization = request.organization
     config = services.volunteer_settings(organization=organization)
