@@ -290,10 +290,10 @@ def test_a_burst_queues_one_sweep_a_second_and_the_sweep_sends_each_once(
                 organization=org_a,
                 data={"email": f"b{n}@example.org", "first_name": "B", "last_name": str(n)},
             )
-            services._schedule_confirmations(org_a)  # what on_commit runs
+            services._schedule_confirmations(organization=org_a)  # what on_commit runs
         assert len(queued) == 1 and queued[0]["countdown"] > 1
         clock.sleep(1.1)
-        services._schedule_confirmations(org_a)
+        services._schedule_confirmations(organization=org_a)
         assert len(queued) == 2
         assert services.signup_confirmations_send(organization=org_a) == 5
         assert services.signup_confirmations_send(organization=org_a) == 0  # a rerun: nothing

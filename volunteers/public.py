@@ -91,7 +91,7 @@ def _signup_response(request, *, organization, options, embed):
     if request.method == "POST":
         if _limited(request, "volunteer-signup"):
             return render(request, "volunteers/public/limited.html", {"embed": embed}, status=429)
-        seconds = services.form_fill_seconds(request.POST.get("started"))
+        seconds = services.form_fill_seconds(token=request.POST.get("started"))
         if form.is_bot:
             # a filled honeypot: answer like a success, keep nothing
             return render(request, "volunteers/public/sent.html", {"embed": embed})

@@ -121,7 +121,7 @@ def form_started_token():
     return signing.TimestampSigner(salt=FORM_SALT).sign("form")
 
 
-def form_fill_seconds(token):
+def form_fill_seconds(*, token):
     """Seconds since the form was shown, or None when the stamp is missing or forged."""
     signer = signing.TimestampSigner(salt=FORM_SALT)
     try:
@@ -154,14 +154,14 @@ def signup_submit(*, organization, data, language=""):
     with connection.cursor() as cursor:
         cursor.execute(UPSERT_PENDING, [organization.pk, email, payload, timezone.now()])
         pending_id = cursor.fetchone()[0]
-    transaction.on_commit(lambda: _schedule_confirmations(organization))
+    transaction.on_commit(lambda: _schedule_confirmations(organization=organization))
     return pending_id
 
 
 CONFIRM_SWEEP_DELAY = 2  # seconds
 
 
-def _schedule_confirmations(organization):
+def _schedule_confirmations(*, organization):
     """Queue the confirmation sweep for this organization — once per second at most.
 
     Under a burst of signups this is one cache write per signup and one task per second, not one
