@@ -10,6 +10,7 @@ from stakeholders import api as stakeholder_api
 from stakeholders import urls as stakeholder_urls
 from stakeholders import views as stakeholder_views
 from thankyous import api as thankyou_api
+from volunteers import api as volunteer_api
 
 urlpatterns = [
     path("", stakeholder_views.home, name="home"),
@@ -22,10 +23,12 @@ urlpatterns = [
     path("o/<slug:org_slug>/donors/", include("donors.urls")),
     path("o/<slug:org_slug>/thank-yous/", include("thankyous.urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),
+    path("o/<slug:org_slug>/", include("volunteers.urls")),
     path("api/v1/o/<slug:org_slug>/", include(stakeholder_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(donor_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(thankyou_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(client_api.router.urls)),
+    path("api/v1/o/<slug:org_slug>/", include(volunteer_api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

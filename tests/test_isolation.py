@@ -33,6 +33,7 @@ from tests.factories import (
     AcknowledgmentFactory,
     ApiTokenFactory,
     ArticleFactory,
+    AssignmentFactory,
     AttachmentFactory,
     CampaignFactory,
     ConsentFactory,
@@ -45,10 +46,12 @@ from tests.factories import (
     GiftFactory,
     GrantFactory,
     HolidayFactory,
+    HoursEntryFactory,
     ImpactStoryFactory,
     InteractionFactory,
     InvitationFactory,
     MembershipFactory,
+    OpportunityFactory,
     PledgeFactory,
     PrintBatchFactory,
     ProgrammeFactory,
@@ -58,11 +61,26 @@ from tests.factories import (
     ServiceRecordFactory,
     ServiceRequestFactory,
     SessionFactory,
+    ShiftFactory,
     TagFactory,
     ThankYouTemplateFactory,
+    TrainingFactory,
+    TrainingRecordFactory,
+    VolunteerProfileFactory,
 )
 from tests.test_tenancy import TENANT_APPS
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
+from volunteers import services as volunteer_services
+from volunteers.models import (
+    Assignment,
+    HoursEntry,
+    Opportunity,
+    PendingSignup,
+    Shift,
+    Training,
+    TrainingRecord,
+    VolunteerProfile,
+)
 
 # Platform routes outside any organization, by prefix of the route.
 GLOBAL_ROUTES = (
@@ -104,6 +122,24 @@ OBJECT_FACTORIES = {
     "article_id": lambda org: ArticleFactory(category__organization=org),
     "programme_id": lambda org: ProgrammeFactory(organization=org),
     "session_id": lambda org: SessionFactory(programme__organization=org),
+    "profile_id": lambda org: VolunteerProfileFactory(contact__organization=org),
+    "opportunity_id": lambda org: OpportunityFactory(organization=org),
+    "shift_id": lambda org: ShiftFactory(opportunity__organization=org),
+    "training_id": lambda org: TrainingFactory(organization=org),
+    # signed links of the volunteers' public pages, made for ``org``
+    "confirm_token": lambda org: SimpleNamespace(
+        pk=volunteer_services.confirm_token(
+            organization=org,
+            pending=PendingSignup.objects.create(
+                organization=org, email="new@example.org", data={"email": "new@example.org"}
+            ),
+        )
+    ),
+    "portal_token": lambda org: SimpleNamespace(
+        pk=volunteer_services.portal_token(
+            organization=org, profile=VolunteerProfileFactory(contact__organization=org)
+        )
+    ),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(
@@ -135,6 +171,13 @@ MODEL_FACTORIES = {
     ServiceLevel: lambda org: ServiceLevelFactory(organization=org),
     Article: OBJECT_FACTORIES["article_id"],
     ServiceRecord: lambda org: ServiceRecordFactory(contact__organization=org),
+    VolunteerProfile: OBJECT_FACTORIES["profile_id"],
+    Opportunity: OBJECT_FACTORIES["opportunity_id"],
+    Shift: OBJECT_FACTORIES["shift_id"],
+    Training: OBJECT_FACTORIES["training_id"],
+    Assignment: lambda org: AssignmentFactory(shift__opportunity__organization=org),
+    HoursEntry: lambda org: HoursEntryFactory(profile__contact__organization=org),
+    TrainingRecord: lambda org: TrainingRecordFactory(profile__contact__organization=org),
 }
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")

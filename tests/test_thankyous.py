@@ -243,7 +243,7 @@ def test_each_kind_starts_with_its_own_words_and_never_borrows_the_gift_letter(o
             letter_body="",
         ),
     )
-    # only the gift and this kind: other apps' kinds start with their own templates too
+    # the core alone, with a made-up kind (the apps' own kinds are tested in their apps)
     monkeypatch.setattr(thankables, "_kinds", {"gift": thankables["gift"], "milestone": milestone})
     services.ensure_default_templates(organization=org)
     services.ensure_default_templates(organization=org)  # a second call adds nothing

@@ -165,6 +165,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clients.tasks.escalate_all",
         "schedule": 5 * 60,
     },
+    "volunteer-signup-confirmations": {
+        "task": "volunteers.tasks.sweep_signup_confirmations",
+        "schedule": 60,
+    },
+    "volunteer-shift-reminders": {
+        "task": "volunteers.tasks.send_shift_reminders",
+        "schedule": crontab(minute=20),
+    },
+    "volunteer-nightly": {
+        "task": "volunteers.tasks.volunteer_nightly",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -207,6 +219,12 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# The public volunteer signup form: rate limits (django-ratelimit rates) and the least time a
+# person takes to fill it in (faster is a bot). Load tests raise the per-IP rate.
+VOLUNTEER_SIGNUP_IP_RATE = env("VOLUNTEER_SIGNUP_IP_RATE", default="20/h")
+VOLUNTEER_SIGNUP_EMAIL_RATE = env("VOLUNTEER_SIGNUP_EMAIL_RATE", default="3/h")
+VOLUNTEER_SIGNUP_MIN_SECONDS = env.int("VOLUNTEER_SIGNUP_MIN_SECONDS", default=3)
 
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 LOGO_MAX_BYTES = 2 * 1024 * 1024

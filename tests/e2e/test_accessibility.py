@@ -145,3 +145,66 @@ def test_client_pages_have_no_accessibility_violations(live_server, page, data):
     ]:
         page.goto(live_server.url + path)
         assert_accessible(page, path)
+
+
+def test_volunteer_pages_have_no_accessibility_violations(live_server, page, data):
+    from datetime import timedelta
+
+    from tests.factories import (
+        AssignmentFactory,
+        OpportunityFactory,
+        ShiftFactory,
+        TrainingFactory,
+        VolunteerProfileFactory,
+    )
+    from volunteers import services as volunteer_services
+    from volunteers.models import Skill
+
+    organization, admin, _ada = data
+    with organization_scope(organization):
+        Skill.objects.create(organization=organization, name="Cooking")
+        TrainingFactory(organization=organization, name="Food hygiene")
+        volunteer = VolunteerProfileFactory(contact__organization=organization)
+        kitchen = OpportunityFactory(organization=organization, title="Community kitchen")
+        start = timezone.now() + timedelta(days=2)
+        shift = ShiftFactory(
+            organization=organization,
+            opportunity=kitchen,
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+        )
+        AssignmentFactory(organization=organization, shift=shift, profile=volunteer)
+        portal = urlsplit(
+            volunteer_services.portal_url(organization=organization, profile=volunteer)
+        )
+    page.goto(f"{live_server.url}/o/riverside/volunteer/")
+    assert_accessible(page, "signup form")
+    page.get_by_role("button", name="Sign up to volunteer").click()  # errors shown
+    assert_accessible(page, "signup with errors")
+    for path in ["/o/riverside/volunteer/embed/", "/o/riverside/volunteer/portal/"]:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+    page.goto(f"{live_server.url}{portal.path}")
+    for path in [
+        "/o/riverside/volunteer/portal/",
+        "/o/riverside/volunteer/portal/shifts/",
+        "/o/riverside/volunteer/portal/hours/",
+        "/o/riverside/volunteer/portal/preferences/",
+    ]:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+    sign_in(page, live_server, admin.email)
+    for path in [
+        "/o/riverside/volunteers/",
+        "/o/riverside/volunteers/people/",
+        f"/o/riverside/volunteers/people/{volunteer.pk}/",
+        "/o/riverside/volunteers/opportunities/",
+        f"/o/riverside/volunteers/opportunities/{kitchen.pk}/",
+        f"/o/riverside/volunteers/opportunities/{kitchen.pk}/matches/",
+        f"/o/riverside/volunteers/shifts/{shift.pk}/",
+        "/o/riverside/volunteers/hours/",
+        "/o/riverside/volunteers/trainings/",
+        "/o/riverside/volunteers/settings/",
+    ]:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)

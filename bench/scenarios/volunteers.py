@@ -1,0 +1,227 @@
+"""The public volunteer signup form under a burst: gunicorn (2 sync workers) on loopback, real
+PostgreSQL and Redis (rate limits, the Celery broker), posts from an asyncio load generator.
+
+Each post is a different person (distinct email), so the per-email limit is not what is
+measured, and the per-IP limit is raised through its setting (VOLUNTEER_SIGNUP_IP_RATE) for the
+run. After the burst the rows are counted: every accepted post must be exactly one pending
+signup waiting for its confirmation email — none lost, none doubled. (No worker runs: the
+confirmation sweeps stay queued; the run measures the form, not the mail.)
+
+Target (issue 6): ≥ 150 form posts/s with p95 < 100 ms.
+BENCH_VOLUNTEER_POSTS sets the number of posts (default 3,000), BENCH_VOLUNTEER_CONCURRENCY the
+connections in flight (default 4), BENCH_VOLUNTEER_THREADS threads per gunicorn worker (default
+1: sync workers).
+"""
+
+import asyncio
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django_scopes import scopes_disabled
+
+from stakeholders.models import Organization
+from volunteers.models import Cause, PendingSignup, Skill
+
+DATABASE = "steward_bench_vol"
+ROOT = Path(__file__).resolve().parents[2]
+PORT = int(os.environ.get("BENCH_VOLUNTEER_PORT", "8601"))
+HOST = "127.0.0.1"
+
+
+def _organization():
+    organization = Organization.objects.create(
+        name="Riverside Food Bank", slug="riverside", country="GB", timezone="Europe/London"
+    )
+    skills = Skill.objects.bulk_create(
+        Skill(organization=organization, name=name) for name in ("Cooking", "Driving", "Admin")
+    )
+    causes = Cause.objects.bulk_create(
+        Cause(organization=organization, name=name) for name in ("Food", "Youth")
+    )
+    return organization, [s.pk for s in skills], [c.pk for c in causes]
+
+
+def _start_gunicorn(environment, threads):
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--workers",
+            "2",
+            "--threads",
+            str(threads),
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environment,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{PORT}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+async def _post(body, path):
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nConnection: close\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    start = time.perf_counter()
+    reader, writer = await asyncio.open_connection(HOST, PORT)
+    writer.write(request)
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    elapsed = (time.perf_counter() - start) * 1000
+    status = int(response.split(b" ", 2)[1]) if response else 0
+    return status, elapsed
+
+
+async def _burst(bodies, path, concurrency):
+    queue = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    results = []
+
+    async def worker():
+        while not queue.empty():
+            body = queue.get_nowait()
+            results.append(await _post(body, path))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return results, time.perf_counter() - start
+
+
+def _bodies(n, started, skills, causes, prefix):
+    for i in range(n):
+        yield urlencode(
+            {
+                "first_name": "Bench",
+                "last_name": f"Person {i}",
+                "email": f"{prefix}{i}@bench.example.org",
+                "phone": "+44 7911 123456",
+                "skills": [skills[i % len(skills)]],
+                "causes": [causes[i % len(causes)]],
+                "availability": ["0-0", "5-1"],
+                "languages": "English",
+                "heard_from": "friend",
+                "consent": "on",
+                "started": started,
+            },
+            doseq=True,
+        ).encode()
+
+
+def run():
+    posts = int(os.environ.get("BENCH_VOLUNTEER_POSTS", "3000"))
+    concurrency = int(os.environ.get("BENCH_VOLUNTEER_CONCURRENCY", "4"))
+    threads = int(os.environ.get("BENCH_VOLUNTEER_THREADS", "1"))
+    with scopes_disabled():
+        organization, skills, causes = _organization()
+    database = connection.settings_dict
+    broker_url = settings.CELERY_BROKER_URL
+    broker = redis.Redis.from_url(broker_url)
+    broker.delete("celery")
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "CELERY_EAGER": "0",
+        "VOLUNTEER_SIGNUP_IP_RATE": "1000000/h",
+        "VOLUNTEER_SIGNUP_MIN_SECONDS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = _start_gunicorn(environment, threads)
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    path = f"/o/{organization.slug}/volunteer/"
+    try:
+        form = urllib.request.urlopen(f"http://{HOST}:{PORT}{path}").read()
+        started = re.search(rb'name="started" value="([^"]+)"', form).group(1).decode()
+        time.sleep(1.2)  # the least time a person takes
+        run = f"{time.time_ns()}-"  # fresh people every run: the per-address limit stays 3/h
+        warmup, _ = asyncio.run(
+            _burst(list(_bodies(100, started, skills, causes, f"warm{run}")), path, concurrency)
+        )
+        results, seconds = asyncio.run(
+            _burst(list(_bodies(posts, started, skills, causes, f"p{run}")), path, concurrency)
+        )
+        load_after = Path("/proc/loadavg").read_text().split()[:3]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    timings = sorted(ms for _status, ms in results)
+    statuses = {}
+    for status, _ms in results + warmup:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    with scopes_disabled():
+        rows = PendingSignup.objects.filter(organization=organization)
+        stored = rows.count()
+        distinct = rows.values("email").distinct().count()
+        awaiting_email = rows.filter(confirmation_sent_at__isnull=True).count()
+    queued = broker.llen("celery")
+    broker.delete("celery")  # nobody sends these: the run measures the form, not the mail
+    accepted = statuses.get("200", 0)
+    return {
+        "setup": {
+            "server": "gunicorn, 2 workers"
+            + (" (sync)" if threads == 1 else f" × {threads} threads (gthread)")
+            + ", 127.0.0.1",
+            "client": f"asyncio, {concurrency} connections in flight, one request each",
+            "posts": posts,
+            "warm-up posts": len(warmup),
+            "load average before/after (1, 5, 15 min; other jobs share the machine)": [
+                load_before,
+                load_after,
+            ],
+        },
+        "signup form POST burst": {
+            "requests_per_s": round(posts / seconds, 1),
+            "p50_ms": round(statistics.median(timings), 2),
+            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+            "p99_ms": round(timings[int(len(timings) * 0.99) - 1], 2),
+            "max_ms": round(timings[-1], 2),
+            "statuses": statuses,
+        },
+        "after the run": {
+            "accepted_posts": accepted,
+            "pending_signups_stored": stored,
+            "distinct_emails": distinct,
+            "awaiting_their_confirmation_email": awaiting_email,
+            "confirmation_sweeps_queued (one per organization per second at most)": queued,
+            "lost": accepted - stored,
+            "duplicated": stored - distinct,
+        },
+        "target": "≥ 150 posts/s, p95 < 100 ms, zero lost or duplicated",
+    }

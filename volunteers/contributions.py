@@ -1,0 +1,126 @@
+"""What the volunteers app adds to the core's registries: shifts on the timeline, a volunteer
+summary on the contact page, a dashboard card, milestones as things to thank, and volunteering
+moved on merge, anonymised on erasure and included in exports."""
+
+from django.db.models import Count, Window
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from stakeholders.models import Role
+from stakeholders.registries import (
+    TimelineEvent,
+    contact_hooks,
+    contact_panels,
+    dashboard_cards,
+    older_than,
+    timeline,
+)
+from thankyous.registry import Thankable, thankables
+from volunteers import selectors, services, thanks
+from volunteers.models import Assignment, VolunteerProfile
+
+VOLUNTEER_ROLES = (Role.ADMIN, Role.VOLUNTEER_COORDINATOR, Role.VIEWER)
+
+
+def shift_events(*, organization, contact, before, limit, channel):
+    profile = VolunteerProfile.objects.filter(organization=organization, contact=contact).first()
+    if profile is None:
+        return []
+    rows = (
+        Assignment.objects.filter(organization=organization, profile=profile)
+        .filter(older_than(before, "volunteer_shift", at="shift__starts_at"))
+        .select_related("shift__opportunity")
+        .order_by("-shift__starts_at", "-id")[:limit]
+    )
+    return [
+        TimelineEvent(
+            kind="volunteer_shift",
+            occurred_at=row.shift.starts_at,
+            key=row.pk,
+            title=_("Volunteer shift: %(what)s") % {"what": row.shift.opportunity.title},
+            badge=row.get_status_display(),
+            url=reverse(
+                "volunteers:shift",
+                kwargs={"org_slug": organization.slug, "shift_id": row.shift_id},
+            ),
+        )
+        for row in rows
+    ]
+
+
+def volunteer_panel(request, contact):
+    if not contact.is_volunteer:  # set when a profile is made: no query for everyone else
+        return None
+    organization = request.organization
+    profile = selectors.profile_for_contact(organization=organization, contact=contact)
+    if profile is None:
+        return None
+    return {
+        "profile": profile,
+        "hours": selectors.hours_total(organization=organization, profile=profile),
+        "upcoming": list(
+            selectors.assignments_for(
+                organization=organization, profile=profile, upcoming=True
+            ).filter(status__in=Assignment.ACTIVE)[:3]
+        ),
+        "milestones": selectors.milestones_for(organization=organization, profile=profile)[:3],
+    }
+
+
+def _first_and_count(queryset, n=5):
+    """The first ``n`` rows and how many there are, in one query (a window count)."""
+    rows = list(queryset.annotate(total=Window(Count("pk")))[:n])
+    return rows, (rows[0].total if rows else 0)
+
+
+def volunteer_dashboard_card(request):
+    """Four queries, whatever the number of volunteers."""
+    organization = request.organization
+    awaiting, awaiting_count = _first_and_count(
+        selectors.awaiting_review(organization=organization)
+    )
+    not_seen, not_seen_count = _first_and_count(selectors.not_seen(organization=organization))
+    short = selectors.shifts_short(organization=organization, days=7)
+    return {
+        "awaiting": awaiting,
+        "awaiting_count": awaiting_count,
+        "short": short[:5],
+        "short_count": len(short),
+        "weeks": selectors.hours_this_month_by_week(organization=organization),
+        "not_seen": not_seen,
+        "not_seen_count": not_seen_count,
+    }
+
+
+def register():
+    thankables.register(
+        Thankable(
+            kind="volunteer_milestone",
+            label=gettext_lazy("Volunteer milestones"),
+            candidates=thanks.candidates,
+            describe=thanks.describe,
+            sample=thanks.sample,
+            rules=thanks.RULES,
+            default_template=thanks.DEFAULT_TEMPLATE,
+        )
+    )
+    timeline.register("volunteer_shift", gettext_lazy("Volunteer shifts"), shift_events)
+    contact_panels.register(
+        "volunteer_summary",
+        template="volunteers/_contact_panel.html",
+        context=volunteer_panel,
+        roles=VOLUNTEER_ROLES,
+    )
+    dashboard_cards.register(
+        "volunteers",
+        template="volunteers/_dashboard_card.html",
+        context=volunteer_dashboard_card,
+        roles=VOLUNTEER_ROLES,
+    )
+    contact_hooks.register(
+        "volunteers",
+        merge=services.merge_profiles,
+        erase=services.erase_profiles,
+        export=services.export_profiles,
+    )

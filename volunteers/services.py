@@ -1,0 +1,1299 @@
+"""Writes of the volunteers app. Each is atomic, takes keyword arguments and the organization.
+
+Places on a shift are counted under a row lock on the shift (SELECT … FOR UPDATE), and a
+volunteer's own signups under a lock on their profile, so two signups at the same moment can
+neither overbook a shift nor put one person on two overlapping shifts.
+"""
+
+import json
+import logging
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from stakeholders import selectors as stakeholder_selectors
+from stakeholders import services as stakeholder_services
+from stakeholders.models import (
+    Channel,
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentSource,
+    Membership,
+    Role,
+)
+from volunteers import selectors
+from volunteers.models import (
+    Assignment,
+    Cause,
+    HoursEntry,
+    Milestone,
+    Opportunity,
+    OpportunitySkill,
+    OpportunityTraining,
+    PendingSignup,
+    ProfileCause,
+    ProfileSkill,
+    Shift,
+    ShiftSeries,
+    Skill,
+    Training,
+    TrainingRecord,
+    VolunteerProfile,
+    VolunteerSettings,
+)
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SALT = "steward.volunteers.confirm"
+PORTAL_SALT = "steward.volunteers.portal"
+FORM_SALT = "steward.volunteers.form-started"
+CONFIRM_DAYS = 7
+PORTAL_LINK_DAYS = 3
+HOUR_MILESTONES = (10, 50, 100, 250)
+MAX_SERIES_SHIFTS = 104
+
+
+def volunteer_settings(*, organization):
+    return VolunteerSettings.objects.get_or_create(organization=organization)[0]
+
+
+def _full_clean(instance, exclude=()):
+    try:
+        instance.full_clean(exclude=["organization", *exclude], validate_constraints=False)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+
+
+def _same_organization(organization, *objects):
+    for obj in objects:
+        if obj is not None and obj.organization_id != organization.pk:
+            raise ValidationError(_("That belongs to another organization."))
+
+
+# --- Emails --------------------------------------------------------------------------------
+
+
+def _message(*, organization, to, language, subject, template, context):
+    """An email in the recipient's language (the organization's when they have none)."""
+    with (
+        translation.override(language or organization.language),
+        timezone.override(ZoneInfo(organization.timezone)),
+    ):
+        return EmailMessage(
+            subject=str(subject()),
+            body=render_to_string(template, {"organization": organization, **context}),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=to,
+            reply_to=[organization.contact_email] if organization.contact_email else None,
+        )
+
+
+def _absolute(path):
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def _reachable(contact):
+    return bool(contact.email) and not (
+        contact.do_not_contact or contact.deceased or contact.erased_at or contact.merged_into_id
+    )
+
+
+# --- Public signup (double opt-in) -----------------------------------------------------------
+
+
+def form_started_token():
+    """A signed "the form was shown at …" stamp: a submission faster than a person can type is
+    a bot's, and the stamp can't be forged."""
+    return signing.TimestampSigner(salt=FORM_SALT).sign("form")
+
+
+def form_fill_seconds(*, token):
+    """Seconds since the form was shown, or None when the stamp is missing or forged."""
+    signer = signing.TimestampSigner(salt=FORM_SALT)
+    try:
+        signer.unsign(token or "", max_age=timedelta(days=1))
+        _value, stamp, _signature = token.rsplit(signer.sep, 2)
+        return timezone.now().timestamp() - signing.b62_decode(stamp)
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+UPSERT_PENDING = """
+    INSERT INTO volunteers_pendingsignup (organization_id, email, data, created_at)
+    VALUES (%s, %s, %s, %s)
+    ON CONFLICT (organization_id, email) WHERE confirmed_at IS NULL
+    DO UPDATE SET data = EXCLUDED.data, confirmation_sent_at = NULL
+    RETURNING id
+"""
+
+
+def signup_submit(*, organization, data, language=""):
+    """Keep the answers until the address is confirmed, and have the confirmation link emailed.
+
+    One statement (an upsert on the open-signup constraint): a second submission with the same
+    address before confirming replaces the first, so one address is one open signup however
+    many times, or however concurrently, the form is sent. The caller learns nothing it could
+    show: the page says the same whether or not the address is known.
+    """
+    email = data["email"].strip().lower()
+    payload = json.dumps({**data, "email": email, "language": language})
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT_PENDING, [organization.pk, email, payload, timezone.now()])
+        pending_id = cursor.fetchone()[0]
+    transaction.on_commit(lambda: _schedule_confirmations(organization=organization))
+    return pending_id
+
+
+CONFIRM_SWEEP_DELAY = 2  # seconds
+
+
+def _schedule_confirmations(*, organization):
+    """Queue the confirmation sweep for this organization — once per second at most.
+
+    Under a burst of signups this is one cache write per signup and one task per second, not one
+    task per signup. No signup is missed: the marker lives 1 s and the sweep it schedules starts
+    2 s later, so a signup that found the marker set (committed before the marker expired) is
+    already in the database when that sweep looks. The minutely beat sweep is the safety net.
+    """
+    from volunteers import tasks
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # in-process (development, tests): send right away
+        tasks.send_signup_confirmations.delay(organization_id=organization.pk)
+        return
+    if cache.add(f"volunteers:confirm-sweep:{organization.pk}", 1, timeout=1):
+        tasks.send_signup_confirmations.apply_async(
+            kwargs={"organization_id": organization.pk}, countdown=CONFIRM_SWEEP_DELAY
+        )
+
+
+def confirm_token(*, organization, pending):
+    return signing.dumps({"o": organization.pk, "s": pending.pk}, salt=CONFIRM_SALT)
+
+
+def confirm_url(*, organization, pending):
+    return _absolute(
+        reverse(
+            "volunteers:signup_confirm",
+            kwargs={
+                "org_slug": organization.slug,
+                "confirm_token": confirm_token(organization=organization, pending=pending),
+            },
+        )
+    )
+
+
+def pending_from_token(*, organization, token):
+    """The signup a confirmation link is for; None when forged, expired or another
+    organization's."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=timedelta(days=CONFIRM_DAYS))
+    except signing.BadSignature:
+        return None
+    if data.get("o") != organization.pk:
+        return None
+    return PendingSignup.objects.filter(organization=organization, pk=data.get("s")).first()
+
+
+def signup_confirmations_send(*, organization, chunk=50):
+    """Email the confirmation link of every signup still waiting for one.
+
+    Rows are taken with SELECT … FOR UPDATE SKIP LOCKED, so two sweeps never take the same one,
+    and marked sent in the same transaction as their SMTP conversation: a crash in between sends
+    a confirmation twice at worst (harmless), never not at all.
+    """
+    since = timezone.now() - timedelta(days=CONFIRM_DAYS)
+    waiting = PendingSignup.objects.filter(
+        organization=organization,
+        confirmed_at__isnull=True,
+        confirmation_sent_at__isnull=True,
+        created_at__gte=since,
+    ).order_by("pk")
+    sent = 0
+    while True:
+        with transaction.atomic():
+            rows = list(waiting.select_for_update(skip_locked=True)[:chunk])
+            if not rows:
+                break
+            messages = [
+                _message(
+                    organization=organization,
+                    to=[pending.email],
+                    language=pending.data.get("language"),
+                    subject=lambda: (
+                        _("Please confirm your email to volunteer with %(name)s")
+                        % {"name": organization.name}
+                    ),
+                    template="emails/volunteers_confirm.txt",
+                    context={
+                        "first_name": pending.data.get("first_name", ""),
+                        "url": confirm_url(organization=organization, pending=pending),
+                        "days": CONFIRM_DAYS,
+                    },
+                )
+                for pending in rows
+            ]
+            get_connection().send_messages(messages)
+            PendingSignup.objects.filter(pk__in=[p.pk for p in rows]).update(
+                confirmation_sent_at=timezone.now()
+            )
+        sent += len(rows)
+    return sent
+
+
+def _set_skills(*, organization, profile, skill_ids, source, replace=False):
+    skills = Skill.objects.filter(organization=organization, pk__in=skill_ids)
+    wanted = {s.pk for s in skills}
+    if replace:
+        ProfileSkill.objects.filter(organization=organization, profile=profile).exclude(
+            skill_id__in=wanted
+        ).delete()
+    ProfileSkill.objects.bulk_create(
+        [
+            ProfileSkill(organization=organization, profile=profile, skill_id=pk, source=source)
+            for pk in wanted
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _set_causes(*, organization, profile, cause_ids, replace=False):
+    wanted = set(
+        Cause.objects.filter(organization=organization, pk__in=cause_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    if replace:
+        ProfileCause.objects.filter(organization=organization, profile=profile).exclude(
+            cause_id__in=wanted
+        ).delete()
+    ProfileCause.objects.bulk_create(
+        [ProfileCause(organization=organization, profile=profile, cause_id=pk) for pk in wanted],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def signup_confirm(*, organization, pending):
+    """The address is confirmed: the person becomes (or is matched to) a contact with a
+    volunteer profile. The same email → the existing contact; someone who merely looks like an
+    existing contact (phone, name and postcode) is created and put on the duplicates review list
+    for a person to decide. Confirming twice changes nothing."""
+    pending = PendingSignup.objects.select_for_update().get(
+        organization=organization, pk=pending.pk
+    )
+    if pending.confirmed_at is not None:
+        return pending.profile
+    data = pending.data
+    contact = (
+        stakeholder_selectors.contacts_active(organization=organization)
+        .filter(Q(email=pending.email) | Q(email_alt=pending.email))
+        .order_by("pk")
+        .first()
+    )
+    if contact is None:
+        contact = stakeholder_services.contact_create(
+            organization=organization,
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            email=pending.email,
+            mobile=data.get("phone", ""),
+            preferred_language=data.get("language", ""),
+        )
+    elif data.get("phone") and not (contact.phone or contact.mobile):
+        stakeholder_services.contact_update(
+            organization=organization, contact=contact, mobile=data["phone"]
+        )
+    profile, created = VolunteerProfile.objects.get_or_create(
+        organization=organization, contact=contact
+    )
+    profile.other_skills = data.get("other_skills", "")[:300] or profile.other_skills
+    profile.availability = int(data.get("availability") or 0) or profile.availability
+    profile.languages = data.get("languages", "")[:200] or profile.languages
+    profile.heard_from = data.get("heard_from", "") or profile.heard_from
+    profile.under_18 = bool(data.get("under_18"))
+    profile.guardian_name = data.get("guardian_name", "")
+    profile.guardian_email = data.get("guardian_email", "")
+    profile.guardian_phone = data.get("guardian_phone", "")
+    if profile.status == VolunteerProfile.Status.LEFT:
+        profile.status = VolunteerProfile.Status.APPLICANT
+    profile.save()
+    _set_skills(
+        organization=organization,
+        profile=profile,
+        skill_ids=data.get("skills", []),
+        source=ProfileSkill.Source.SIGNUP,
+    )
+    _set_causes(organization=organization, profile=profile, cause_ids=data.get("causes", []))
+    stakeholder_services.contact_set_role(
+        organization=organization, contact_id=contact.pk, role="volunteer"
+    )
+    if data.get("consent"):
+        stakeholder_services.consent_record(
+            organization=organization,
+            contact=contact,
+            channel=ConsentChannel.EMAIL,
+            purpose=ConsentPurpose.VOLUNTEER_NEWS,
+            granted=True,
+            source=ConsentSource.FORM,
+            wording=data.get("consent_wording", ""),
+        )
+    pending.confirmed_at = timezone.now()
+    pending.profile = profile
+    pending.save(update_fields=["confirmed_at", "profile"])
+    from volunteers import tasks
+
+    tasks.signup_confirmed_notify.delay_on_commit(
+        organization_id=organization.pk, profile_id=profile.pk, new=created
+    )
+    return profile
+
+
+def coordinators(*, organization):
+    """Who hears about new volunteers: the coordinators, else the admins."""
+    members = Membership.objects.filter(organization=organization).select_related("user")
+    found = [m.user for m in members if m.role == Role.VOLUNTEER_COORDINATOR]
+    return found or [m.user for m in members if m.role == Role.ADMIN]
+
+
+def signup_confirmed_notify(*, organization, profile_id, new=True):
+    """Welcome the volunteer (with their portal link) and tell the coordinators."""
+    profile = (
+        VolunteerProfile.objects.select_related("contact")
+        .filter(organization=organization, pk=profile_id)
+        .first()
+    )
+    if profile is None:
+        return 0
+    contact = profile.contact
+    messages = []
+    if _reachable(contact):
+        messages.append(
+            _message(
+                organization=organization,
+                to=[contact.email],
+                language=contact.preferred_language,
+                subject=lambda: _("Welcome to %(name)s") % {"name": organization.name},
+                template="emails/volunteers_welcome.txt",
+                context={
+                    "contact": contact,
+                    "url": portal_url(organization=organization, profile=profile),
+                    "days": PORTAL_LINK_DAYS,
+                },
+            )
+        )
+    staff = [u.email for u in coordinators(organization=organization)]
+    if staff:
+        messages.append(
+            _message(
+                organization=organization,
+                to=staff,
+                language="",
+                subject=lambda: _("New volunteer signup: %(name)s") % {"name": contact.name},
+                template="emails/volunteers_coordinator.txt",
+                context={
+                    "contact": contact,
+                    "new": new,
+                    "url": _absolute(
+                        reverse(
+                            "volunteers:profile",
+                            kwargs={"org_slug": organization.slug, "profile_id": profile.pk},
+                        )
+                    ),
+                },
+            )
+        )
+    if messages:
+        get_connection().send_messages(messages)
+    return len(messages)
+
+
+def pending_purge(*, organization, older_than_days=CONFIRM_DAYS * 2):
+    """Unconfirmed signups are forgotten once their link has long expired."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _rows = PendingSignup.objects.filter(
+        organization=organization, confirmed_at__isnull=True, created_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+# --- The volunteer portal (magic link) -----------------------------------------------------
+
+
+def portal_token(*, organization, profile):
+    return signing.dumps({"o": organization.pk, "p": profile.pk}, salt=PORTAL_SALT)
+
+
+def portal_url(*, organization, profile, opportunity=None):
+    path = reverse(
+        "volunteers:portal_enter",
+        kwargs={
+            "org_slug": organization.slug,
+            "portal_token": portal_token(organization=organization, profile=profile),
+        },
+    )
+    if opportunity is not None:
+        path = f"{path}?{urlencode({'opportunity': opportunity.pk})}"
+    return _absolute(path)
+
+
+def profile_from_portal_token(*, organization, token):
+    """The volunteer a portal link is for; None when forged, expired, another organization's,
+    or the volunteer has left."""
+    try:
+        data = signing.loads(token, salt=PORTAL_SALT, max_age=timedelta(days=PORTAL_LINK_DAYS))
+    except signing.BadSignature:
+        return None
+    if data.get("o") != organization.pk:
+        return None
+    return selectors.profile_for_portal(organization=organization, profile_id=data.get("p"))
+
+
+def portal_link_send(*, organization, email):
+    """Email a fresh portal link. Says nothing to the caller about whether the address is
+    known (the page reads the same either way)."""
+    email = (email or "").strip().lower()
+    profile = (
+        VolunteerProfile.objects.select_related("contact")
+        .filter(organization=organization, contact__merged_into__isnull=True)
+        .filter(Q(contact__email=email) | Q(contact__email_alt=email))
+        .exclude(status=VolunteerProfile.Status.LEFT)
+        .first()
+    )
+    if not email or profile is None or not _reachable(profile.contact):
+        return False
+    message = _message(
+        organization=organization,
+        to=[email],
+        language=profile.contact.preferred_language,
+        subject=lambda: _("Your volunteer page at %(name)s") % {"name": organization.name},
+        template="emails/volunteers_portal_link.txt",
+        context={
+            "contact": profile.contact,
+            "url": portal_url(organization=organization, profile=profile),
+            "days": PORTAL_LINK_DAYS,
+        },
+    )
+    transaction.on_commit(message.send)
+    return True
+
+
+@transaction.atomic
+def preferences_save(*, organization, profile, availability, skill_ids, cause_ids, **fields):
+    """The volunteer (portal) or a coordinator updates availability, skills and interests."""
+    allowed = {"other_skills", "languages", "status", "notes", "birth_date"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    profile.availability = availability
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    if profile.status == VolunteerProfile.Status.ACTIVE and profile.approved_at is None:
+        profile.approved_at = timezone.now()
+    _full_clean(profile, exclude=["contact"])
+    profile.save()
+    _set_skills(
+        organization=organization,
+        profile=profile,
+        skill_ids=skill_ids,
+        source=ProfileSkill.Source.STAFF,
+        replace=True,
+    )
+    _set_causes(organization=organization, profile=profile, cause_ids=cause_ids, replace=True)
+    return profile
+
+
+@transaction.atomic
+def profile_set_status(*, organization, profile, status):
+    if status not in VolunteerProfile.Status.values:
+        raise ValidationError({"status": _("Choose a status.")})
+    profile.status = status
+    if status == VolunteerProfile.Status.ACTIVE and profile.approved_at is None:
+        profile.approved_at = timezone.now()
+    profile.save(update_fields=["status", "approved_at"])
+    return profile
+
+
+# --- Settings, skills, causes ----------------------------------------------------------------
+
+
+def _lines(text, limit):
+    seen = {}
+    for line in (text or "").splitlines():
+        name = " ".join(line.split())[:limit]
+        if name:
+            seen.setdefault(name.casefold(), name)
+    return list(seen.values())
+
+
+@transaction.atomic
+def settings_save(*, organization, skills_text, causes_text, **fields):
+    """Save the settings; the skills and causes lists become exactly the lines given (a removed
+    one disappears from profiles and opportunities too)."""
+    instance = volunteer_settings(organization=organization)
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    errors = {}
+    for origin in instance.origins:
+        if not origin.startswith(("https://", "http://")) or " " in origin or "'" in origin:
+            errors.setdefault("embed_origins", []).append(
+                _("“%(value)s” is not a web address like https://www.example.org.")
+                % {"value": origin}
+            )
+    if errors:
+        raise ValidationError(errors)
+    _full_clean(instance)
+    instance.save()
+    for model, text in ((Skill, skills_text), (Cause, causes_text)):
+        names = _lines(text, 80)
+        model.objects.filter(organization=organization).exclude(name__in=names).delete()
+        model.objects.bulk_create(
+            [model(organization=organization, name=name) for name in names],
+            ignore_conflicts=True,
+        )
+    key = selectors.signup_options_key(organization)
+    selectors._LOCAL_OPTIONS.pop(organization.pk, None)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))  # and again, once others can see it
+    return instance
+
+
+# --- Opportunities and shifts ------------------------------------------------------------------
+
+
+@transaction.atomic
+def opportunity_save(
+    *, organization, opportunity=None, skills=(), trainings=(), cause=None, **fields
+):
+    _same_organization(organization, cause, *skills, *trainings)
+    opportunity = opportunity or Opportunity(organization=organization)
+    for name, value in fields.items():
+        setattr(opportunity, name, value)
+    opportunity.cause = cause
+    if (
+        Opportunity.objects.filter(organization=organization, title=opportunity.title)
+        .exclude(pk=opportunity.pk)
+        .exists()
+    ):
+        raise ValidationError({"title": [_("There is already an opportunity with this title.")]})
+    _full_clean(opportunity, exclude=["cause"])
+    opportunity.save()
+    OpportunitySkill.objects.filter(organization=organization, opportunity=opportunity).delete()
+    OpportunitySkill.objects.bulk_create(
+        [
+            OpportunitySkill(organization=organization, opportunity=opportunity, skill=s)
+            for s in skills
+        ]
+    )
+    OpportunityTraining.objects.filter(organization=organization, opportunity=opportunity).delete()
+    OpportunityTraining.objects.bulk_create(
+        [
+            OpportunityTraining(organization=organization, opportunity=opportunity, training=t)
+            for t in trainings
+        ]
+    )
+    return opportunity
+
+
+def _shift_times(organization, day, starts, ends):
+    zone = ZoneInfo(organization.timezone)
+    start = datetime.combine(day, starts, tzinfo=zone)
+    end = datetime.combine(day, ends, tzinfo=zone)
+    if end <= start:
+        end += timedelta(days=1)  # a night shift ends the next morning
+    return start, end
+
+
+@transaction.atomic
+def shift_create(
+    *,
+    organization,
+    opportunity,
+    date,
+    starts,
+    ends,
+    capacity,
+    location="",
+    notes="",
+    repeat_weeks=0,
+    until=None,
+):
+    """One shift, or (``repeat_weeks`` > 0) one every so many weeks until ``until``: each
+    occurrence is its own row, so it can be changed or cancelled on its own."""
+    _same_organization(organization, opportunity)
+    if starts == ends:
+        raise ValidationError({"ends": [_("A shift must end after it starts.")]})
+    days = [date]
+    series = None
+    if repeat_weeks:
+        if until is None or until < date:
+            raise ValidationError({"until": [_("Give the last date, on or after the first.")]})
+        day = date + timedelta(weeks=repeat_weeks)
+        while day <= until:
+            days.append(day)
+            day += timedelta(weeks=repeat_weeks)
+        if len(days) > MAX_SERIES_SHIFTS:
+            raise ValidationError(
+                {"until": [_("That makes more than %(n)d shifts.") % {"n": MAX_SERIES_SHIFTS}]}
+            )
+        series = ShiftSeries.objects.create(
+            organization=organization,
+            opportunity=opportunity,
+            every_weeks=repeat_weeks,
+            first_date=date,
+            until_date=until,
+        )
+    shifts = []
+    for day in days:
+        start, end = _shift_times(organization, day, starts, ends)
+        shift = Shift(
+            organization=organization,
+            opportunity=opportunity,
+            series=series,
+            starts_at=start,
+            ends_at=end,
+            capacity=capacity,
+            location=location,
+            notes=notes,
+        )
+        _full_clean(shift, exclude=["opportunity", "series"])
+        shifts.append(shift)
+    return Shift.objects.bulk_create(shifts)
+
+
+@transaction.atomic
+def shift_add(*, organization, opportunity, starts_at, ends_at, capacity=1, location="", notes=""):
+    """One shift at exact times (the API's way; the page uses ``shift_create``)."""
+    _same_organization(organization, opportunity)
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": [_("A shift must end after it starts.")]})
+    shift = Shift(
+        organization=organization,
+        opportunity=opportunity,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        location=location,
+        notes=notes,
+    )
+    _full_clean(shift, exclude=["opportunity", "series"])
+    shift.save()
+    return shift
+
+
+@transaction.atomic
+def shift_update(*, organization, shift, **fields):
+    """Change a shift; more places promote people from the waiting list (under the shift's lock,
+    like signups)."""
+    shift = Shift.objects.select_for_update().get(organization=organization, pk=shift.pk)
+    for name, value in fields.items():
+        setattr(shift, name, value)
+    if shift.ends_at <= shift.starts_at:
+        raise ValidationError({"ends_at": [_("A shift must end after it starts.")]})
+    _full_clean(shift, exclude=["opportunity", "series"])
+    shift.save()
+    _promote_waitlist(organization=organization, shift=shift)
+    return shift
+
+
+def _age_on(birth_date, day):
+    return relativedelta(day, birth_date).years
+
+
+def eligibility_problems(*, organization, shift, profile, records=None, opportunity=None):
+    """Why this volunteer can't take this shift (empty when they can): status, minimum age,
+    required trainings valid on the shift's day."""
+    opportunity = opportunity or shift.opportunity
+    problems = []
+    if profile.status in (VolunteerProfile.Status.PAUSED, VolunteerProfile.Status.LEFT):
+        problems.append(_("Their volunteering is paused or ended."))
+    day = timezone.localtime(shift.starts_at, ZoneInfo(organization.timezone)).date()
+    if opportunity.minimum_age:
+        if profile.birth_date:
+            if _age_on(profile.birth_date, day) < opportunity.minimum_age:
+                problems.append(_("The minimum age is %(age)d.") % {"age": opportunity.minimum_age})
+        elif profile.under_18 and opportunity.minimum_age >= 18:
+            problems.append(_("The minimum age is %(age)d.") % {"age": opportunity.minimum_age})
+    required = selectors.required_trainings(organization=organization, opportunity=opportunity)
+    if required:
+        valid = selectors.valid_training_ids(
+            organization=organization, profile=profile, on=day, records=records
+        )
+        missing = [t.name for t in required if t.pk not in valid]
+        if missing:
+            problems.append(_("Training needed first: %(names)s.") % {"names": ", ".join(missing)})
+    return problems
+
+
+@transaction.atomic
+def shift_signup(*, organization, shift, profile, source=Assignment.Source.SELF):
+    """Put a volunteer on a shift: confirmed while there are places, else on the waiting list.
+
+    The shift row is locked first (places), then the profile (their other shifts), always in
+    that order, so concurrent signups queue instead of overbooking or deadlocking.
+    """
+    _same_organization(organization, shift, profile)
+    shift = (
+        Shift.objects.select_for_update(of=("self",))
+        .select_related("opportunity")
+        .get(organization=organization, pk=shift.pk)
+    )
+    profile = VolunteerProfile.objects.select_for_update().get(
+        organization=organization, pk=profile.pk
+    )
+    if shift.starts_at <= timezone.now():
+        raise ValidationError({"shift": [_("This shift has already started.")]})
+    problems = eligibility_problems(organization=organization, shift=shift, profile=profile)
+    if problems:
+        raise ValidationError({"shift": problems})
+    existing = Assignment.objects.filter(
+        organization=organization, shift=shift, profile=profile
+    ).first()
+    if existing is not None and existing.status in Assignment.ACTIVE:
+        raise ValidationError({"shift": [_("Already signed up for this shift.")]})
+    clash = (
+        Assignment.objects.filter(
+            organization=organization,
+            profile=profile,
+            status__in=[Assignment.Status.CONFIRMED, Assignment.Status.WAITLISTED],
+            shift__starts_at__lt=shift.ends_at,
+            shift__ends_at__gt=shift.starts_at,
+        )
+        .exclude(shift=shift)
+        .select_related("shift__opportunity")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "shift": [
+                    _("Already on “%(other)s” at that time.")
+                    % {"other": clash.shift.opportunity.title}
+                ]
+            }
+        )
+    taken = Assignment.objects.filter(
+        organization=organization, shift=shift, status__in=Assignment.HOLDS_A_PLACE
+    ).count()
+    status = Assignment.Status.CONFIRMED if taken < shift.capacity else Assignment.Status.WAITLISTED
+    if existing is None:
+        existing = Assignment(organization=organization, shift=shift, profile=profile)
+    existing.status = status
+    existing.source = source
+    existing.reminded_at = None
+    existing.save()
+    if existing.created_at and existing.status == Assignment.Status.WAITLISTED:
+        # back of the queue, even for someone who cancelled earlier and comes back
+        Assignment.objects.filter(pk=existing.pk).update(created_at=timezone.now())
+    return existing
+
+
+@transaction.atomic
+def assignment_cancel(*, organization, assignment):
+    """Free the place; the first person on the waiting list gets it and an email saying so."""
+    shift = Shift.objects.select_for_update().get(organization=organization, pk=assignment.shift_id)
+    assignment = Assignment.objects.select_for_update().get(
+        organization=organization, pk=assignment.pk
+    )
+    if assignment.status not in (Assignment.Status.CONFIRMED, Assignment.Status.WAITLISTED):
+        raise ValidationError(_("Only an upcoming place can be cancelled."))
+    if shift.starts_at <= timezone.now():
+        raise ValidationError(_("This shift has already started."))
+    assignment.status = Assignment.Status.CANCELLED
+    assignment.save(update_fields=["status", "updated_at"])
+    _promote_waitlist(organization=organization, shift=shift)
+    return assignment
+
+
+def _promote_waitlist(*, organization, shift):
+    """Fill free places from the waiting list, oldest first (caller holds the shift lock)."""
+    if shift.starts_at <= timezone.now():
+        return []
+    taken = Assignment.objects.filter(
+        organization=organization, shift=shift, status__in=Assignment.HOLDS_A_PLACE
+    ).count()
+    free = shift.capacity - taken
+    if free <= 0:
+        return []
+    promoted = list(
+        Assignment.objects.select_for_update()
+        .filter(organization=organization, shift=shift, status=Assignment.Status.WAITLISTED)
+        .select_related("profile__contact")
+        .order_by("created_at", "pk")[:free]
+    )
+    for row in promoted:
+        row.status = Assignment.Status.CONFIRMED
+        row.save(update_fields=["status", "updated_at"])
+        contact = row.profile.contact
+        if _reachable(contact):
+            message = _message(
+                organization=organization,
+                to=[contact.email],
+                language=contact.preferred_language,
+                subject=lambda: _("A place opened up: you're on the shift"),
+                template="emails/volunteers_promoted.txt",
+                context={
+                    "contact": contact,
+                    "shift": shift,
+                    "url": portal_url(organization=organization, profile=row.profile),
+                },
+            )
+            transaction.on_commit(message.send)
+    return promoted
+
+
+@transaction.atomic
+def attendance_record(*, organization, assignment, attended, actor=None):
+    """Attended (their hours are counted, approved) or did not come."""
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("shift", "profile")
+        .get(organization=organization, pk=assignment.pk)
+    )
+    if assignment.status not in (
+        Assignment.Status.CONFIRMED,
+        Assignment.Status.ATTENDED,
+        Assignment.Status.NO_SHOW,
+    ):
+        raise ValidationError(_("Only people with a place on the shift can be marked."))
+    if assignment.shift.starts_at > timezone.now():
+        raise ValidationError(_("Attendance is taken once the shift has started."))
+    shift = assignment.shift
+    assignment.status = Assignment.Status.ATTENDED if attended else Assignment.Status.NO_SHOW
+    assignment.save(update_fields=["status", "updated_at"])
+    if attended:
+        HoursEntry.objects.update_or_create(
+            organization=organization,
+            assignment=assignment,
+            defaults={
+                "profile": assignment.profile,
+                "opportunity_id": shift.opportunity_id,
+                "worked_on": timezone.localtime(
+                    shift.starts_at, ZoneInfo(organization.timezone)
+                ).date(),
+                "hours": Decimal(str(shift.duration_hours)),
+                "status": HoursEntry.Status.APPROVED,
+                "source": HoursEntry.Source.ATTENDANCE,
+                "decided_by": actor,
+                "decided_at": timezone.now(),
+            },
+        )
+    else:
+        HoursEntry.objects.filter(organization=organization, assignment=assignment).delete()
+    milestones_check(organization=organization, profile=assignment.profile)
+    return assignment
+
+
+# --- Hours ------------------------------------------------------------------------------------
+
+
+def _parse_hours(value):
+    try:
+        hours = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError, TypeError):
+        hours = None
+    if hours is None or not Decimal("0.25") <= hours <= Decimal("24"):
+        raise ValidationError({"hours": [_("Give between 0.25 and 24 hours.")]})
+    return hours
+
+
+@transaction.atomic
+def hours_log(
+    *,
+    organization,
+    profile,
+    worked_on,
+    hours,
+    opportunity=None,
+    description="",
+    by_volunteer=False,
+    actor=None,
+):
+    """Hours worked outside a shift roster. The volunteer's own wait for a coordinator."""
+    _same_organization(organization, profile, opportunity)
+    errors = {}
+    try:
+        hours = _parse_hours(hours)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    today = timezone.localdate(timezone=ZoneInfo(organization.timezone))
+    if worked_on is None or worked_on > today:
+        errors["worked_on"] = [_("Give a date that is not in the future.")]
+    elif worked_on < today - timedelta(days=366):
+        errors["worked_on"] = [_("Hours older than a year can't be logged here.")]
+    if errors:
+        raise ValidationError(errors)
+    entry = HoursEntry(
+        organization=organization,
+        profile=profile,
+        opportunity=opportunity,
+        worked_on=worked_on,
+        hours=hours,
+        description=(description or "").strip()[:300],
+        status=HoursEntry.Status.PENDING if by_volunteer else HoursEntry.Status.APPROVED,
+        source=HoursEntry.Source.SELF if by_volunteer else HoursEntry.Source.COORDINATOR,
+        decided_by=None if by_volunteer else actor,
+        decided_at=None if by_volunteer else timezone.now(),
+    )
+    entry.save()
+    if entry.status == HoursEntry.Status.APPROVED:
+        milestones_check(organization=organization, profile=profile)
+    return entry
+
+
+@transaction.atomic
+def hours_decide(*, organization, entry, approve, actor):
+    entry = HoursEntry.objects.select_for_update().get(organization=organization, pk=entry.pk)
+    if entry.status != HoursEntry.Status.PENDING:
+        raise ValidationError(_("These hours were already decided."))
+    entry.status = HoursEntry.Status.APPROVED if approve else HoursEntry.Status.REJECTED
+    entry.decided_by = actor
+    entry.decided_at = timezone.now()
+    entry.save(update_fields=["status", "decided_by", "decided_at"])
+    if approve:
+        milestones_check(
+            organization=organization,
+            profile=VolunteerProfile.objects.get(organization=organization, pk=entry.profile_id),
+        )
+    return entry
+
+
+# --- Trainings --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def training_save(*, organization, training=None, grants_skill=None, **fields):
+    _same_organization(organization, grants_skill)
+    training = training or Training(organization=organization)
+    for name, value in fields.items():
+        setattr(training, name, value)
+    training.grants_skill = grants_skill
+    if (
+        Training.objects.filter(organization=organization, name=training.name)
+        .exclude(pk=training.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": [_("There is already a training with this name.")]})
+    _full_clean(training, exclude=["grants_skill"])
+    training.save()
+    return training
+
+
+@transaction.atomic
+def training_record(*, organization, profile, training, completed_on, actor=None):
+    """Record a completed training; its skill (if it gives one) joins the volunteer's skills."""
+    _same_organization(organization, profile, training)
+    today = timezone.localdate(timezone=ZoneInfo(organization.timezone))
+    if completed_on is None or completed_on > today:
+        raise ValidationError({"completed_on": [_("Give a date that is not in the future.")]})
+    expires = (
+        completed_on + relativedelta(months=training.valid_months)
+        if training.valid_months
+        else None
+    )
+    record, _created = TrainingRecord.objects.update_or_create(
+        organization=organization,
+        profile=profile,
+        training=training,
+        completed_on=completed_on,
+        defaults={"expires_on": expires, "recorded_by": actor},
+    )
+    if training.grants_skill_id:
+        ProfileSkill.objects.bulk_create(
+            [
+                ProfileSkill(
+                    organization=organization,
+                    profile=profile,
+                    skill_id=training.grants_skill_id,
+                    source=ProfileSkill.Source.TRAINING,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    return record
+
+
+# --- Recognition --------------------------------------------------------------------------------
+
+
+def milestones_check(*, organization, profile, today=None):
+    """Record the milestones this volunteer has reached (each once): first shift, 10/50/100/250
+    approved hours (on the day the total crossed it), and each year since they were approved."""
+    today = today or timezone.localdate(timezone=ZoneInfo(organization.timezone))
+    reached = {}
+    first = (
+        Assignment.objects.filter(
+            organization=organization, profile=profile, status=Assignment.Status.ATTENDED
+        )
+        .select_related("shift")
+        .order_by("shift__starts_at")
+        .first()
+    )
+    if first is not None:
+        reached["first_shift"] = timezone.localtime(
+            first.shift.starts_at, ZoneInfo(organization.timezone)
+        ).date()
+    running = Decimal(0)
+    goals = list(HOUR_MILESTONES)
+    days = (
+        HoursEntry.objects.filter(
+            organization=organization, profile=profile, status=HoursEntry.Status.APPROVED
+        )
+        .values("worked_on")
+        .annotate(total=Sum("hours"))
+        .order_by("worked_on")
+    )
+    for day in days:
+        running += day["total"]
+        while goals and running >= goals[0]:
+            reached[f"hours_{goals.pop(0)}"] = day["worked_on"]
+    if profile.status == VolunteerProfile.Status.ACTIVE and profile.approved_at and running:
+        start = timezone.localtime(profile.approved_at, ZoneInfo(organization.timezone)).date()
+        years = relativedelta(today, start).years
+        for year in range(1, years + 1):
+            reached[f"anniversary_{year}"] = start + relativedelta(years=year)
+    created = Milestone.objects.bulk_create(
+        [
+            Milestone(organization=organization, profile=profile, code=code, reached_on=day)
+            for code, day in reached.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return len(created)
+
+
+def milestones_check_all(*, organization, today=None):
+    """Nightly: anniversaries come with time, not with a new entry."""
+    count = 0
+    for profile in VolunteerProfile.objects.filter(
+        organization=organization, status=VolunteerProfile.Status.ACTIVE
+    ):
+        count += milestones_check(organization=organization, profile=profile, today=today)
+    return count
+
+
+@transaction.atomic
+def shift_thank(*, organization, assignment, message, actor):
+    """A coordinator's own words after a shift: emailed now, and on the person's timeline."""
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("shift__opportunity", "profile__contact")
+        .get(organization=organization, pk=assignment.pk)
+    )
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError({"message": [_("Write a few words of thanks.")]})
+    contact = assignment.profile.contact
+    if not _reachable(contact):
+        raise ValidationError({"message": [_("We can't email this person.")]})
+    shift = assignment.shift
+    email = _message(
+        organization=organization,
+        to=[contact.email],
+        language=contact.preferred_language,
+        subject=lambda: _("Thank you for %(what)s") % {"what": shift.opportunity.title},
+        template="emails/volunteers_thanks.txt",
+        context={"contact": contact, "message": message, "sender": actor},
+    )
+    assignment.thanked_at = timezone.now()
+    assignment.save(update_fields=["thanked_at"])
+    stakeholder_services.interaction_log(
+        organization=organization,
+        contact=contact,
+        staff=actor,
+        channel=Channel.EMAIL,
+        subject=_("Thank you for %(what)s") % {"what": shift.opportunity.title},
+        notes=message,
+        related_kind="volunteers.shift",
+        related_id=shift.pk,
+    )
+    transaction.on_commit(email.send)
+    return assignment
+
+
+@transaction.atomic
+def opportunity_invite(*, organization, opportunity, profile, actor):
+    """One click from the matching list: an email with a link straight to the shifts."""
+    _same_organization(organization, opportunity, profile)
+    contact = profile.contact
+    if not _reachable(contact):
+        raise ValidationError(_("We can't email this person."))
+    email = _message(
+        organization=organization,
+        to=[contact.email],
+        language=contact.preferred_language,
+        subject=lambda: _("Would you help with %(what)s?") % {"what": opportunity.title},
+        template="emails/volunteers_invite.txt",
+        context={
+            "contact": contact,
+            "opportunity": opportunity,
+            "sender": actor,
+            "url": portal_url(organization=organization, profile=profile, opportunity=opportunity),
+            "days": PORTAL_LINK_DAYS,
+        },
+    )
+    stakeholder_services.interaction_log(
+        organization=organization,
+        contact=contact,
+        staff=actor,
+        channel=Channel.EMAIL,
+        subject=_("Invited to %(what)s") % {"what": opportunity.title},
+        related_kind="volunteers.opportunity",
+        related_id=opportunity.pk,
+    )
+    transaction.on_commit(email.send)
+
+
+# --- Reminders ---------------------------------------------------------------------------------
+
+
+def reminders_send(*, organization, now=None):
+    """The day-before reminder for every confirmed place on tomorrow's shifts (local time).
+
+    Each row is marked under a lock before its email goes, so a rerun, or two beats at once,
+    never remind twice.
+    """
+    now = now or timezone.now()
+    zone = ZoneInfo(organization.timezone)
+    tomorrow = timezone.localtime(now, zone).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, time.min, tzinfo=zone)
+    due = Assignment.objects.filter(
+        organization=organization,
+        status=Assignment.Status.CONFIRMED,
+        reminded_at__isnull=True,
+        shift__starts_at__gte=start,
+        shift__starts_at__lt=start + timedelta(days=1),
+    )
+    sent = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                due.select_for_update(of=("self",), skip_locked=True).select_related(
+                    "shift__opportunity", "profile__contact"
+                )[:50]
+            )
+            if not rows:
+                break
+            Assignment.objects.filter(pk__in=[r.pk for r in rows]).update(reminded_at=now)
+        messages = [
+            _message(
+                organization=organization,
+                to=[row.profile.contact.email],
+                language=row.profile.contact.preferred_language,
+                subject=lambda row=row: (
+                    _("See you tomorrow: %(what)s") % {"what": row.shift.opportunity.title}
+                ),
+                template="emails/volunteers_reminder.txt",
+                context={
+                    "contact": row.profile.contact,
+                    "shift": row.shift,
+                    "url": portal_url(organization=organization, profile=row.profile),
+                },
+            )
+            for row in rows
+            if _reachable(row.profile.contact)
+        ]
+        if messages:
+            sent += get_connection().send_messages(messages) or 0
+    return sent
+
+
+# --- Merge, erase, export (the core's contact hooks) --------------------------------------------
+
+
+def merge_profiles(*, organization, keep, remove):
+    """The kept contact gets the removed one's volunteering; when both volunteered, the removed
+    profile's rows move to the kept profile (a shift both were on stays once)."""
+    gone = VolunteerProfile.objects.filter(organization=organization, contact=remove).first()
+    if gone is None:
+        return
+    kept = VolunteerProfile.objects.filter(organization=organization, contact=keep).first()
+    if kept is None:
+        gone.contact = keep
+        gone.save(update_fields=["contact"])
+        return
+    both = Assignment.objects.filter(organization=organization, profile=kept).values("shift_id")
+    Assignment.objects.filter(organization=organization, profile=gone, shift_id__in=both).delete()
+    for model in (Assignment, HoursEntry, TrainingRecord):
+        model.objects.filter(organization=organization, profile=gone).update(profile=kept)
+    for model, key in ((ProfileSkill, "skill_id"), (ProfileCause, "cause_id"), (Milestone, "code")):
+        taken = model.objects.filter(organization=organization, profile=kept).values(key)
+        model.objects.filter(organization=organization, profile=gone).exclude(
+            **{f"{key}__in": taken}
+        ).update(profile=kept)
+    kept.availability |= gone.availability
+    kept.save(update_fields=["availability"])
+    PendingSignup.objects.filter(organization=organization, profile=gone).update(profile=kept)
+    gone.delete()
+
+
+def erase_profiles(*, organization, contact):
+    """Hours and shifts stay as numbers; what describes the person goes."""
+    VolunteerProfile.objects.filter(organization=organization, contact=contact).update(
+        other_skills="",
+        languages="",
+        guardian_name="",
+        guardian_email="",
+        guardian_phone="",
+        notes="",
+        birth_date=None,
+        status=VolunteerProfile.Status.LEFT,
+    )
+    emails = [e for e in (contact.email, contact.email_alt) if e]
+    PendingSignup.objects.filter(organization=organization, email__in=emails).delete()
+    HoursEntry.objects.filter(organization=organization, profile__contact=contact).update(
+        description=""
+    )
+
+
+def export_profiles(*, organization, contact):
+    profile = VolunteerProfile.objects.filter(organization=organization, contact=contact).first()
+    if profile is None:
+        return {}
+    return {
+        "volunteer_profile": {
+            "status": profile.status,
+            "skills": list(
+                Skill.objects.filter(
+                    organization=organization,
+                    pk__in=ProfileSkill.objects.filter(
+                        organization=organization, profile=profile
+                    ).values("skill_id"),
+                ).values_list("name", flat=True)
+            ),
+            "other_skills": profile.other_skills,
+            "availability": selectors.availability_labels(profile.availability),
+            "languages": profile.languages,
+            "under_18": profile.under_18,
+            "guardian_name": profile.guardian_name,
+            "joined_at": profile.joined_at,
+        },
+        "volunteer_shifts": list(
+            Assignment.objects.filter(organization=organization, profile=profile).values(
+                "shift__opportunity__title", "shift__starts_at", "status"
+            )
+        ),
+        "volunteer_hours": list(
+            HoursEntry.objects.filter(organization=organization, profile=profile).values(
+                "worked_on", "hours", "status", "description"
+            )
+        ),
+        "volunteer_trainings": list(
+            TrainingRecord.objects.filter(organization=organization, profile=profile).values(
+                "training__name", "completed_on", "expires_on"
+            )
+        ),
+    }
