@@ -118,6 +118,10 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys, mailbo
         from clients.models import Article, ServiceRequest
 
         assert ServiceRequest.objects.count() == 8 and Article.objects.count() == 3
+        from volunteers.models import Assignment, HoursEntry, VolunteerProfile
+
+        assert VolunteerProfile.objects.filter(status="applicant").count() == 3
+        assert Assignment.objects.exists() and HoursEntry.objects.exists()
     with scopes_disabled():
         assert Gift.objects.count() == gifts  # a second run adds nothing
     assert "admin@riverside.example.org" in capsys.readouterr().out
