@@ -23,6 +23,7 @@ from stakeholders.registries import (
     contact_panels,
     dashboard_cards,
     demo_data,
+    organization_hooks,
     restricted_interactions,
 )
 from thankyous.registry import Thankable, thankables
@@ -192,3 +193,4 @@ def register():
     # fundraisers and coordinators see that the person is a client, not their casework.
     restricted_interactions.register(services.RELATED_KIND, roles=CLIENT_ROLES)
     demo_data.register("clients", demo.seed)
+    organization_hooks.register("clients", services.organization_changed)

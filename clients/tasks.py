@@ -12,6 +12,11 @@ def escalate(organization):
     return services.escalate(organization=organization)
 
 
+@shared_task(base=OrganizationTask)
+def reindex_articles(organization):
+    return services.articles_reindex(organization=organization)
+
+
 @shared_task
 def escalate_all():
     """Beat (every 5 minutes): one task per organization with requests on a running clock."""

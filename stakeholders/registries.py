@@ -208,3 +208,22 @@ class RestrictedInteractions:
 
 
 restricted_interactions = RestrictedInteractions()
+
+
+class OrganizationHooks:
+    """What feature apps do when an organization's settings change:
+    ``on_change(organization=, changed=)`` with the names of the fields that changed (e.g. a
+    new language reindexes the help centre)."""
+
+    def __init__(self):
+        self._hooks: dict[str, Callable] = {}
+
+    def register(self, name, on_change):
+        self._hooks[name] = on_change
+
+    def changed(self, *, organization, changed):
+        for on_change in self._hooks.values():
+            on_change(organization=organization, changed=changed)
+
+
+organization_hooks = OrganizationHooks()

@@ -43,7 +43,7 @@ from stakeholders.models import (
     Tag,
     hash_secret,
 )
-from stakeholders.registries import contact_hooks
+from stakeholders.registries import contact_hooks, organization_hooks
 from stakeholders.tenancy import links
 
 logger = logging.getLogger(__name__)
@@ -81,10 +81,13 @@ def organization_create(*, creator, name, slug, timezone="UTC", currency="USD", 
 
 @transaction.atomic
 def organization_update(*, organization, **fields):
+    changed = {name for name, value in fields.items() if getattr(organization, name) != value}
     for name, value in fields.items():
         setattr(organization, name, value)
     organization.full_clean()
     organization.save()
+    if changed:
+        organization_hooks.changed(organization=organization, changed=changed)
     return organization
 
 

@@ -15,6 +15,7 @@ from clients import selectors, services, thanks
 from clients.forms import form_started_token
 from clients.models import (
     AccessLog,
+    Article,
     Attachment,
     HelpSearch,
     ProgrammeCompletion,
@@ -421,6 +422,18 @@ def test_help_search_stems_in_the_organizations_language_and_logs_misses(client,
     assert selectors.unmet_searches(organization=org, since=timezone.now() - timedelta(days=1)) == [
         {"query": "wheelchair", "times": 1}
     ]
+
+
+def test_a_new_language_reindexes_the_help_centre(
+    org, articles, django_capture_on_commit_callbacks
+):
+    def vector():
+        return str(Article.objects.values_list("search_vector", flat=True).get(pk=articles[0].pk))
+
+    assert "'appli'" in vector()  # English stems: "applying" → appli
+    with django_capture_on_commit_callbacks(execute=True):
+        stakeholder_services.organization_update(organization=org, language="fa")
+    assert "'applying'" in vector()  # Persian has no PostgreSQL dictionary: words as written
 
 
 def test_a_language_without_a_dictionary_falls_back_to_simple(org):

@@ -1,7 +1,7 @@
-"""Rebuild the help centre's search index, e.g. after the organization's language changed."""
+"""Rebuild the help centre's search index (it also happens by itself when the organization's
+language changes)."""
 
 from clients import services
-from clients.models import Article
 from stakeholders.tenancy.commands import OrganizationCommand
 
 
@@ -9,10 +9,5 @@ class Command(OrganizationCommand):
     help = "Recompute the full-text search vectors of an organization's articles."
 
     def handle_organization(self, organization, *args, **options):
-        count = 0
-        for article in Article.objects.filter(organization=organization):
-            services.article_save(
-                organization=organization, article=article, actor=article.updated_by
-            )
-            count += 1
+        count = services.articles_reindex(organization=organization)
         self.stdout.write(f"{count} articles reindexed")
