@@ -1,11 +1,12 @@
 """The Celery app: Django-aware tasks (`delay_on_commit`), configured from CELERY_* settings."""
 
 import ctypes.util
+import gc
 import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -22,3 +23,10 @@ def warn_without_harfbuzz_subset(**kwargs):
             "libharfbuzz-subset0 is not installed: PDF letters will render ~7x slower. "
             "Install it (apt-get install libharfbuzz-subset0) or use the project's Docker image."
         )
+
+
+@worker_process_init.connect
+def freeze_startup_objects(**kwargs):
+    """Everything imported at start lives as long as the process: keep it out of the garbage
+    collector's full passes, which a letter-rendering worker triggers often."""
+    gc.freeze()

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from clients import api as client_api
 from donors import api as donor_api
 from stakeholders import api as stakeholder_api
 from stakeholders import urls as stakeholder_urls
@@ -26,6 +27,8 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include(donor_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(thankyou_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(volunteer_api.router.urls)),
+    path("o/<slug:org_slug>/", include("clients.urls")),
+    path("api/v1/o/<slug:org_slug>/", include(client_api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from donors import selectors, thanks
+from donors import demo, selectors, thanks
 from donors.models import Gift, Grant, Pledge, RecurringGift, SoftCredit
 from stakeholders.models import Role
 from stakeholders.registries import (
@@ -17,6 +17,7 @@ from stakeholders.registries import (
     contact_hooks,
     contact_panels,
     dashboard_cards,
+    demo_data,
     timeline,
 )
 from stakeholders.templatetags.steward import money
@@ -83,13 +84,14 @@ def donor_panel(request, contact):
 def donor_dashboard_card(request):
     organization = request.organization
     retention = selectors.retention_rate(organization=organization)
-    awaiting, awaiting_count = selectors.first_time_donors_awaiting_call(organization=organization)
+    manager = request.user if request.membership.role == Role.FUNDRAISER else selectors.ANY_MANAGER
+    awaiting = selectors.welcome_calls_due(organization=organization, manager=manager)
     return {
         "month": selectors.month_figures(organization=organization),
         "retention": retention,
         "lybunt_count": selectors.lapsed_donors(organization=organization).count(),
-        "awaiting": awaiting,
-        "awaiting_count": awaiting_count,
+        "awaiting": awaiting[:5],
+        "awaiting_count": awaiting.count(),
     }
 
 
@@ -154,3 +156,4 @@ def register():
         roles=DONOR_ROLES,
     )
     contact_hooks.register("donors", merge=merge_gifts, erase=erase_gifts, export=export_gifts)
+    demo_data.register("donors", demo.seed)

@@ -18,6 +18,7 @@ from donors.models import (
     RecurringGift,
     SoftCredit,
     Tribute,
+    WelcomeCallOutcome,
 )
 from stakeholders import selectors as stakeholder_selectors
 
@@ -180,8 +181,16 @@ class DonorSettingsForm(forms.ModelForm):
             "giving_instructions",
             "update_interval_days",
             "frequency_cap_days",
+            "welcome_call_hour",
         ]
         widgets = {"giving_instructions": forms.Textarea(attrs={"rows": 3})}
+
+
+class WelcomeCallForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("How did it go?"), choices=[("", _("How did it go?")), *WelcomeCallOutcome.choices]
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
 
 
 class DonorUpdateForm(forms.ModelForm):

@@ -4,7 +4,7 @@ they changed (impact units and stories)."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -351,9 +351,26 @@ class DonorSettings(TenantOwned):
         help_text=_("Counted across every non-transactional message a person gets."),
     )
 
+    welcome_call_hour = models.PositiveSmallIntegerField(
+        _("send the welcome-call list at (hour)"),
+        default=9,
+        validators=[MaxValueValidator(23)],
+        help_text=_("Each relationship manager gets their list of new donors to call, daily."),
+    )
+    welcome_calls_sent_on = models.DateField(null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name_plural = _("donor settings")
         constraints = [models.UniqueConstraint(fields=["organization"], name="uniq_donor_settings")]
+
+
+class WelcomeCallOutcome(models.TextChoices):
+    """How a welcome call went; all but "no answer" take the donor off the list."""
+
+    REACHED = "reached", _("Spoke with them")
+    MESSAGE = "message", _("Left a message")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
 class DonorUpdate(TenantOwned):

@@ -3,10 +3,17 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from donors.models import ZERO, Fund, Gift, GiftAllocation, ImpactStory, Pledge, RecurringGift
+
+# Welcome calls are interactions linked by ``related_kind``: a donor reached (or a message left)
+# leaves the list; an unanswered attempt is counted and the donor stays.
+WELCOME_CALL_DONE = "donors.welcome_call"
+WELCOME_CALL_ATTEMPT = "donors.welcome_call_attempt"
+ANY_MANAGER = object()
 
 # Giving levels by giving in the last 12 months (lower bound, label), highest first.
 GIVING_LEVELS = [
@@ -178,25 +185,49 @@ def month_figures(*, organization, today=None):
     return figures
 
 
-def first_time_donors_awaiting_call(*, organization, days=30, limit=5):
-    """Donors whose first gift came in the last ``days`` and whom nobody has phoned since."""
-    from stakeholders.models import Interaction
+def welcome_calls_due(*, organization, manager=ANY_MANAGER, days=30):
+    """First-time donors of the last ``days`` whom nobody has reached by phone yet, the longest
+    waiting first. ``manager``: a user (their donors), None (donors nobody manages) or
+    ANY_MANAGER. A call that found nobody home keeps the donor on the list, with its count."""
+    from stakeholders.models import Contact, Interaction
 
     since = timezone.localdate() - timedelta(days=days)
-    first_gifts = (
-        counted_gifts(organization=organization)
-        .values("contact_id")
-        .annotate(first=Min("received_on"))
-        .filter(first__gte=since)
+    gifts = counted_gifts(organization=organization)
+    newcomers = (
+        gifts.values("contact_id").annotate(first=Min("received_on")).filter(first__gte=since)
     )
-    called = Interaction.objects.filter(
-        organization=organization,
-        channel="phone",
-        direction="outbound",
-        occurred_at__date__gte=since,
+    reached = Interaction.objects.filter(
+        organization=organization, related_kind=WELCOME_CALL_DONE
     ).values("contact_id")
-    rows = first_gifts.exclude(contact_id__in=called).values("contact_id", "contact__name", "first")
-    return list(rows.order_by("first")[:limit]), rows.count()
+    first_gift = gifts.filter(contact_id=OuterRef("pk")).order_by("received_on", "pk")
+    attempts = (
+        Interaction.objects.filter(
+            organization=organization,
+            contact_id=OuterRef("pk"),
+            related_kind=WELCOME_CALL_ATTEMPT,
+        )
+        .values("contact_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    contacts = Contact.objects.filter(
+        organization=organization,
+        pk__in=newcomers.values("contact_id"),
+        deceased=False,
+        do_not_contact=False,
+    ).exclude(pk__in=reached)
+    if manager is not ANY_MANAGER:
+        contacts = contacts.filter(relationship_manager=manager)
+    return (
+        contacts.annotate(
+            first_gift_id=Subquery(first_gift.values("pk")[:1]),
+            first_gift_on=Subquery(first_gift.values("received_on")[:1]),
+            first_gift_amount=Subquery(first_gift.values("amount")[:1]),
+            attempts=Coalesce(Subquery(attempts), 0),
+        )
+        .select_related("relationship_manager")
+        .order_by("first_gift_on", "pk")
+    )
 
 
 def pledges_for(*, organization, contact):

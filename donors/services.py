@@ -2,10 +2,8 @@
 
 from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -34,6 +32,7 @@ from donors.models import (
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.models import ConsentPurpose, ConsentSource
+from stakeholders.tenancy import links
 from thankyous import services as thankyou_services
 
 UNPAID_KINDS = {GiftKind.IN_KIND, GiftKind.PRO_BONO}
@@ -344,25 +343,26 @@ IMPACT_LINK_DAYS = 30
 
 def impact_token(*, organization, contact):
     """The signed part of a donor's impact page link (no password; expires)."""
-    return signing.dumps({"o": organization.pk, "c": contact.pk}, salt=IMPACT_SALT, compress=True)
+    return links.sign(organization=organization, salt=IMPACT_SALT, c=contact.pk)
 
 
 def impact_url(*, organization, contact):
-    path = reverse("donors:impact", kwargs={"org_slug": organization.slug})
-    query = urlencode({"t": impact_token(organization=organization, contact=contact)})
-    return f"{settings.SITE_URL.rstrip('/')}{path}?{query}"
+    token = impact_token(organization=organization, contact=contact)
+    return links.absolute_url(
+        organization=organization, url_name="donors:impact", query={"t": token}
+    )
 
 
 def impact_contact_from_token(*, organization, token):
     """The donor a link is for, or None when it is tampered with, expired or another
-    organization's (a valid token of organization B opens nothing under A)."""
-    try:
-        data = signing.loads(
-            token or "", salt=IMPACT_SALT, max_age=timedelta(days=IMPACT_LINK_DAYS)
-        )
-    except signing.BadSignature:
-        return None
-    if data.get("o") != organization.pk:
+    organization's."""
+    data = links.unsign(
+        organization=organization,
+        token=token,
+        salt=IMPACT_SALT,
+        max_age=timedelta(days=IMPACT_LINK_DAYS),
+    )
+    if data is None:
         return None
     return stakeholder_selectors.contact_get(organization=organization, contact_id=data.get("c"))
 
@@ -504,3 +504,101 @@ def _fulfil_pledge(organization, pledge):
     if paid >= pledge.amount and pledge.status == Pledge.Status.OPEN:
         pledge.status = Pledge.Status.FULFILLED
         pledge.save(update_fields=["status"])
+
+
+@transaction.atomic
+def welcome_call_log(*, organization, contact, user, outcome, notes=""):
+    """A welcome call to a first-time donor, on their timeline; linked to their first gift."""
+    from donors.models import WelcomeCallOutcome
+    from donors.selectors import WELCOME_CALL_ATTEMPT, WELCOME_CALL_DONE
+
+    if outcome not in WelcomeCallOutcome.values:
+        raise ValidationError({"outcome": [_("Choose how the call went.")]})
+    first_gift = (
+        Gift.objects.filter(organization=organization, contact=contact)
+        .order_by("received_on", "pk")
+        .first()
+    )
+    if first_gift is None:
+        raise ValidationError(_("This person has not given yet."))
+    return stakeholder_services.interaction_log(
+        organization=organization,
+        contact=contact,
+        staff=user,
+        channel="phone",
+        direction="outbound",
+        subject=_("Welcome call"),
+        outcome=WelcomeCallOutcome(outcome).label,
+        notes=notes,
+        related_kind=(
+            WELCOME_CALL_ATTEMPT if outcome == WelcomeCallOutcome.NO_ANSWER else WELCOME_CALL_DONE
+        ),
+        related_id=first_gift.pk,
+    )
+
+
+def welcome_call_lists_send(*, organization, today=None):
+    """Once a day: each relationship manager gets the new donors they should call; donors nobody
+    manages go to the admins. The day is claimed in the database first, so two runs send once."""
+    from donors.selectors import ANY_MANAGER, welcome_calls_due
+    from stakeholders.models import Membership
+
+    today = today or timezone.localdate()
+    donor_settings(organization=organization)
+    claimed = (
+        DonorSettings.objects.filter(organization=organization)
+        .filter(Q(welcome_calls_sent_on__isnull=True) | Q(welcome_calls_sent_on__lt=today))
+        .update(welcome_calls_sent_on=today)
+    )
+    if not claimed:
+        return 0
+    members = {
+        m.user_id: m.user
+        for m in Membership.objects.filter(organization=organization).select_related("user")
+    }
+    by_manager = {}  # a manager who left the organization counts as nobody until reassigned
+    for contact in welcome_calls_due(organization=organization, manager=ANY_MANAGER):
+        by_manager.setdefault(members.get(contact.relationship_manager_id), []).append(contact)
+    admin_ids = _admin_ids(organization)
+    admins = [user for user_id, user in members.items() if user_id in admin_ids]
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "donors:welcome_calls", kwargs={"org_slug": organization.slug}
+    )
+    messages = []
+    with translation.override(organization.language):
+        for manager, contacts in by_manager.items():
+            for user in [manager] if manager else admins:
+                context = {
+                    "organization": organization,
+                    "user": user,
+                    "contacts": contacts,
+                    "unassigned": manager is None,
+                    "url": url + ("?manager=none" if manager is None else ""),
+                }
+                messages.append(
+                    EmailMultiAlternatives(
+                        subject=_("%(count)d new donors to welcome by phone")
+                        % {"count": len(contacts)},
+                        body=render_to_string("emails/welcome_calls.txt", context),
+                        to=[user.email],
+                    )
+                )
+    transaction.on_commit(lambda: _send_all(messages))
+    return len(messages)
+
+
+def _admin_ids(organization):
+    from stakeholders.models import Membership, Role
+
+    return set(
+        Membership.objects.filter(organization=organization, role=Role.ADMIN).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def _send_all(messages):
+    from django.core.mail import get_connection
+
+    with get_connection() as connection:
+        connection.send_messages(messages)

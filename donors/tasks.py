@@ -4,25 +4,21 @@ from celery import shared_task
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from donors import updates
-from donors.models import DonorUpdate
-from stakeholders.tenancy.tasks import OrganizationTask
+from donors import services, updates
+from donors.models import DonorSettings, DonorUpdate
+from stakeholders.tenancy.tasks import OrganizationTask, fan_out, fan_out_at_local_hour
 
 
 @shared_task
 def send_donor_updates():
-    """Beat, every 15 minutes: one task per organization with an update due (crosses
-    organizations openly, to find them)."""
-    with scopes_disabled():
-        organization_ids = set(
-            DonorUpdate.objects.filter(
-                status__in=[DonorUpdate.Status.SCHEDULED, DonorUpdate.Status.SENDING],
-                send_after__lte=timezone.now(),
-            ).values_list("organization_id", flat=True)
-        )
-    for organization_id in organization_ids:
-        send_due_update.delay(organization_id=organization_id)
-    return len(organization_ids)
+    """Beat, every 15 minutes: one task per organization with an update due."""
+    return fan_out(
+        send_due_update,
+        lambda: DonorUpdate.objects.filter(
+            status__in=[DonorUpdate.Status.SCHEDULED, DonorUpdate.Status.SENDING],
+            send_after__lte=timezone.now(),
+        ),
+    )
 
 
 @shared_task(base=OrganizationTask)
@@ -31,3 +27,16 @@ def send_due_update(organization):
     if update is None:
         return 0
     return updates.send(organization=organization, update=update)
+
+
+@shared_task
+def send_welcome_call_lists():
+    """Hourly: organizations where it is their welcome-call hour get their lists."""
+    with scopes_disabled():
+        hours = dict(DonorSettings.objects.values_list("organization_id", "welcome_call_hour"))
+    return fan_out_at_local_hour(send_welcome_call_list, hours, default_hour=9)
+
+
+@shared_task(base=OrganizationTask)
+def send_welcome_call_list(organization):
+    return services.welcome_call_lists_send(organization=organization)

@@ -3,11 +3,13 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from babel import UnknownLocaleError
+from babel.numbers import get_currency_name
 from django.db.models import Min
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from num2words import num2words
+from num2words import CONVERTER_CLASSES, num2words
 
 from donors import selectors, services
 from donors.models import Gift, GiftKind, Tribute
@@ -18,14 +20,14 @@ from thankyous.registry import DefaultTemplate, ThankItem
 
 # Gifts older than this are history (imports, back-office entries): "Thank now" still works.
 THANK_WINDOW_DAYS = 30
-RULES = (
-    Rule.DEFAULT,
+RULES = (  # the most specific first: a tribute letter beats a major-gift one
     Rule.TRIBUTE,
     Rule.MAJOR_GIFT,
     Rule.GRANT,
     Rule.IN_KIND,
     Rule.RECURRING,
     Rule.FIRST_GIFT,
+    Rule.DEFAULT,
 )
 DEFAULT_TEMPLATE = DefaultTemplate(
     name=gettext_lazy("Thank you for your gift"),
@@ -55,15 +57,32 @@ def candidates(organization):
     )
 
 
+NUM2WORDS_LANGUAGES = {"kk": "kz"}  # num2words names Kazakh after the country
+
+
 def _in_words(amount, currency):
-    """ "fifty pounds sterling", from a Decimal (num2words reads an int as pence)."""
+    """ "fifty pounds sterling" (not "…, zero pence"), in the letter's language when num2words
+    can count in it (the currency's name then comes from Babel if num2words lacks it), else in
+    English. From a Decimal: num2words reads an int as pence."""
     amount = Decimal(amount).quantize(Decimal("0.01"))
-    try:
-        return num2words(
-            amount, lang=(get_language() or "en")[:2], to="currency", currency=currency
-        )
-    except (NotImplementedError, KeyError, ValueError):
-        return num2words(amount, lang="en", to="currency", currency=currency)
+    whole = int(amount) if amount == amount.to_integral_value() else None
+    for language in dict.fromkeys([(get_language() or "en").split("-")[0], "en"]):
+        converter = CONVERTER_CLASSES.get(NUM2WORDS_LANGUAGES.get(language, language))
+        if converter is None:
+            continue
+        try:
+            if whole is None:
+                return num2words(amount, lang=language, to="currency", currency=currency)
+            forms = getattr(converter, "CURRENCY_FORMS", {}).get(currency)
+            name = (
+                converter.pluralize(whole, forms[0])
+                if forms
+                else get_currency_name(currency, count=whole, locale=language)
+            )
+            return f"{converter.to_cardinal(whole)} {name}"
+        except (NotImplementedError, KeyError, ValueError, TypeError, UnknownLocaleError):
+            continue  # num2words has no currencies in this language
+    return ""
 
 
 def _fields(organization, gift, first_gift_ids):

@@ -10,12 +10,10 @@ from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,6 +22,7 @@ from donors.models import DonorUpdate, Gift, GiftAllocation, UpdateDelivery
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Consent, ConsentChannel, ConsentPurpose, ConsentSource
+from stakeholders.tenancy import links
 
 logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "steward.donors.unsubscribe"
@@ -31,26 +30,18 @@ CHUNK = 100
 
 
 def unsubscribe_token(*, organization, contact):
-    return signing.dumps({"o": organization.pk, "c": contact.pk}, salt=UNSUBSCRIBE_SALT)
+    return links.sign(organization=organization, salt=UNSUBSCRIBE_SALT, c=contact.pk)
 
 
 def unsubscribe_url(*, organization, contact):
-    path = reverse(
-        "donors:unsubscribe",
-        kwargs={
-            "org_slug": organization.slug,
-            "token": unsubscribe_token(organization=organization, contact=contact),
-        },
-    )
-    return settings.SITE_URL.rstrip("/") + path
+    token = unsubscribe_token(organization=organization, contact=contact)
+    return links.absolute_url(organization=organization, url_name="donors:unsubscribe", token=token)
 
 
 def contact_from_unsubscribe_token(*, organization, token):
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    if data.get("o") != organization.pk:
+    """No expiry: an unsubscribe link must work for as long as the email is kept."""
+    data = links.unsign(organization=organization, token=token, salt=UNSUBSCRIBE_SALT)
+    if data is None:
         return None
     return stakeholder_selectors.contact_get(organization=organization, contact_id=data.get("c"))
 

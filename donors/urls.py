@@ -12,6 +12,12 @@ urlpatterns = [
     path("gifts/new/one/", views.gift_create, name="gift_create"),
     path("gifts/<int:gift_id>/", views.gift_detail, name="gift_detail"),
     path("lapsed/", views.lapsed, name="lapsed"),
+    path("welcome-calls/", views.welcome_calls, name="welcome_calls"),
+    path(
+        "contacts/<int:contact_id>/welcome-call/",
+        views.welcome_call_log,
+        name="welcome_call_log",
+    ),
     path("grants/", views.grant_list, name="grant_list"),
     path("grants/new/", views.grant_edit, name="grant_create"),
     path("grants/<int:grant_id>/", views.grant_edit, name="grant_edit"),

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -32,6 +33,7 @@ from donors.forms import (
     PledgeForm,
     RecurringGiftForm,
     StoryForm,
+    WelcomeCallForm,
 )
 from donors.models import (
     Campaign,
@@ -425,6 +427,51 @@ def donor_settings(request, org_slug):
         messages.success(request, _("Donor settings saved."))
         return redirect("donors:settings", org_slug=org_slug)
     return render(request, "donors/edit.html", {"form": form, "title": _("Donor settings")})
+
+
+@staff_view(roles=READERS)
+def welcome_calls(request, org_slug):
+    """New donors waiting for a thank-you call: mine by default, or nobody's, or everyone's."""
+    which = request.GET.get("manager", "me")
+    manager = {"me": request.user, "none": None}.get(which, selectors.ANY_MANAGER)
+    due = selectors.welcome_calls_due(organization=request.organization, manager=manager)
+    page = Paginator(due, 50).get_page(request.GET.get("page"))
+    can_log = request.membership.role in FUNDRAISING
+    for contact in page:
+        contact.form = WelcomeCallForm(prefix=f"c{contact.pk}") if can_log else None
+    return render(
+        request, "donors/welcome_calls.html", {"which": which, "due": page, "can_log": can_log}
+    )
+
+
+@require_http_methods(["POST"])
+@staff_view(roles=FUNDRAISING)
+def welcome_call_log(request, org_slug, contact_id):
+    contact = stakeholder_selectors.contact_get(
+        organization=request.organization, contact_id=contact_id
+    )
+    if contact is None:
+        raise Http404
+    form = WelcomeCallForm(request.POST, prefix=f"c{contact.pk}")
+    if form.is_valid():
+        try:
+            services.welcome_call_log(
+                organization=request.organization,
+                contact=contact,
+                user=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Call with %(name)s logged on their timeline.") % {"name": contact.name}
+            )
+    else:
+        messages.error(request, _("Choose how the call went."))
+    which = request.POST.get("manager")
+    url = reverse("donors:welcome_calls", kwargs={"org_slug": org_slug})
+    return redirect(url + (f"?manager={which}" if which in ("none", "all") else ""))
 
 
 @require_http_methods(["POST"])

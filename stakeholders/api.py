@@ -23,6 +23,7 @@ from stakeholders.models import (
     Tag,
     User,
 )
+from stakeholders.registries import restricted_interactions
 from stakeholders.tenancy.api import OrganizationViewSet
 
 
@@ -318,6 +319,10 @@ class InteractionViewSet(
         "follow_up_owner": ["exact"],
     }
     keyset_ordering = ("-occurred_at", "-id")
+
+    def scope_queryset(self, queryset):
+        hidden = restricted_interactions.hidden_from(self.request.membership.role)
+        return queryset.exclude(related_kind__in=hidden)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

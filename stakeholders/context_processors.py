@@ -1,6 +1,6 @@
 """Template context for every page: the current organization and the staff navigation."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
 # (landing page, label, the path below /o/<slug>/ that the section owns). A feature app's section
@@ -18,12 +18,16 @@ NAVIGATION = [
 
 def _navigation(request, organization):
     home = reverse("stakeholders:dashboard", kwargs={"org_slug": organization.slug})
+    role = request.membership.role
     items = []
     for url_name, label, section in NAVIGATION:
         try:
             url = reverse(url_name, kwargs={"org_slug": organization.slug})
         except NoReverseMatch:
             continue
+        roles = getattr(resolve(url).func, "allowed_roles", None)  # set by staff_view(roles=…)
+        if roles and role not in roles:
+            continue  # a section the member's role can't open is not offered
         current = request.path == url or bool(section and request.path.startswith(home + section))
         items.append({"url": url, "label": label, "current": current})
     return items

@@ -14,7 +14,13 @@ from stakeholders.models import (
     InteractionKind,
     Relationship,
 )
-from stakeholders.registries import TimelineEvent, contact_hooks, older_than, timeline
+from stakeholders.registries import (
+    TimelineEvent,
+    contact_hooks,
+    older_than,
+    restricted_interactions,
+    timeline,
+)
 
 
 def interaction_event(organization, row):
@@ -43,9 +49,10 @@ def interaction_event(organization, row):
     )
 
 
-def interaction_events(*, organization, contact, before, limit, channel):
+def interaction_events(*, organization, contact, before, limit, channel, role):
     rows = (
         Interaction.objects.filter(organization=organization, contact=contact)
+        .exclude(related_kind__in=restricted_interactions.hidden_from(role))
         .filter(older_than(before, "interaction"))
         .select_related("staff", "complaint_category")
         .order_by("-occurred_at", "-id")
@@ -178,7 +185,11 @@ def export_core_rows(*, organization, contact):
 
 def register():
     timeline.register(
-        "interaction", gettext_lazy("Interactions"), interaction_events, has_channels=True
+        "interaction",
+        gettext_lazy("Interactions"),
+        interaction_events,
+        has_channels=True,
+        wants_role=True,
     )
     timeline.register("consent", gettext_lazy("Consent changes"), consent_events)
     timeline.register("feedback", gettext_lazy("Feedback"), feedback_events)

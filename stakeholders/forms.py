@@ -98,23 +98,27 @@ class OrganizationProfileForm(forms.ModelForm):
         }
 
     def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
-        image = getattr(logo, "image", None)  # set only for a new upload, by forms.ImageField
-        if image is None:
-            return logo
-        if logo.size > settings.LOGO_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The logo is too large (%(size)d KB); the limit is %(limit)d KB.")
-                % {"size": logo.size // 1024, "limit": settings.LOGO_MAX_BYTES // 1024}
-            )
-        if image.format not in LOGO_FORMATS:
-            raise forms.ValidationError(_("Upload a PNG, JPEG, WebP or GIF image."))
-        if max(image.size) > LOGO_MAX_PIXELS:
-            raise forms.ValidationError(
-                _("The logo is too big: at most %(max)d pixels on each side.")
-                % {"max": LOGO_MAX_PIXELS}
-            )
-        return logo
+        return check_image_upload(self.cleaned_data.get("logo"))
+
+
+def check_image_upload(upload):
+    """An uploaded image (logo, signature) a letter can carry: a known format, small enough."""
+    image = getattr(upload, "image", None)  # set only for a new upload, by forms.ImageField
+    if image is None:
+        return upload
+    if upload.size > settings.LOGO_MAX_BYTES:
+        raise forms.ValidationError(
+            _("The image is too large (%(size)d KB); the limit is %(limit)d KB.")
+            % {"size": upload.size // 1024, "limit": settings.LOGO_MAX_BYTES // 1024}
+        )
+    if image.format not in LOGO_FORMATS:
+        raise forms.ValidationError(_("Upload a PNG, JPEG, WebP or GIF image."))
+    if max(image.size) > LOGO_MAX_PIXELS:
+        raise forms.ValidationError(
+            _("The image is too big: at most %(max)d pixels on each side.")
+            % {"max": LOGO_MAX_PIXELS}
+        )
+    return upload
 
 
 class InvitationForm(forms.Form):

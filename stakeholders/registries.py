@@ -1,8 +1,9 @@
-"""The two registries feature apps plug into, so the core never imports them.
+"""The registries feature apps plug into, so the core never imports them.
 
 - The **timeline**: each app contributes the events it holds for a contact.
 - **Merge/erase** hooks: each app moves its rows when two contacts are merged, and anonymises them
   when a person is erased.
+- **Contact panels** and **dashboard cards**; **demo data** for ``seed_demo``.
 
 Example (in ``donors/apps.py``'s ``ready()``)::
 
@@ -42,6 +43,7 @@ class TimelineSource:
     label: str
     events: Callable  # (organization, contact, before, limit, channel) -> list[TimelineEvent]
     has_channels: bool = False
+    wants_role: bool = False  # events() also gets the reader's ``role`` (it hides some rows)
 
 
 class Timeline:
@@ -50,13 +52,15 @@ class Timeline:
     def __init__(self):
         self._sources: dict[str, TimelineSource] = {}
 
-    def register(self, kind, label, events, *, has_channels=False):
-        self._sources[kind] = TimelineSource(kind, label, events, has_channels)
+    def register(self, kind, label, events, *, has_channels=False, wants_role=False):
+        self._sources[kind] = TimelineSource(kind, label, events, has_channels, wants_role)
 
     def kinds(self):
         return [(source.kind, source.label) for source in self._sources.values()]
 
-    def events(self, *, organization, contact, limit, before=None, kinds=None, channel=None):
+    def events(
+        self, *, organization, contact, limit, role=None, before=None, kinds=None, channel=None
+    ):
         """The newest ``limit`` events older than ``before`` (a sort key), and the next cursor.
 
         Each source returns at most ``limit`` events older than the cursor, so a page costs one
@@ -68,6 +72,7 @@ class Timeline:
                 continue
             if channel and not source.has_channels:
                 continue
+            extra = {"role": role} if source.wants_role else {}
             collected.extend(
                 source.events(
                     organization=organization,
@@ -75,6 +80,7 @@ class Timeline:
                     before=before,
                     limit=limit + 1,
                     channel=channel,
+                    **extra,
                 )
             )
         collected.sort(key=lambda event: event.sort_key, reverse=True)
@@ -167,3 +173,38 @@ class DashboardCards(ContactPanels):
 
 
 dashboard_cards = DashboardCards()
+
+
+class DemoData:
+    """What each app adds to ``manage.py seed_demo`` (development only):
+    ``seed(organization=, contacts=, staff=, rng=)``, idempotent, run in registration order."""
+
+    def __init__(self):
+        self._seeders: dict[str, Callable] = {}
+
+    def register(self, name, seed):
+        self._seeders[name] = seed
+
+    def __iter__(self):
+        return iter(self._seeders.items())
+
+
+demo_data = DemoData()
+
+
+class RestrictedInteractions:
+    """Interactions a feature app logs about confidential work (a client's service request,
+    ``related_kind="clients.request"``): only the roles named see them, on the timeline and
+    in the interactions API; the others see that the person is a client, nothing more."""
+
+    def __init__(self):
+        self._roles: dict[str, tuple] = {}
+
+    def register(self, related_kind, *, roles):
+        self._roles[related_kind] = tuple(roles)
+
+    def hidden_from(self, role):
+        return [kind for kind, roles in self._roles.items() if role not in roles]
+
+
+restricted_interactions = RestrictedInteractions()

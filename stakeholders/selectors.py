@@ -297,6 +297,19 @@ def consent_current(*, organization, contact):
     return current
 
 
+def consent_latest(*, organization, contact_ids, purpose):
+    """The latest decision per person and channel for one purpose, for many people in one
+    query: {(contact_id, channel): granted} (no key: never asked)."""
+    rows = (
+        Consent.objects.filter(
+            organization=organization, contact_id__in=contact_ids, purpose=purpose
+        )
+        .order_by("recorded_at", "pk")
+        .values_list("contact_id", "channel", "granted")
+    )
+    return {(contact_id, channel): granted for contact_id, channel, granted in rows}  # last wins
+
+
 def can_contact(*, organization, contact, channel, purpose):
     """Whether a message on ``channel`` for ``purpose`` may go to ``contact``. Every sending path
     asks this: do-not-contact, deceased and erased people get nothing, and consent must be given.

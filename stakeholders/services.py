@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import phonenumbers
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -45,6 +44,7 @@ from stakeholders.models import (
     hash_secret,
 )
 from stakeholders.registries import contact_hooks
+from stakeholders.tenancy import links
 
 logger = logging.getLogger(__name__)
 
@@ -543,19 +543,19 @@ FEEDBACK_SALT = "steward.feedback"
 
 def feedback_link_token(*, organization, interaction, measure=FeedbackMeasure.CSAT):
     """The signed part of the one-click survey link put in an email about ``interaction``."""
-    return signing.dumps(
-        {"o": organization.pk, "i": interaction.pk, "m": measure}, salt=FEEDBACK_SALT, compress=True
-    )
+    return links.sign(organization=organization, salt=FEEDBACK_SALT, i=interaction.pk, m=measure)
 
 
 @transaction.atomic
 def feedback_record_from_link(*, organization, token, score, comment="", max_age_days=60):
     """Record (or change) the score a stakeholder gave through an emailed link."""
-    try:
-        data = signing.loads(token, salt=FEEDBACK_SALT, max_age=timedelta(days=max_age_days))
-    except signing.BadSignature as error:
-        raise ValidationError(_("This link is not valid or has expired.")) from error
-    if data.get("o") != organization.pk:
+    data = links.unsign(
+        organization=organization,
+        token=token,
+        salt=FEEDBACK_SALT,
+        max_age=timedelta(days=max_age_days),
+    )
+    if data is None:
         raise ValidationError(_("This link is not valid or has expired."))
     interaction = Interaction.objects.select_related("contact").get(
         organization=organization, pk=data["i"]
@@ -740,10 +740,7 @@ def contact_erase(*, organization, contact, actor):
 
 def feedback_link_measure(*, organization, token):
     """The measure (csat/ces) a survey link of ``organization`` asks about, else None."""
-    try:
-        data = signing.loads(token, salt=FEEDBACK_SALT)
-    except signing.BadSignature:
-        return None
-    if data.get("o") != organization.pk or data.get("m") not in SCORE_RANGES:
+    data = links.unsign(organization=organization, token=token, salt=FEEDBACK_SALT)
+    if data is None or data.get("m") not in SCORE_RANGES:
         return None
     return data["m"]

@@ -495,6 +495,7 @@ def _timeline_context(request, contact):
     events, next_cursor = timeline.events(
         organization=request.organization,
         contact=contact,
+        role=request.membership.role,
         limit=TIMELINE_PAGE,
         before=cursor,
         kinds=kinds,

@@ -422,3 +422,125 @@ class TrainingRecordFactory(factory.django.DjangoModelFactory):
         TrainingFactory, organization=factory.SelfAttribute("..profile.organization")
     )
     completed_on = factory.LazyFunction(timezone.localdate)
+
+
+# --- Clients -----------------------------------------------------------------------------------
+# (imported here, at the end, so the factories above stay as they were)
+from clients import models as client_models  # noqa: E402
+
+
+class RequestCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.RequestCategory
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class ServiceRequestFactory(factory.django.DjangoModelFactory):
+    """A request written straight to the table (clocks unset): tests of the clocks use services."""
+
+    class Meta:
+        model = client_models.ServiceRequest
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    subject = "Help with my housing benefit form"
+    description = "I don't understand page 3."
+    channel = "web_form"
+    next_due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=4))
+
+
+class RequestMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.RequestMessage
+
+    organization = factory.SelfAttribute("request.organization")
+    request = factory.SubFactory(ServiceRequestFactory)
+    kind = "note"
+    body = "Called the council."
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.Attachment
+
+    organization = factory.SelfAttribute("request.organization")
+    request = factory.SubFactory(ServiceRequestFactory)
+    file = factory.django.FileField(filename="letter.pdf", data=b"%PDF-1.7 test")
+    original_name = "letter.pdf"
+    content_type = "application/pdf"
+    size = 13
+
+
+class ServiceLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.ServiceLevel
+
+    organization = factory.SubFactory(OrganizationFactory)
+    priority = factory.Iterator(["low", "normal", "high", "urgent"])
+    first_response_minutes = 120
+    resolution_minutes = 960
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.Holiday
+
+    organization = factory.SubFactory(OrganizationFactory)
+    date = factory.Sequence(lambda n: timezone.localdate() + timedelta(days=100 + n))
+    name = "Founders' day"
+
+
+class ArticleCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.ArticleCategory
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Section {n}")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A published article (its search vector is set by ``clients.services.article_save``)."""
+
+    class Meta:
+        model = client_models.Article
+
+    organization = factory.SelfAttribute("category.organization")
+    category = factory.SubFactory(ArticleCategoryFactory)
+    title = factory.Sequence(lambda n: f"How to apply for a food parcel ({n})")
+    body = "Come to the hall on Tuesday with proof of address."
+    is_published = True
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.Programme
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Budgeting course {n}")
+    sessions_to_complete = 3
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.Session
+
+    organization = factory.SelfAttribute("programme.organization")
+    programme = factory.SubFactory(ProgrammeFactory)
+    title = "Week 1"
+    starts_at = factory.LazyFunction(timezone.now)
+
+
+class ServiceRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = client_models.ServiceRecord
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    programme = factory.SubFactory(
+        ProgrammeFactory, organization=factory.SelfAttribute("..contact.organization")
+    )
+    delivered_on = factory.LazyFunction(timezone.localdate)
+    quantity = Decimal("1")
+    notes = "Went through the budget sheet."

@@ -437,3 +437,112 @@ def test_pledges_are_paid_by_gifts_and_fulfilled(client, org, donor, admin_a):
     other = ContactFactory(organization=org)
     with pytest.raises(ValidationError):
         give(org, other, "5", pledge=pledge)
+
+
+def test_welcome_calls_list_new_donors_until_someone_reaches_them(org, admin_a, member_factory):
+    manager = member_factory(org, role="fundraiser")
+    new = ContactFactory(organization=org, first_name="Nia", relationship_manager=manager)
+    nobodys = ContactFactory(organization=org, first_name="Omar")
+    loyal = ContactFactory(organization=org, first_name="Lia", relationship_manager=manager)
+    gone = ContactFactory(organization=org, first_name="Ed", deceased=True)
+    first = give(org, new, "25", on=TODAY - timedelta(days=3))
+    give(org, new, "10")  # a second gift since: still their first weeks
+    give(org, nobodys, "40")
+    give(org, loyal, "20", on=TODAY - timedelta(days=400))
+    give(org, loyal, "20")
+    give(org, gone, "15")
+
+    def due(manager=selectors.ANY_MANAGER):
+        return [
+            c.first_name for c in selectors.welcome_calls_due(organization=org, manager=manager)
+        ]
+
+    assert due() == ["Nia", "Omar"]  # the longest waiting first; no repeat donor, nobody deceased
+    assert due(manager) == ["Nia"] and due(None) == ["Omar"]
+    row = selectors.welcome_calls_due(organization=org, manager=manager).get()
+    assert (row.first_gift_id, row.first_gift_amount, row.attempts) == (first.pk, 25, 0)
+
+    services.welcome_call_log(organization=org, contact=new, user=manager, outcome="no_answer")
+    assert due(manager) == ["Nia"]
+    assert selectors.welcome_calls_due(organization=org, manager=manager).get().attempts == 1
+    call = services.welcome_call_log(
+        organization=org, contact=new, user=manager, outcome="reached", notes="Loves the garden"
+    )
+    assert due(manager) == []
+    assert (call.channel, call.direction, call.related_id) == ("phone", "outbound", first.pk)
+    assert call.outcome == "Spoke with them" and call.notes == "Loves the garden"
+    with pytest.raises(ValidationError) as error:
+        services.welcome_call_log(organization=org, contact=nobodys, user=admin_a, outcome="maybe")
+    assert "outcome" in error.value.message_dict
+
+
+def test_welcome_call_page_logs_the_call_on_the_timeline(client, org, member_factory, admin_a):
+    manager = member_factory(org, role="fundraiser")
+    donor = ContactFactory(organization=org, name="Nia Brown", relationship_manager=manager)
+    other = ContactFactory(organization=org, name="Omar Shah")
+    give(org, donor, "25")
+    give(org, other, "30")
+    client.force_login(manager)
+    page = client.get("/o/riverside/donors/welcome-calls/").content.decode()
+    assert "Nia Brown" in page and "Omar Shah" not in page  # "mine" by default
+    assert (
+        "Omar Shah"
+        in client.get("/o/riverside/donors/welcome-calls/?manager=none").content.decode()
+    )
+
+    response = client.post(
+        f"/o/riverside/donors/contacts/{donor.pk}/welcome-call/",
+        {f"c{donor.pk}-outcome": "message", f"c{donor.pk}-notes": "Voicemail, will try Friday"},
+    )
+    assert response.status_code == 302
+    events, _cursor = timeline.events(organization=org, contact=donor, limit=10)
+    assert any(e.title == "Welcome call" for e in events)
+    after = client.get(response["Location"]).content.decode()
+    assert "Call with Nia Brown logged" in after and "No one is waiting" in after
+
+    client.force_login(member_factory(org, role="viewer"))  # viewers see the list, log nothing
+    assert client.get("/o/riverside/donors/welcome-calls/?manager=all").status_code == 200
+    refused = client.post(
+        f"/o/riverside/donors/contacts/{other.pk}/welcome-call/",
+        {f"c{other.pk}-outcome": "reached"},
+    )
+    assert refused.status_code == 403
+    assert selectors.welcome_calls_due(organization=org).filter(pk=other.pk).exists()
+
+
+def test_welcome_call_page_queries_do_not_grow_with_the_list(
+    client, org, member_factory, django_assert_num_queries
+):
+    manager = member_factory(org, role="fundraiser")
+    client.force_login(manager)
+    for _ in range(3):
+        give(org, ContactFactory(organization=org, relationship_manager=manager), "10")
+    client.get("/o/riverside/donors/welcome-calls/")
+    with django_assert_num_queries(6) as few:  # session, user, org, membership, count, page
+        client.get("/o/riverside/donors/welcome-calls/")
+    for _ in range(20):
+        give(org, ContactFactory(organization=org, relationship_manager=manager), "10")
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get("/o/riverside/donors/welcome-calls/")
+
+
+def test_welcome_call_lists_go_out_once_a_day_to_each_manager(
+    org, admin_a, member_factory, mailbox, django_capture_on_commit_callbacks
+):
+    manager = member_factory(org, role="fundraiser")
+    give(
+        org,
+        ContactFactory(organization=org, name="Nia Brown", phone="", relationship_manager=manager),
+        "25",
+    )
+    give(org, ContactFactory(organization=org, name="Omar Shah"), "40")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.welcome_call_lists_send(organization=org) == 2
+        assert services.welcome_call_lists_send(organization=org) == 0  # the day is taken
+    mine, nobodys = mailbox.to(manager.email), mailbox.to(admin_a.email)
+    assert len(mine) == len(nobodys) == 1
+    assert "Nia Brown" in mailbox.text(mine[0]) and "Omar Shah" not in mailbox.text(mine[0])
+    assert "no relationship manager" in mailbox.text(nobodys[0])
+    assert "/o/riverside/donors/welcome-calls/" in mailbox.links(mine[0])[0]
+    tomorrow = TODAY + timedelta(days=1)
+    assert services.welcome_call_lists_send(organization=org, today=tomorrow) == 2

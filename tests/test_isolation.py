@@ -15,6 +15,8 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scopes_disabled
 
+from clients import services as client_services
+from clients.models import Article, ServiceLevel, ServiceRecord, ServiceRequest
 from donors.models import Campaign, Fund, Gift, ImpactStory, Pledge, RecurringGift
 from stakeholders import services
 from stakeholders.models import (
@@ -30,7 +32,9 @@ from stakeholders.models import (
 from tests.factories import (
     AcknowledgmentFactory,
     ApiTokenFactory,
+    ArticleFactory,
     AssignmentFactory,
+    AttachmentFactory,
     CampaignFactory,
     ConsentFactory,
     ContactFactory,
@@ -41,6 +45,7 @@ from tests.factories import (
     FundFactory,
     GiftFactory,
     GrantFactory,
+    HolidayFactory,
     HoursEntryFactory,
     ImpactStoryFactory,
     InteractionFactory,
@@ -49,8 +54,13 @@ from tests.factories import (
     OpportunityFactory,
     PledgeFactory,
     PrintBatchFactory,
+    ProgrammeFactory,
     RecurringGiftFactory,
     RelationshipFactory,
+    ServiceLevelFactory,
+    ServiceRecordFactory,
+    ServiceRequestFactory,
+    SessionFactory,
     ShiftFactory,
     TagFactory,
     ThankYouTemplateFactory,
@@ -124,6 +134,12 @@ OBJECT_FACTORIES = {
             organization=org, profile=VolunteerProfileFactory(contact__organization=org)
         )
     ),
+    "request_id": lambda org: ServiceRequestFactory(contact__organization=org),
+    "attachment_id": lambda org: AttachmentFactory(request__contact__organization=org),
+    "holiday_id": lambda org: HolidayFactory(organization=org),
+    "article_id": lambda org: ArticleFactory(category__organization=org),
+    "programme_id": lambda org: ProgrammeFactory(organization=org),
+    "session_id": lambda org: SessionFactory(programme__organization=org),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(
@@ -158,6 +174,10 @@ MODEL_FACTORIES = {
     Assignment: lambda org: AssignmentFactory(shift__opportunity__organization=org),
     HoursEntry: lambda org: HoursEntryFactory(profile__contact__organization=org),
     TrainingRecord: lambda org: TrainingRecordFactory(profile__contact__organization=org),
+    ServiceRequest: OBJECT_FACTORIES["request_id"],
+    ServiceLevel: lambda org: ServiceLevelFactory(organization=org),
+    Article: OBJECT_FACTORIES["article_id"],
+    ServiceRecord: lambda org: ServiceRecordFactory(contact__organization=org),
 }
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")
@@ -303,3 +323,18 @@ def test_a_token_of_organization_b_is_unknown_in_organization_a(client, org_a, o
     headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     assert client.get("/api/v1/o/hope/members/", **headers).status_code == 200
     assert client.get("/api/v1/o/riverside/members/", **headers).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_status_link_of_organization_a_opens_nothing_under_b(client, org_a, org_b):
+    """The client's status page takes its key in the query string: A's link under B's slug is
+    refused (and changes nothing), whatever is posted."""
+    with scopes_disabled():
+        request = ServiceRequestFactory(contact__organization=org_a)
+        token = client_services.status_token(organization=org_a, request=request)
+    before = snapshot(org_a)
+    url = f"/o/{org_b.slug}/help/request/status/?t={token}"
+    assert client.get(url).status_code == 400
+    assert client.post(url, {"body": "Hello"}).status_code == 400
+    assert client.get(f"/o/{org_a.slug}/help/request/status/?t={token}").status_code == 200
+    assert snapshot(org_a) == before

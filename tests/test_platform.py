@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django_scopes import scopes_disabled
 
 from config.celery import app as celery_app
 from stakeholders.models import Membership, Organization, User
@@ -39,6 +40,7 @@ def test_production_settings_pass_the_deploy_check():
         ALLOWED_HOSTS="steward.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        FIELD_ENCRYPTION_KEYS="lEa7ZQvVjeXVj3ER6l4Vx0wXH9Qm4o5c7n1xZp8YJQk=",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -86,10 +88,14 @@ def test_celery_is_configured_not_to_lose_tasks():
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys):
+def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys, mailbox):
+    from donors.models import Gift
+
     settings.DEBUG = True
     call_command("seed_demo")
     counts = (Organization.objects.count(), User.objects.count(), Membership.objects.count())
+    with scopes_disabled():
+        gifts = Gift.objects.count()
     call_command("seed_demo")
     assert (
         Organization.objects.count(),
@@ -102,9 +108,18 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys):
     riverside = Organization.objects.get(slug="riverside")
     with organization_scope(riverside):
         from stakeholders.models import Contact, DuplicatePair, Interaction
+        from thankyous.models import Acknowledgment
 
         assert Contact.objects.count() == 31
         assert Interaction.objects.exists() and DuplicatePair.objects.exists()
+        assert Gift.objects.filter(organization=riverside).count() > 40  # each app's demo data
+        assert Acknowledgment.objects.filter(state="sent").exists()  # older gifts thanked
+        assert Acknowledgment.objects.count() < Gift.objects.count()  # this week's still to do
+        from clients.models import Article, ServiceRequest
+
+        assert ServiceRequest.objects.count() == 8 and Article.objects.count() == 3
+    with scopes_disabled():
+        assert Gift.objects.count() == gifts  # a second run adds nothing
     assert "admin@riverside.example.org" in capsys.readouterr().out
     assert User.objects.get(email="admin@riverside.example.org").check_password("steward-demo")
 
@@ -118,3 +133,63 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys):
 def test_the_openapi_schema_is_valid_and_warning_free(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
     assert "/api/v1/o/{org_slug}/invitations/" in (tmp_path / "s.yml").read_text()
+
+
+SMOKE = """
+from django.test import Client
+from django.test.utils import setup_test_environment
+from django.urls import URLResolver, get_resolver
+
+from stakeholders.models import User
+
+setup_test_environment()
+
+
+def routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern)
+
+
+staff = Client()
+staff.force_login(User.objects.get(email="admin@riverside.example.org"))
+visitor = Client()
+org = "o/<slug:org_slug>/"
+paths = [
+    "/" + route.replace(org, "o/riverside/")
+    for route in routes(get_resolver().url_patterns)
+    if route.startswith(org) and "<" not in route[len(org):]
+]
+failures = [(path, staff.get(path).status_code, visitor.get(path).status_code) for path in paths]
+print(len(paths), [f for f in failures if f[1] >= 500 or f[2] >= 500])
+"""
+
+
+def test_make_run_works_on_sqlite_without_redis(tmp_path):
+    """`make run` on a fresh machine: SQLite, tasks in-process; demo data and every page of the
+    demo organization (staff and anonymous) without a server error."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    environment.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        MEDIA_ROOT=str(tmp_path / "media"),
+    )
+    for command in (["migrate", "--noinput", "-v0"], ["seed_demo"], ["shell", "-c", SMOKE]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    count, failures = done.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert int(count) > 40 and failures == "[]", done.stdout[-2000:]

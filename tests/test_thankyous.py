@@ -10,15 +10,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
+from PIL import Image
 from pypdf import PdfReader
 
 from donors import services as donor_services
 from stakeholders import services as stakeholder_services
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import ContactFactory
-from thankyous import rendering, services
+from thankyous import rendering, services, tasks
 from thankyous.models import Acknowledgment, Rule, ThankYouTemplate
 from thankyous.registry import DefaultTemplate, Thankable, ThankItem, thankables
 
@@ -120,14 +122,43 @@ def test_post_only_donors_go_to_the_print_batch_with_a_pdf(org, mailbox):
 
 
 @pytest.mark.django_db
-def test_a_refusing_smtp_server_means_retries_then_review_never_loss(org, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens: refused
+def test_a_refusing_smtp_server_means_retries_with_backoff_then_review_never_loss(
+    org, settings, mailbox
+):
+    port = mailbox.port
+    settings.EMAIL_PORT = 1  # nothing listens: refused
     gift(org)
-    for _attempt in range(services.MAX_ATTEMPTS):
-        services.run_batch(organization=org)
+    services.run_batch(organization=org)
     row = Acknowledgment.objects.get()
+    waits = []
+    while row.state == "pending":
+        waits.append(round((row.retry_at - timezone.now()).total_seconds() / 60))
+        assert services.process(organization=org)["failed"] == 0  # not before its time
+        Acknowledgment.objects.update(retry_at=timezone.now())
+        tasks.retry_refused_thankyous()  # the beat, every 5 minutes
+        row.refresh_from_db()
+    assert waits == [5, 10, 20, 40]
     assert row.state == "review" and row.attempts == services.MAX_ATTEMPTS and row.last_error
+    assert not mailbox.messages
+
+    # A person puts it back once the server answers again; it goes once.
+    settings.EMAIL_PORT = port
+    services.acknowledgment_retry(organization=org, acknowledgment=row)
+    services.process(organization=org)
+    assert Acknowledgment.objects.get().state == "sent" and len(mailbox.messages) == 1
+
+
+def test_a_server_back_before_the_last_retry_gets_the_thank_you_once(org, settings, mailbox):
+    port = mailbox.port
+    settings.EMAIL_PORT = 1
+    gift(org)
+    services.run_batch(organization=org)
+    settings.EMAIL_PORT = port
+    Acknowledgment.objects.update(retry_at=timezone.now())
+    tasks.retry_refused_thankyous()
+    tasks.retry_refused_thankyous()
+    row = Acknowledgment.objects.get()
+    assert (row.state, row.attempts, row.retry_at, len(mailbox.messages)) == ("sent", 2, None, 1)
 
 
 @pytest.mark.django_db
@@ -212,7 +243,7 @@ def test_each_kind_starts_with_its_own_words_and_never_borrows_the_gift_letter(o
             letter_body="",
         ),
     )
-    # the core alone, with a made-up kind (the apps' own kinds are tested in their apps)
+    # only the gift and this kind: other apps' kinds start with their own templates too
     monkeypatch.setattr(thankables, "_kinds", {"gift": thankables["gift"], "milestone": milestone})
     services.ensure_default_templates(organization=org)
     services.ensure_default_templates(organization=org)  # a second call adds nothing
@@ -285,7 +316,6 @@ def test_the_operators_command(org, mailbox, capsys):
 
 @pytest.mark.django_db
 def test_the_hourly_beat_picks_organizations_whose_night_it_is(org, org_b, monkeypatch):
-    from thankyous import tasks
     from thankyous.models import ThankYouSettings
 
     now = timezone.now()
@@ -309,7 +339,7 @@ def test_staff_pages_templates_preview_and_errors_next_to_the_field(
 ):
     client.force_login(admin_a)
     assert client.get("/o/riverside/thank-yous/templates/").status_code == 200
-    template = ThankYouTemplate.objects.get(rule="default")  # the default, made on first visit
+    template = ThankYouTemplate.objects.get(rule=Rule.DEFAULT)  # the default, made on first visit
     url = f"/o/riverside/thank-yous/templates/{template.pk}/"
     page = client.get(url)
     assert b"Preview with a sample donor" in page.content and b"Thank you, Ada" in page.content
@@ -331,11 +361,77 @@ def test_staff_pages_templates_preview_and_errors_next_to_the_field(
         response = client.post(
             url, {**data, "email_body": "Hello {{ first_name }}", "action": "test"}
         )
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["form"].errors
     [test] = mailbox.to(admin_a.email)
     assert test["Subject"] == "[TEST] Thanks Ada"
     pdf = client.get(f"{url}preview.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_both_channels_the_email_tonight_and_the_letter_in_the_print_batch(org, mailbox, admin_a):
+    posted = gift(org, email="ada@example.org", street="1 Mill Lane", postal_code="BS1 4DJ")
+    refuses_post = gift(org, email="bo@example.org", street="2 Mill Lane", postal_code="BS1 4DJ")
+    stakeholder_services.consent_record(
+        organization=org,
+        contact=refuses_post.contact,
+        channel="post",
+        purpose="thank_yous",
+        granted=False,
+        source="staff",
+    )
+    email_only = gift(org, email="cy@example.org")
+    services.ensure_default_templates(organization=org)
+    ThankYouTemplate.objects.update(post_letter_too=True)
+    services.run_batch(organization=org)
+
+    rows = {r.target_id: r for r in Acknowledgment.objects.all()}
+    assert (rows[posted.pk].channel, rows[posted.pk].state) == ("both", "print")
+    assert rows[posted.pk].sent_at is not None  # the email counts for time to thank
+    assert {rows[refuses_post.pk].channel, rows[email_only.pk].channel} == {"email"}
+    assert len(mailbox.messages) == 3
+    emailed_at = rows[posted.pk].sent_at
+
+    batch = services.print_batch_create(organization=org, user=admin_a)
+    assert batch.letters == 1
+    services.print_batch_mark_printed(organization=org, batch=batch, user=admin_a)
+    row = Acknowledgment.objects.get(target_id=posted.pk)
+    assert (row.state, row.sent_at) == ("sent", emailed_at)
+    services.run_batch(organization=org)
+    assert len(mailbox.messages) == 3  # nothing twice
+
+
+@pytest.mark.django_db
+def test_a_signature_image_is_checked_and_printed_in_the_letter(client, org, admin_a):
+    client.force_login(admin_a)
+    client.get("/o/riverside/thank-yous/templates/")
+    template = ThankYouTemplate.objects.get(rule="default")
+    url = f"/o/riverside/thank-yous/templates/{template.pk}/"
+    data = {
+        "name": template.name,
+        "rule": "default",
+        "email_subject": template.email_subject,
+        "email_body": template.email_body,
+        "letter_body": template.letter_body,
+        "paper_size": "A4",
+        "attach_letter": "on",
+        "is_active": "on",
+    }
+    not_an_image = SimpleUploadedFile("sig.png", b"#!/bin/sh\nrm -rf /", "image/png")
+    refused = client.post(url, {**data, "signature_image": not_an_image})
+    assert "signature_image" in refused.context["form"].errors
+
+    png = io.BytesIO()
+    Image.new("RGB", (300, 80), "navy").save(png, "PNG")
+    signature = SimpleUploadedFile("amara.png", png.getvalue(), "image/png")
+    assert client.post(url, {**data, "signature_image": signature}).status_code == 302
+    template.refresh_from_db()
+    assert template.signature_image.name.startswith(f"organizations/{org.pk}/signature-")
+    pdf = client.get(f"{url}preview.pdf").content
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1  # the signature, fetched locally
+
+    assert client.post(url, {**data, "signature_image-clear": "on"}).status_code == 302
+    template.refresh_from_db()
+    assert not template.signature_image
 
 
 @pytest.mark.django_db
@@ -523,3 +619,21 @@ def test_rows_taken_but_not_started_by_a_dead_worker_go_back_to_the_queue(org, m
     Acknowledgment.objects.update(state="claimed", claimed_at=timezone.now() - timedelta(hours=1))
     services.run_batch(organization=org)
     assert Acknowledgment.objects.get().state == "sent" and len(mailbox.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "currency", "words"),
+    [
+        ("en", "50.00", "GBP", "fifty pounds sterling"),
+        ("en", "12.50", "EUR", "twelve euro, fifty cents"),
+        ("fr", "7", "EUR", "sept euros"),
+        ("fa", "7", "USD", "هفت دلار آمریکا"),
+        ("kk", "50", "KZT", "елу теңге"),
+        ("km", "7", "USD", "seven dollars"),  # num2words can't count in Khmer: English, not blank
+    ],
+)
+def test_amounts_in_words_in_the_letters_language(language, amount, currency, words):
+    from donors.thanks import _in_words
+
+    with translation.override(language):
+        assert _in_words(amount, currency) == words

@@ -88,6 +88,7 @@ class TemplateSerializer(serializers.ModelSerializer):
             "letter_body",
             "paper_size",
             "attach_letter",
+            "post_letter_too",
             "is_active",
             "updated_at",
         ]

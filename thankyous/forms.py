@@ -3,15 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders.forms import check_image_upload
 from thankyous.models import ThankYouSettings, ThankYouTemplate
-
-MERGE_FIELDS_HELP = _(
-    "Merge fields: {{ salutation }}, {{ donor_name }}, {{ first_name }}, {{ amount }}, "
-    "{{ amount_in_words }}, {{ date }}, {{ fund }}, {{ impact_sentence }}, "
-    "{{ tax_deductible_amount }}, {{ tribute }}, {{ relationship_manager }}, "
-    "{{ impact_page_link }}, {{ unsubscribe_link }}, {{ organization_name }}, {{ signature }}. "
-    "{% if first_gift %}…{% endif %} works too."
-)
 
 
 class TemplateForm(forms.ModelForm):
@@ -25,14 +18,24 @@ class TemplateForm(forms.ModelForm):
             "email_body",
             "letter_body",
             "paper_size",
+            "signature_image",
             "attach_letter",
+            "post_letter_too",
             "is_active",
         ]
         widgets = {
+            "signature_image": forms.ClearableFileInput(
+                attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
+            ),
             "email_body": forms.Textarea(attrs={"rows": 8, "class": "code"}),
             "letter_body": forms.Textarea(attrs={"rows": 10, "class": "code"}),
         }
-        help_texts = {"email_body": MERGE_FIELDS_HELP}
+        help_texts = {
+            "email_body": _("Merge fields are listed beside the form, for each kind of thank-you.")
+        }
+
+    def clean_signature_image(self):
+        return check_image_upload(self.cleaned_data.get("signature_image"))
 
 
 class SettingsForm(forms.ModelForm):

@@ -1,5 +1,7 @@
 """Acknowledgments (one per thing thanked, never two) and the templates they are written from."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,14 @@ class PaperSize(models.TextChoices):
     LETTER = "letter", _("US Letter")
 
 
+def signature_upload_to(template, filename):
+    """Unguessable names under the organization's folder: a new image gets a new name."""
+    return (
+        f"organizations/{template.organization_id}/signature-{secrets.token_hex(8)}."
+        f"{filename.rsplit('.', 1)[-1].lower()}"
+    )
+
+
 class ThankYouTemplate(TenantOwned):
     """A letter (HTML rendered to PDF) and an email, with merge fields in a sandboxed language."""
 
@@ -42,7 +52,21 @@ class ThankYouTemplate(TenantOwned):
     paper_size = models.CharField(
         _("paper"), max_length=8, choices=PaperSize.choices, default=PaperSize.A4
     )
+    signature_image = models.ImageField(
+        _("signature"),
+        upload_to=signature_upload_to,
+        blank=True,
+        help_text=_("A scan of the signer's signature, printed above their name in the letter."),
+    )
     attach_letter = models.BooleanField(_("attach the letter to the email as a PDF"), default=True)
+    post_letter_too = models.BooleanField(
+        _("also post a printed letter"),
+        default=False,
+        help_text=_(
+            "For donors with a postal address who have not refused post (e.g. major gifts): "
+            "the email goes tonight, the letter joins the next print batch."
+        ),
+    )
     is_active = models.BooleanField(_("in use"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +98,7 @@ class Acknowledgment(TenantOwned):
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
         LETTER = "letter", _("Letter")
+        BOTH = "both", _("Email and posted letter")
 
     kind = models.CharField(max_length=40)
     target_id = models.BigIntegerField()
@@ -91,6 +116,7 @@ class Acknowledgment(TenantOwned):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)  # after a refused send: not before
     last_error = models.CharField(max_length=300, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

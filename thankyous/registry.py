@@ -4,7 +4,7 @@ and the merge fields of its letter. The batch knows no gift model.
 Example (donors)::
 
     thankables.register(Thankable(kind="gift", label=_("Gifts"), candidates=..., describe=...,
-                                  sample=..., rules=(Rule.DEFAULT, Rule.FIRST_GIFT, ...),
+                                  sample=..., rules=(Rule.TRIBUTE, ..., Rule.DEFAULT),
                                   default_template=DefaultTemplate(...)))
 """
 
@@ -42,8 +42,8 @@ class Thankable:
     candidates: Callable  # (organization) -> queryset of ids that should be thanked
     describe: Callable  # (organization, ids) -> {id: ThankItem}
     sample: Callable  # (organization) -> merge fields for previews
-    rules: tuple  # template rules for this kind; the first is its fallback ("any …")
-    default_template: DefaultTemplate | None = None  # created with the first rule
+    rules: tuple  # template rules for this kind, most specific first; the last: "any …"
+    default_template: DefaultTemplate | None = None  # created with the last rule
 
 
 class Thankables:

@@ -6,9 +6,10 @@ FontConfiguration per letter makes memory grow; see DESIGN.md).
 """
 
 import mimetypes
-from functools import cache
+from functools import cache, lru_cache
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -21,13 +22,19 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 MARKUP = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
 LOGO_URL = "steward-logo:"
+SIGNATURE_URL = "steward-signature:"
 
 
 def render_text(source, fields, *, html=False):
     """Render what staff wrote with merge fields only: plain strings, no attributes to walk, no
     settings, no other organization's data; an unknown field is an error, not a blank."""
-    environment = MARKUP if html else TEXT
-    return environment.from_string(source).render(**fields)
+    return _compiled(source, html).render(**fields)
+
+
+@lru_cache(maxsize=512)
+def _compiled(source, html):
+    """Compiling costs more than rendering: a batch compiles each template once per process."""
+    return (MARKUP if html else TEXT).from_string(source)
 
 
 def check_template(template, fields):
@@ -45,21 +52,37 @@ def check_template(template, fields):
         raise ValidationError(errors)
 
 
-class OrganizationFetcher(URLFetcher):
-    """Serves the organization's own logo and nothing else: no file://, no http(s), no data of
-    other tenants. Anything refused is left out of the letter."""
+class LetterFetcher(URLFetcher):
+    """Serves the organization's logo and the template's signature image, and nothing else: no
+    file://, no http(s), no data of other tenants. Anything refused is left out of the letter."""
 
-    def __init__(self, organization):
-        super().__init__(allowed_protocols={"steward-logo"})
-        self.organization = organization
+    def __init__(self, logo_name, signature_name):
+        super().__init__(allowed_protocols={"steward-logo", "steward-signature"})
+        self.files = {LOGO_URL: logo_name, SIGNATURE_URL: signature_name}
 
     def fetch(self, url, headers=None):
-        if url != LOGO_URL or not self.organization.logo:
+        name = self.files.get(url)
+        if not name:
             raise ValueError(f"refused: {url[:80]}")
-        with self.organization.logo.open("rb") as handle:
+        with default_storage.open(name, "rb") as handle:
             body = handle.read()
-        content_type = mimetypes.guess_type(self.organization.logo.name)[0] or "image/png"
+        content_type = mimetypes.guess_type(name)[0] or "image/png"
         return URLFetcherResponse(url, body, {"Content-Type": content_type}, 200)
+
+
+@lru_cache(maxsize=256)
+def _fetcher(logo_name, signature_name):
+    """One fetcher per pair of files (making one costs more than a letter's database work); a
+    new image has a new file name, so a cached fetcher never serves an old one."""
+    return LetterFetcher(logo_name, signature_name)
+
+
+def fetcher_for(organization, template=None):
+    signature = template.signature_image if template is not None else None
+    return _fetcher(
+        organization.logo.name if organization.logo else "",
+        signature.name if signature else "",
+    )
 
 
 @cache
@@ -79,13 +102,19 @@ def letter_html(*, organization, template, fields):
     body = mark_safe(render_text(template.letter_body, fields, html=True))  # noqa: S308
     return render_to_string(
         "letters/letter.html",
-        {"organization": organization, "body": body, "fields": fields, "logo_url": LOGO_URL},
+        {
+            "organization": organization,
+            "body": body,
+            "fields": fields,
+            "logo_url": LOGO_URL,
+            "signature_url": SIGNATURE_URL if template.signature_image else "",
+        },
     )
 
 
 def letter_pdf(*, organization, template, fields):
     html = letter_html(organization=organization, template=template, fields=fields)
-    document = HTML(string=html, url_fetcher=OrganizationFetcher(organization), base_url=LOGO_URL)
+    document = HTML(string=html, url_fetcher=fetcher_for(organization, template), base_url=LOGO_URL)
     return document.write_pdf(stylesheets=[_letter_css(template.paper_size)], font_config=_fonts())
 
 
@@ -93,6 +122,6 @@ def cover_sheet_pdf(*, organization, rows):
     html = render_to_string(
         "letters/cover.html", {"organization": organization, "rows": rows, "count": len(rows)}
     )
-    return HTML(string=html, url_fetcher=OrganizationFetcher(organization)).write_pdf(
+    return HTML(string=html, url_fetcher=fetcher_for(organization)).write_pdf(
         stylesheets=[_letter_css("A4")], font_config=_fonts()
     )

@@ -9,6 +9,7 @@ put in front of a person ("review") instead of being sent again.
 
 import io
 import logging
+import time
 from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
 
@@ -16,7 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import FileField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -29,14 +32,8 @@ logger = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
 CHUNK = 25
 MAX_ATTEMPTS = 5
-RULE_ORDER = [
-    Rule.TRIBUTE,
-    Rule.MAJOR_GIFT,
-    Rule.GRANT,
-    Rule.IN_KIND,
-    Rule.RECURRING,
-    Rule.FIRST_GIFT,
-]
+RETRY_AFTER = timedelta(minutes=5)
+DATABASE_ERRORS = (OperationalError, InterfaceError)  # the connection, not the query, failed
 
 
 def thankyou_settings(*, organization):
@@ -48,6 +45,8 @@ def template_save(*, organization, template=None, **fields):
     """Save a template after rendering it with a sample: a bad merge field is refused now."""
     template = template or ThankYouTemplate(organization=organization)
     for name, value in fields.items():
+        if value is False and isinstance(template._meta.get_field(name), FileField):
+            value = ""  # the form's "clear" box: no image any more
         setattr(template, name, value)
     if template.rule == Rule.MAJOR_GIFT and not template.major_threshold:
         raise ValidationError({"major_threshold": [_("Say from which amount a gift is major.")]})
@@ -71,11 +70,12 @@ def template_save(*, organization, template=None, **fields):
 
 
 def pick_template(*, organization, kind, item, templates=None):
-    """The most specific template for the item, else its kind's "any" template (a volunteer
-    milestone never gets the gift letter)."""
+    """The most specific template for the item (its kind's rules, in their order), else the
+    kind's own "any" template: a volunteer milestone never gets the gift letter."""
     if templates is None:
         templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
-    for rule in RULE_ORDER:
+    *specific, fallback = thankables[kind].rules
+    for rule in specific:
         for template in templates:
             if template.rule != rule:
                 continue
@@ -84,7 +84,6 @@ def pick_template(*, organization, kind, item, templates=None):
                     return template
             elif rule in item.rules:
                 return template
-    fallback = thankables[kind].rules[0]
     return next((t for t in templates if t.rule == fallback), None)
 
 
@@ -132,26 +131,25 @@ def enqueue(*, organization, kind=None, ids=None):
     return created
 
 
-def _decide(organization, acknowledgment, item):
-    """(channel, skip reason): every sending path honours the same rules."""
+def _decide(acknowledgment, consents):
+    """(channel, skip reason): every sending path honours the same rules. ``consents``: the
+    latest thank-you decisions of the chunk's people ({(contact_id, channel): granted})."""
     contact = acknowledgment.contact
     if contact.deceased:
         return "", "deceased"
     if contact.do_not_contact or contact.erased_at:
         return "", "do not contact"
-    if contact.email and _agreed(organization, contact, "email"):
+    # Thank-yous are expected: only an explicit "no" for the channel stops one.
+    can_post = _can_post(contact, consents)
+    if contact.email and consents.get((contact.pk, "email"), True):
         return Acknowledgment.Channel.EMAIL, ""
-    if contact.street and contact.postal_code and _agreed(organization, contact, "post"):
+    if can_post:
         return Acknowledgment.Channel.LETTER, ""
     return "", "no consent" if (contact.email or contact.street) else "no address"
 
 
-def _agreed(organization, contact, channel):
-    """Thank-yous are expected: only an explicit "no" for this channel stops one."""
-    latest = stakeholder_selectors.consent_current(organization=organization, contact=contact).get(
-        (channel, "thank_yous")
-    )
-    return latest is None or latest.granted
+def _can_post(contact, consents):
+    return bool(contact.street and contact.postal_code and consents.get((contact.pk, "post"), True))
 
 
 def release_stuck(*, organization, now=None):
@@ -173,7 +171,7 @@ def release_stuck(*, organization, now=None):
     )
 
 
-def process(*, organization, limit=None, only=None):
+def process(*, organization, limit=None, only=None, retries_only=False):
     """Thank every pending row (or ``only`` these ids).
 
     A chunk of rows is taken at once (one SELECT … FOR UPDATE SKIP LOCKED, committed as
@@ -184,34 +182,64 @@ def process(*, organization, limit=None, only=None):
     counts = {"sent": 0, "print": 0, "skipped": 0, "failed": 0}
     pending = Acknowledgment.objects.filter(
         organization=organization, state=Acknowledgment.State.PENDING
-    )
+    ).exclude(retry_at__gt=timezone.now())  # a refused send waits for its turn
+    if retries_only:
+        pending = pending.filter(retry_at__isnull=False)
     if only is not None:
         pending = pending.filter(pk__in=only)
     templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
     smtp = get_connection()  # one SMTP conversation for the whole run, not one per email
+    lost = 0  # chunks in a row that lost the database
     try:
         while limit is None or sum(counts.values()) < limit:
             size = CHUNK if limit is None else min(CHUNK, limit - sum(counts.values()))
-            with transaction.atomic():
-                rows = list(
-                    pending.select_for_update(skip_locked=True).select_related("contact")[:size]
-                )
+            rows = []
+            try:
+                rows = _claim(pending, size)
                 if not rows:
                     break
-                Acknowledgment.objects.filter(pk__in=[r.pk for r in rows]).update(
-                    state=Acknowledgment.State.CLAIMED, claimed_at=timezone.now()
-                )
-            items = _describe(organization, rows)
-            for row in rows:
-                outcome, fields = _prepare(
-                    organization, row, templates, items.get((row.kind, row.target_id))
-                )
-                if outcome == "send":
-                    outcome = _send(organization, row, fields, smtp)
-                counts[outcome] += 1
+                _thank_chunk(organization, rows, templates, smtp, counts)
+                lost = 0
+            except DATABASE_ERRORS:
+                lost += 1
+                if lost > 3:
+                    raise
+                logger.warning("thank-you batch lost the database; waiting for it", exc_info=True)
+                _wait_for_database()
+                # What this run took and did not start goes straight back to the queue (a row
+                # already "sending" stays: release_stuck or a person decides about it).
+                Acknowledgment.objects.filter(
+                    pk__in=[r.pk for r in rows], state=Acknowledgment.State.CLAIMED
+                ).update(state=Acknowledgment.State.PENDING)
     finally:
         smtp.close()
     return counts
+
+
+@transaction.atomic
+def _claim(pending, size):
+    """Take a chunk no other worker holds, committed as "claimed"."""
+    rows = list(pending.select_for_update(skip_locked=True).select_related("contact")[:size])
+    Acknowledgment.objects.filter(pk__in=[r.pk for r in rows]).update(
+        state=Acknowledgment.State.CLAIMED, claimed_at=timezone.now()
+    )
+    return rows
+
+
+def _thank_chunk(organization, rows, templates, smtp, counts):
+    items = _describe(organization, rows)
+    consents = stakeholder_selectors.consent_latest(
+        organization=organization,
+        contact_ids={row.contact_id for row in rows},
+        purpose="thank_yous",
+    )
+    for row in rows:
+        outcome, fields = _prepare(
+            organization, row, templates, items.get((row.kind, row.target_id)), consents
+        )
+        if outcome == "send":
+            outcome = _send(organization, row, fields, smtp)
+        counts[outcome] += 1
 
 
 def _describe(organization, rows):
@@ -224,7 +252,7 @@ def _describe(organization, rows):
     return items
 
 
-def _prepare(organization, row, templates, item):
+def _prepare(organization, row, templates, item, consents):
     """Decide, render, and mark "sending" with the Message-ID (committed before the SMTP)."""
     if item is None or item.skip_reason:
         row.state, row.skip_reason = (
@@ -233,7 +261,7 @@ def _prepare(organization, row, templates, item):
         )
         row.save(update_fields=["state", "skip_reason"])
         return "skipped", None
-    channel, reason = _decide(organization, row, item)
+    channel, reason = _decide(row, consents)
     if not channel:
         row.state, row.skip_reason = Acknowledgment.State.SKIPPED, reason
         row.save(update_fields=["state", "skip_reason"])
@@ -245,11 +273,18 @@ def _prepare(organization, row, templates, item):
         row.state, row.last_error = Acknowledgment.State.REVIEW, _("No thank-you template in use.")
         row.save(update_fields=["state", "last_error"])
         return "failed", None
+    if (
+        channel == Acknowledgment.Channel.EMAIL
+        and template.post_letter_too
+        and template.letter_body
+        and _can_post(row.contact, consents)
+    ):
+        channel = Acknowledgment.Channel.BOTH
     row.channel, row.template = channel, template
     language = row.contact.preferred_language or organization.language
     with translation.override(language):
         if template.letter_body and (
-            channel == Acknowledgment.Channel.LETTER or template.attach_letter
+            channel != Acknowledgment.Channel.EMAIL or template.attach_letter
         ):
             pdf = rendering.letter_pdf(
                 organization=organization, template=template, fields=item.fields
@@ -257,13 +292,23 @@ def _prepare(organization, row, templates, item):
             row.pdf.save(f"{row.kind}-{row.target_id}.pdf", ContentFile(pdf), save=False)
     if channel == Acknowledgment.Channel.LETTER:
         row.state = Acknowledgment.State.PRINT
-        row.save()
+        row.save(update_fields=["state", "channel", "template", "pdf"])
         return "print", None
     sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
     row.state, row.claimed_at = Acknowledgment.State.SENDING, timezone.now()
     row.attempts += 1
-    row.save()
+    row.save(
+        update_fields=[
+            "state",
+            "channel",
+            "template",
+            "pdf",
+            "message_id",
+            "claimed_at",
+            "attempts",
+        ]
+    )
     return "send", item.fields
 
 
@@ -290,21 +335,50 @@ def _send(organization, row, fields, smtp):
             with row.pdf.open("rb") as handle:
                 message.attach(_("thank-you.pdf"), handle.read(), "application/pdf")
     try:
+        if smtp.connection is None:
+            smtp.open()  # opened here, it stays open for the rest of the run
         message.send()
     except Exception as error:  # SMTP refused or unreachable: back to the queue, then a person
         smtp.close()  # a broken conversation is not reused: the next send opens a new one
         logger.warning("thank-you %s not sent: %s", row.pk, error)
-        state = (
-            Acknowledgment.State.REVIEW
-            if row.attempts >= MAX_ATTEMPTS
-            else Acknowledgment.State.PENDING
+        if row.attempts >= MAX_ATTEMPTS:
+            state, retry_at = Acknowledgment.State.REVIEW, None
+        else:  # 5, 10, 20, 40 minutes: a server that was down for a while gets another chance
+            state = Acknowledgment.State.PENDING
+            retry_at = timezone.now() + RETRY_AFTER * 2 ** (row.attempts - 1)
+        Acknowledgment.objects.filter(pk=row.pk).update(
+            state=state, retry_at=retry_at, last_error=str(error)[:300]
         )
-        Acknowledgment.objects.filter(pk=row.pk).update(state=state, last_error=str(error)[:300])
         return "failed"
-    Acknowledgment.objects.filter(pk=row.pk).update(
-        state=Acknowledgment.State.SENT, sent_at=timezone.now()
-    )
+    sent = Acknowledgment.objects.filter(pk=row.pk)
+    done = {  # "both": the email is out (it counts for time to thank); the letter awaits print
+        "state": Acknowledgment.State.PRINT
+        if row.channel == Acknowledgment.Channel.BOTH
+        else Acknowledgment.State.SENT,
+        "sent_at": timezone.now(),
+        "retry_at": None,
+    }
+    try:
+        sent.update(**done)
+    except DATABASE_ERRORS:  # it went out: say so as soon as the database is back
+        _wait_for_database()
+        sent.update(**done)
     return "sent"
+
+
+def _wait_for_database(seconds=30):
+    """After a lost connection: reconnect when the database answers again, or give up."""
+    deadline, pause = time.monotonic() + seconds, 0.25
+    while True:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return
+        except DATABASE_ERRORS:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 4)
 
 
 def run_batch(*, organization):
@@ -333,7 +407,7 @@ def ensure_default_templates(*, organization):
     )
     with translation.override(organization.language):
         for thankable in thankables:
-            default, rule = thankable.default_template, thankable.rules[0]
+            default, rule = thankable.default_template, thankable.rules[-1]
             if default is None or rule in have:
                 continue
             ThankYouTemplate.objects.get_or_create(
@@ -390,7 +464,7 @@ def print_batch_mark_printed(*, organization, batch, user):
         batch.printed_at = now
         batch.save(update_fields=["printed_at"])
         Acknowledgment.objects.filter(organization=organization, print_batch=batch).update(
-            state=Acknowledgment.State.SENT, sent_at=now, sent_by=user
+            state=Acknowledgment.State.SENT, sent_at=Coalesce("sent_at", Value(now)), sent_by=user
         )
     return batch
 
@@ -400,12 +474,9 @@ def acknowledgment_retry(*, organization, acknowledgment):
     """Back to the queue after a person checked it (e.g. the mail log says it never went)."""
     if acknowledgment.state not in (Acknowledgment.State.REVIEW, Acknowledgment.State.SKIPPED):
         raise ValidationError(_("Only a thank-you in review or not sent can be retried."))
-    acknowledgment.state, acknowledgment.skip_reason, acknowledgment.attempts = (
-        Acknowledgment.State.PENDING,
-        "",
-        0,
-    )
-    acknowledgment.save(update_fields=["state", "skip_reason", "attempts"])
+    acknowledgment.state, acknowledgment.skip_reason = Acknowledgment.State.PENDING, ""
+    acknowledgment.attempts, acknowledgment.retry_at = 0, None
+    acknowledgment.save(update_fields=["state", "skip_reason", "attempts", "retry_at"])
     return acknowledgment
 
 
@@ -428,6 +499,14 @@ def acknowledgment_skip(*, organization, acknowledgment, reason, user=None):
 def template_sample(*, organization, template):
     """Sample merge fields for the template's kind (a sample donor, volunteer, client…)."""
     return thankables.for_rule(template.rule).sample(organization)
+
+
+def merge_fields(*, organization):
+    """What a template may say, per kind of thank-you: [(label, rules, field names)]."""
+    return [
+        (thankable.label, thankable.rules, sorted(thankable.sample(organization)))
+        for thankable in thankables
+    ]
 
 
 def template_preview(*, organization, template):

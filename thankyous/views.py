@@ -62,7 +62,7 @@ def template_edit(request, org_slug, template_id=None):
         if template_id
         else None
     )
-    form = TemplateForm(request.POST or None, instance=template)
+    form = TemplateForm(request.POST or None, request.FILES or None, instance=template)
     preview = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,7 +88,12 @@ def template_edit(request, org_slug, template_id=None):
     return render(
         request,
         "thankyous/template_form.html",
-        {"form": form, "template": template, "preview": preview},
+        {
+            "form": form,
+            "template": template,
+            "preview": preview,
+            "merge_fields": services.merge_fields(organization=organization),
+        },
     )
 
 

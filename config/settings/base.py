@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "thankyous.tasks.run_thankyou_batches",
         "schedule": crontab(minute=5),
     },
+    "thank-you-retries": {
+        "task": "thankyous.tasks.retry_refused_thankyous",
+        "schedule": 5 * 60,
+    },
     "thank-you-alerts": {
         "task": "thankyous.tasks.alert_overdue_thankyous",
         "schedule": crontab(minute=35),
@@ -164,6 +168,14 @@ CELERY_BEAT_SCHEDULE = {
     "volunteer-nightly": {
         "task": "volunteers.tasks.volunteer_nightly",
         "schedule": crontab(hour=3, minute=40),
+    },
+    "welcome-call-lists": {
+        "task": "donors.tasks.send_welcome_call_lists",
+        "schedule": crontab(minute=10),
+    },
+    "escalate-service-requests": {
+        "task": "clients.tasks.escalate_all",
+        "schedule": 5 * 60,
     },
 }
 
@@ -222,6 +234,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Steward <noreply@steward.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must not hang a worker
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -249,6 +262,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "stakeholders.tenancy.api.UnscopedSchemaGenerator",
+    "ENUM_NAME_OVERRIDES": {
+        "RequestChannelEnum": "clients.models.RequestChannel",
+        "RequestKindEnum": "clients.models.RequestKind",
+    },
 }
 
 # --- Languages ------------------------------------------------------------------------------
@@ -276,6 +293,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Client attachments: outside MEDIA_ROOT, never served by URL (a staff view streams them).
+PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=VAR_DIR / "private")
+# Fernet keys (comma-separated, newest first) for client free text encrypted at rest.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Security headers (production tightens the rest) ----------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

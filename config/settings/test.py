@@ -31,3 +31,5 @@ EMAIL_PORT = env.int("TEST_SMTP_PORT", default=8025)
 STATIC_ROOT = None  # static files come from the app folders (finders); nothing is collected
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+PRIVATE_FILES_ROOT = VAR_DIR / "test-private"  # noqa: F405
+FIELD_ENCRYPTION_KEYS = ["lEa7ZQvVjeXVj3ER6l4Vx0wXH9Qm4o5c7n1xZp8YJQk="]  # tests only

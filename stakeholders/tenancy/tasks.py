@@ -1,8 +1,11 @@
 """The Celery base task for work inside one organization."""
 
 import logging
+from zoneinfo import ZoneInfo
 
 from celery.contrib.django.task import DjangoTask
+from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from stakeholders.tenancy.models import organization_scope
 
@@ -34,3 +37,30 @@ class OrganizationTask(DjangoTask):
             return None
         with organization_scope(organization):
             return super().__call__(*args, organization=organization, **kwargs)
+
+
+def fan_out(task, rows):
+    """Beat jobs that cross organizations, openly: one ``task`` per organization having rows in
+    ``rows()`` (a callable: scoped managers refuse to build a query outside a scope)."""
+    with scopes_disabled():
+        organization_ids = set(rows().values_list("organization_id", flat=True))
+    for organization_id in organization_ids:
+        task.delay(organization_id=organization_id)
+    return len(organization_ids)
+
+
+def fan_out_at_local_hour(task, hours, default_hour):
+    """One ``task`` per organization whose own clock shows its chosen hour now ("nightly" means
+    the organization's night). ``hours``: {organization_id: hour} of those that chose one."""
+    from stakeholders.models import Organization
+
+    now = timezone.now()
+    due = [
+        organization.pk
+        for organization in Organization.objects.only("pk", "timezone")
+        if now.astimezone(ZoneInfo(organization.timezone)).hour
+        == hours.get(organization.pk, default_hour)
+    ]
+    for organization_id in due:
+        task.delay(organization_id=organization_id)
+    return len(due)

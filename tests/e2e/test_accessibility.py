@@ -75,6 +75,9 @@ def test_staff_pages_have_no_accessibility_violations(live_server, page, data):
         "/o/riverside/donors/gifts/new/",
         "/o/riverside/donors/gifts/new/one/",
         "/o/riverside/donors/funds/",
+        "/o/riverside/donors/welcome-calls/?manager=all",
+        "/o/riverside/thank-yous/",
+        "/o/riverside/thank-yous/templates/",
         "/o/riverside/settings/",
         "/o/riverside/settings/members/",
         "/o/riverside/settings/tokens/",
@@ -90,6 +93,58 @@ def test_public_pages_have_no_accessibility_violations(live_server, page, data):
     assert_accessible(page, "impact page")
     page.goto(f"{live_server.url}/o/riverside/donors/impact/?t=expired")
     assert_accessible(page, "expired link")
+
+
+def test_client_pages_have_no_accessibility_violations(live_server, page, data):
+    from clients import services as client_services
+    from tests.factories import ArticleCategoryFactory, ArticleFactory
+
+    organization, admin, ada = data
+    with organization_scope(organization):
+        request = client_services.request_create(
+            organization=organization,
+            contact=ada,
+            subject="My food parcel did not arrive",
+            description="It was due on Tuesday.",
+            channel="phone",
+            kind="complaint",
+        )
+        article = client_services.article_save(
+            organization=organization,
+            article=ArticleFactory.build(
+                organization=organization,
+                category=ArticleCategoryFactory(organization=organization, name="Food"),
+                title="How to get a food parcel",
+            ),
+            actor=admin,
+        )
+        status_link = urlsplit(
+            client_services.status_url(organization=organization, request=request)
+        )
+    for path in [
+        "/o/riverside/help/",
+        "/o/riverside/help/?q=parcel",
+        f"/o/riverside/help/articles/{article.pk}/",
+        "/o/riverside/help/request/",
+        f"{status_link.path}?{status_link.query}",
+    ]:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+    sign_in(page, live_server, admin.email)
+    for path in [
+        "/o/riverside/clients/",
+        f"/o/riverside/clients/requests/{request.pk}/",
+        "/o/riverside/clients/requests/new/",
+        "/o/riverside/clients/reports/",
+        "/o/riverside/clients/settings/",
+        "/o/riverside/clients/articles/",
+        f"/o/riverside/clients/articles/{article.pk}/",
+        "/o/riverside/clients/programmes/",
+        f"/o/riverside/clients/contacts/{ada.pk}/services/",
+        "/o/riverside/clients/access-log/",
+    ]:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
 
 
 def test_volunteer_pages_have_no_accessibility_violations(live_server, page, data):

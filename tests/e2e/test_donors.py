@@ -117,3 +117,20 @@ def test_staff_enter_three_gifts_with_the_keyboard(live_server, page, riverside,
         (grace, Decimal("40.50")),
         (ada, Decimal("10")),
     ]
+
+
+def test_a_fundraiser_logs_a_welcome_call_from_the_list(live_server, page, riverside, screenshot):
+    _organization, staff, ada, _grace, _meals = riverside
+    sign_in(page, live_server, staff.email)
+    page.goto(f"{live_server.url}/o/riverside/")
+    page.get_by_role("link", name="1 first-time donor to call").click()
+    row = page.get_by_role("row").filter(has_text="Ada Lovelace")
+    expect(row).to_contain_text("£75.00")
+    screenshot(page, "welcome-calls")
+    row.get_by_label("How did the call with Ada Lovelace go?").select_option("reached")
+    row.get_by_label("Notes").fill("Delighted; wants to volunteer too")
+    row.get_by_role("button", name="Log").click()
+    expect(page.get_by_text("Call with Ada Lovelace logged on their timeline.")).to_be_visible()
+    expect(page.get_by_text("No one is waiting for a welcome call here.")).to_be_visible()
+    page.goto(f"{live_server.url}/o/riverside/contacts/{ada.pk}/")
+    expect(page.get_by_text("Delighted; wants to volunteer too")).to_be_visible()

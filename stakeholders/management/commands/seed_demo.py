@@ -20,6 +20,7 @@ from stakeholders.models import (
     Role,
     User,
 )
+from stakeholders.registries import demo_data
 from stakeholders.services import DEFAULT_COMPLAINT_CATEGORIES
 from stakeholders.tenancy.models import organization_scope
 
@@ -162,6 +163,19 @@ class Command(BaseCommand):
                 )
             with organization_scope(organization):
                 self._seed_contacts(organization)
+                contacts = list(
+                    Contact.objects.filter(
+                        organization=organization, external_id__regex=r"^DEMO-\d+$"
+                    ).order_by("pk")
+                )
+                staff = [m.user for m in Membership.objects.filter(organization=organization)]
+                for name, seed in demo_data:  # each app's own demo data (idempotent)
+                    seed(
+                        organization=organization,
+                        contacts=contacts,
+                        staff=staff,
+                        rng=random.Random(f"{organization.slug}-{name}"),
+                    )
         self._print_credentials()
 
     def _seed_contacts(self, organization):

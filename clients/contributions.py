@@ -1,0 +1,194 @@
+"""What the clients app adds to the core's registries: the client panel on the contact page
+(caseworkers and admins only), dashboard cards, merge/erase/export hooks and the participation
+thank-you. Replies and calls reach the timeline as core interactions (see services)."""
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils.translation import gettext_lazy
+
+from clients import demo, selectors, services, thanks
+from clients.models import (
+    ACTIVE_STATUSES,
+    AccessLog,
+    Attachment,
+    Attendance,
+    ProgrammeCompletion,
+    RequestMessage,
+    ServiceRecord,
+    ServiceRequest,
+    Status,
+)
+from stakeholders.registries import (
+    contact_hooks,
+    contact_panels,
+    dashboard_cards,
+    demo_data,
+    restricted_interactions,
+)
+from thankyous.registry import Thankable, thankables
+
+CLIENT_ROLES = services.CLIENT_ROLES
+ERASED = "—"
+
+
+def client_panel(request, contact):
+    """The contact's requests and services; reading it is written to the access log."""
+    if not contact.is_client:
+        return None
+    organization = request.organization
+    requests = list(selectors.requests_for_contact(organization=organization, contact=contact)[:5])
+    records = list(selectors.service_records_for(organization=organization, contact=contact)[:5])
+    services.access_record(
+        organization=organization,
+        user=request.user,
+        objects=[("contact", contact.pk, contact.pk)],
+        action="view",
+        path=request.path,
+    )
+    return {
+        "contact": contact,
+        "client_requests": requests,
+        "service_records": records,
+        "completions": list(selectors.completions_for(organization=organization, contact=contact)),
+    }
+
+
+CARD_SECONDS = 60
+
+
+def clients_dashboard_card(request):
+    """Figures kept for a minute: the dashboard is opened often, the queue is the live view."""
+    organization = request.organization
+    figures = cache.get_or_set(
+        f"clients:dashboard:{organization.pk}",
+        lambda: selectors.dashboard_figures(organization=organization),
+        CARD_SECONDS,
+    )
+    figures = {
+        **figures,
+        "by_status": [(Status(code).label, n) for code, n in figures["by_status"]],
+    }
+    return {"clients": figures}
+
+
+def merge_client_rows(*, organization, keep, remove):
+    for model in (ServiceRequest, ServiceRecord):
+        model.objects.filter(organization=organization, contact=remove).update(contact=keep)
+    kept_sessions = Attendance.objects.filter(organization=organization, contact=keep).values(
+        "session_id"
+    )
+    Attendance.objects.filter(
+        organization=organization, contact=remove, session_id__in=kept_sessions
+    ).delete()
+    Attendance.objects.filter(organization=organization, contact=remove).update(contact=keep)
+    kept_programmes = ProgrammeCompletion.objects.filter(
+        organization=organization, contact=keep
+    ).values("programme_id")
+    ProgrammeCompletion.objects.filter(
+        organization=organization, contact=remove, programme_id__in=kept_programmes
+    ).delete()
+    ProgrammeCompletion.objects.filter(organization=organization, contact=remove).update(
+        contact=keep
+    )
+    # The access log is history: it keeps naming the record that was read.
+
+
+def erase_client_rows(*, organization, contact):
+    """Words about the person go (and their files); counts and timings stay for the reports."""
+    requests = ServiceRequest.objects.filter(organization=organization, contact=contact)
+    for attachment in Attachment.objects.filter(organization=organization, request__in=requests):
+        attachment.file.delete(save=False)
+    Attachment.objects.filter(organization=organization, request__in=requests).delete()
+    RequestMessage.objects.filter(organization=organization, request__in=requests).update(
+        body=ERASED
+    )
+    for request in requests:
+        request.subject, request.description, request.resolution_action = ERASED, "", ""
+        request.save(update_fields=["subject", "description", "resolution_action"])
+    for record in ServiceRecord.objects.filter(organization=organization, contact=contact).exclude(
+        notes=""
+    ):
+        record.notes = ""
+        record.save(update_fields=["notes"])
+    ServiceRequest.objects.filter(
+        Q(status__in=[*ACTIVE_STATUSES, Status.WAITING]),
+        organization=organization,
+        contact=contact,
+    ).update(status=Status.CLOSED, next_due_at=None)
+
+
+def export_client_rows(*, organization, contact):
+    requests = list(
+        ServiceRequest.objects.filter(organization=organization, contact=contact).order_by(
+            "created_at"
+        )
+    )
+    messages = RequestMessage.objects.filter(
+        organization=organization, request__in=[r.pk for r in requests]
+    ).exclude(kind="note")
+    return {
+        "service_requests": [
+            {
+                "id": r.pk,
+                "created_at": r.created_at,
+                "status": r.status,
+                "kind": r.kind,
+                "subject": r.subject,
+                "description": r.description,
+                "resolved_at": r.resolved_at,
+                "resolution_action": r.resolution_action,
+            }
+            for r in requests
+        ],
+        "request_messages": [
+            {"request": m.request_id, "kind": m.kind, "at": m.created_at, "body": m.body}
+            for m in messages.order_by("created_at")
+        ],
+        "service_records": [
+            {
+                "programme": s.programme.name,
+                "delivered_on": s.delivered_on,
+                "quantity": s.quantity,
+                "notes": s.notes,
+            }
+            for s in selectors.service_records_for(organization=organization, contact=contact)
+        ],
+        "access_log": list(
+            AccessLog.objects.filter(organization=organization, contact=contact)
+            .order_by("at")
+            .values("at", "object_kind", "action")
+        ),
+    }
+
+
+def register():
+    thankables.register(
+        Thankable(
+            kind=thanks.KIND,
+            label=gettext_lazy("Client participation"),
+            candidates=thanks.candidates,
+            describe=thanks.describe,
+            sample=thanks.sample,
+            rules=thanks.RULES,
+            default_template=thanks.DEFAULT_TEMPLATE,
+        )
+    )
+    contact_panels.register(
+        "client_summary",
+        template="clients/_client_panel.html",
+        context=client_panel,
+        roles=CLIENT_ROLES,
+    )
+    dashboard_cards.register(
+        "clients",
+        template="clients/_dashboard_card.html",
+        context=clients_dashboard_card,
+        roles=CLIENT_ROLES,
+    )
+    contact_hooks.register(
+        "clients", merge=merge_client_rows, erase=erase_client_rows, export=export_client_rows
+    )
+    # Replies, calls and messages of a request are on the client's timeline for caseworkers;
+    # fundraisers and coordinators see that the person is a client, not their casework.
+    restricted_interactions.register(services.RELATED_KIND, roles=CLIENT_ROLES)
+    demo_data.register("clients", demo.seed)

@@ -1,0 +1,21 @@
+"""Read one email (RFC 822) from standard input and file it as a service request."""
+
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+
+from clients import inbound
+from stakeholders.tenancy.commands import OrganizationCommand
+
+
+class Command(OrganizationCommand):
+    help = "File an email from stdin as a service request (for a mail server's pipe transport)."
+
+    def handle_organization(self, organization, *args, **options):
+        raw = sys.stdin.buffer.read()
+        try:
+            request, created = inbound.receive(organization=organization, raw=raw)
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from error
+        self.stdout.write(f"{'created' if created else 'updated'} request {request.pk}")

@@ -1,0 +1,461 @@
+"""Reads of the clients app: the queue, clocks, reports and help-centre search."""
+
+import re
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from clients.clock import Calendar
+from clients.models import (
+    ACTIVE_STATUSES,
+    CLIENT_VISIBLE_KINDS,
+    COMPLAINT_KINDS,
+    AccessLog,
+    Article,
+    ArticleCategory,
+    Attachment,
+    Attendance,
+    ClientSettings,
+    HelpSearch,
+    Holiday,
+    Priority,
+    ProgrammeCompletion,
+    RequestMessage,
+    ServiceLevel,
+    ServiceRecord,
+    ServiceRequest,
+    Status,
+    WorkingHours,
+)
+from stakeholders.models import Feedback, FeedbackMeasure
+
+QUEUE_PAGE = 50
+
+# Working minutes (first response, resolution) when the organization has set no targets.
+DEFAULT_TARGETS = {
+    Priority.URGENT: (60, 8 * 60),
+    Priority.HIGH: (4 * 60, 2 * 8 * 60),
+    Priority.NORMAL: (8 * 60, 5 * 8 * 60),
+    Priority.LOW: (16 * 60, 10 * 8 * 60),
+}
+DEFAULT_HOURS = {day: ((time(9), time(17)),) for day in range(5)}
+
+# The organization's language → PostgreSQL text search configuration ('simple' has no stemming
+# and no stop words: right for languages PostgreSQL has no dictionary for, e.g. Khmer).
+REGCONFIG = {
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "it": "italian",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "ru": "russian",
+}
+
+
+def regconfig_for(organization):
+    return REGCONFIG.get((organization.language or "")[:2], "simple")
+
+
+# --- Settings and clocks -------------------------------------------------------------------------
+
+
+def client_settings(*, organization):
+    return ClientSettings.objects.filter(organization=organization).first() or ClientSettings(
+        organization=organization
+    )
+
+
+def calendar_for(*, organization):
+    """The organization's clock: its working hours (Monday–Friday 9–5 until it sets some),
+    holidays and time zone, or 24/7."""
+    zone = ZoneInfo(organization.timezone)
+    if client_settings(organization=organization).around_the_clock:
+        return Calendar(zone=zone, around_the_clock=True)
+    hours = defaultdict(list)
+    for row in WorkingHours.objects.filter(organization=organization):
+        hours[row.weekday].append((row.opens, row.closes))
+    holidays = frozenset(
+        Holiday.objects.filter(organization=organization).values_list("date", flat=True)
+    )
+    return Calendar(
+        zone=zone,
+        hours={day: tuple(periods) for day, periods in hours.items()} if hours else DEFAULT_HOURS,
+        holidays=holidays,
+    )
+
+
+def targets_for(*, organization, category_id, priority):
+    """(first response, resolution) in working minutes: the category's own targets, else the
+    organization's for any category, else the defaults."""
+    level = (
+        ServiceLevel.objects.filter(organization=organization, priority=priority)
+        .filter(Q(category_id=category_id) | Q(category__isnull=True))
+        .order_by(F("category_id").asc(nulls_last=True))
+        .first()
+    )
+    if level is None:
+        return DEFAULT_TARGETS[Priority(priority)]
+    return level.first_response_minutes, level.resolution_minutes
+
+
+def service_levels(*, organization):
+    return ServiceLevel.objects.filter(organization=organization).select_related("category")
+
+
+# --- Requests ----------------------------------------------------------------------------------
+
+QUEUE_VIEWS = ("active", "mine", "breached", "waiting", "resolved", "closed")
+
+
+def queue(*, organization, view="active", user=None, category_id=None, priority=None, after=None):
+    """One page of the queue and the key of the next page.
+
+    Active requests come most urgent first (the running clock's deadline, ascending), matching
+    the partial index ``request_queue``; the others newest first. Pages go by key, never by
+    offset, and nothing is counted.
+    """
+    rows = ServiceRequest.objects.filter(organization=organization).select_related(
+        "contact", "category", "assignee"
+    )
+    urgent_first = view in ("active", "mine", "breached")
+    if urgent_first:
+        rows = rows.filter(status__in=ACTIVE_STATUSES, next_due_at__isnull=False)
+        if view == "mine":
+            rows = rows.filter(assignee=user)
+        if view == "breached":
+            rows = rows.filter(next_due_at__lte=timezone.now())
+    else:
+        rows = rows.filter(status=view)
+    if category_id:
+        rows = rows.filter(category_id=category_id)
+    if priority:
+        rows = rows.filter(priority=priority)
+    if urgent_first:
+        if after:
+            due, key = after
+            rows = rows.filter(Q(next_due_at__gt=due) | Q(next_due_at=due, id__gt=key))
+        rows = rows.order_by("next_due_at", "id")
+    else:
+        if after:
+            created, key = after
+            rows = rows.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=key))
+        rows = rows.order_by("-created_at", "-id")
+    page = list(rows[: QUEUE_PAGE + 1])
+    more = len(page) > QUEUE_PAGE
+    page = page[:QUEUE_PAGE]
+    next_key = None
+    if more:
+        last = page[-1]
+        next_key = (last.next_due_at if urgent_first else last.created_at, last.pk)
+    return page, next_key
+
+
+def request_get(*, organization, request_id):
+    return (
+        ServiceRequest.objects.filter(organization=organization, pk=request_id)
+        .select_related("contact", "category", "assignee", "complaint_category")
+        .first()
+    )
+
+
+def requests_for_contact(*, organization, contact):
+    return (
+        ServiceRequest.objects.filter(organization=organization, contact=contact)
+        .select_related("category", "assignee")
+        .order_by("-created_at", "-id")
+    )
+
+
+def request_messages(*, organization, request, client_view=False):
+    rows = RequestMessage.objects.filter(organization=organization, request=request).select_related(
+        "author"
+    )
+    if client_view:
+        rows = rows.filter(kind__in=CLIENT_VISIBLE_KINDS)
+    return rows.order_by("created_at", "id")
+
+
+def request_attachments(*, organization, request):
+    return Attachment.objects.filter(organization=organization, request=request).order_by(
+        "created_at", "id"
+    )
+
+
+def attachment_get(*, organization, attachment_id):
+    return (
+        Attachment.objects.filter(organization=organization, pk=attachment_id)
+        .select_related("request")
+        .first()
+    )
+
+
+# --- Reports -----------------------------------------------------------------------------------
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's percentile_cont: the median is Percentile(field, 0.5)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        """`make run` without PostgreSQL: SQLite has no percentiles, the average stands in."""
+        average = self.copy()
+        average.function, average.template = "AVG", "%(function)s(%(expressions)s)"
+        return super(Percentile, average).as_sql(compiler, connection, **extra_context)
+
+
+def _timing_aggregates():
+    return {
+        "requests": Count("id"),
+        "response_median": Percentile("first_response_seconds", 0.5),
+        "response_p90": Percentile("first_response_seconds", 0.9),
+        "resolution_median": Percentile("resolution_seconds", 0.5),
+        "resolution_p90": Percentile("resolution_seconds", 0.9),
+        "responded": Count("id", filter=Q(first_response_breached__isnull=False)),
+        "response_breaches": Count("id", filter=Q(first_response_breached=True)),
+        "resolved": Count("id", filter=Q(resolution_breached__isnull=False)),
+        "resolution_breaches": Count("id", filter=Q(resolution_breached=True)),
+    }
+
+
+def _with_rates(row):
+    answered = (row["responded"] or 0) + (row["resolved"] or 0)
+    breaches = (row["response_breaches"] or 0) + (row["resolution_breaches"] or 0)
+    row["breach_rate"] = round(100 * breaches / answered) if answered else None
+    for key in ("response_median", "response_p90", "resolution_median", "resolution_p90"):
+        row[key] = timedelta(seconds=round(row[key])) if row[key] is not None else None
+    return row
+
+
+def timing_report(*, organization, since):
+    """First-response and resolution times (median, 90th percentile) and breach rate, by
+    category and by month, for requests received since ``since`` — one query each."""
+    rows = ServiceRequest.objects.filter(organization=organization, created_at__gte=since)
+    by_category = [
+        _with_rates(row)
+        for row in rows.values("category__name")
+        .annotate(**_timing_aggregates())
+        .order_by("category__name")
+    ]
+    by_month = [
+        _with_rates(row)
+        for row in rows.annotate(
+            month=TruncMonth("created_at", tzinfo=ZoneInfo(organization.timezone))
+        )
+        .values("month")
+        .annotate(**_timing_aggregates())
+        .order_by("month")
+    ]
+    overall = _with_rates(rows.aggregate(**_timing_aggregates()))
+    return {"by_category": by_category, "by_month": by_month, "overall": overall}
+
+
+def top_complaint_categories(*, organization, since, limit=5):
+    """The five most frequent complaint categories and their count per month (the trend)."""
+    complaints = ServiceRequest.objects.filter(
+        organization=organization, created_at__gte=since, kind__in=COMPLAINT_KINDS
+    )
+    top = list(
+        complaints.values("complaint_category_id", "complaint_category__name")
+        .annotate(total=Count("id"))
+        .order_by("-total", "complaint_category__name")[:limit]
+    )
+    months = defaultdict(dict)
+    for row in (
+        complaints.filter(complaint_category_id__in=[t["complaint_category_id"] for t in top])
+        .annotate(month=TruncMonth("created_at", tzinfo=ZoneInfo(organization.timezone)))
+        .values("complaint_category_id", "month")
+        .annotate(total=Count("id"))
+    ):
+        months[row["complaint_category_id"]][row["month"].date()] = row["total"]
+    month_keys = sorted({m for per in months.values() for m in per})
+    for row in top:
+        row["trend"] = [months[row["complaint_category_id"]].get(m, 0) for m in month_keys]
+    return top, month_keys
+
+
+def satisfaction_restored_rate(*, organization, since):
+    resolved = ServiceRequest.objects.filter(
+        organization=organization,
+        resolved_at__gte=since,
+        kind__in=COMPLAINT_KINDS,
+        satisfaction_restored__isnull=False,
+    ).aggregate(total=Count("id"), restored=Count("id", filter=Q(satisfaction_restored=True)))
+    if not resolved["total"]:
+        return None
+    return round(100 * resolved["restored"] / resolved["total"])
+
+
+def csat_by_month(*, organization, since):
+    """Average CSAT of the surveys sent after requests were resolved, per month."""
+    return list(
+        Feedback.objects.filter(
+            organization=organization,
+            measure=FeedbackMeasure.CSAT,
+            created_at__gte=since,
+            related_kind="clients.request",
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=ZoneInfo(organization.timezone)))
+        .values("month")
+        .annotate(average=Avg("score"), answers=Count("id"))
+        .order_by("month")
+    )
+
+
+def dashboard_figures(*, organization, now=None):
+    """The dashboard card's numbers: one aggregate over the requests, one over CSAT answers,
+    one over unmet searches."""
+    now = now or timezone.now()
+    zone = ZoneInfo(organization.timezone)
+    today = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
+    week_start = today - timedelta(days=today.weekday())
+    active = Q(status__in=ACTIVE_STATUSES)
+    figures = ServiceRequest.objects.filter(organization=organization).aggregate(
+        new=Count("id", filter=Q(status=Status.NEW)),
+        open=Count("id", filter=Q(status=Status.OPEN)),
+        waiting=Count("id", filter=Q(status=Status.WAITING)),
+        breached_now=Count("id", filter=active & Q(next_due_at__lte=now)),
+        breached_today=Count("id", filter=active & Q(next_due_at__gte=today, next_due_at__lte=now)),
+        answered_late_today=Count(
+            "id", filter=Q(first_responded_at__gte=today, first_response_breached=True)
+        ),
+        median_first_response=Percentile(
+            "first_response_seconds", 0.5, filter=Q(first_responded_at__gte=week_start)
+        ),
+    )
+    return {
+        "by_status": [
+            (status, figures[status]) for status in (Status.NEW, Status.OPEN, Status.WAITING)
+        ],
+        "breached_now": figures["breached_now"],
+        "breaches_today": figures["breached_today"] + figures["answered_late_today"],
+        "median_first_response": figures["median_first_response"],
+        "csat": csat_by_month(organization=organization, since=today - timedelta(days=180)),
+        "unmet_searches": unmet_searches(
+            organization=organization, since=today - timedelta(days=30)
+        )[:5],
+    }
+
+
+# --- Help centre ---------------------------------------------------------------------------------
+
+
+def published_articles(*, organization):
+    return Article.objects.filter(organization=organization, is_published=True).select_related(
+        "category"
+    )
+
+
+def article_categories(*, organization):
+    return ArticleCategory.objects.filter(organization=organization)
+
+
+def help_categories(*, organization):
+    """Categories that have at least one published article, with their articles."""
+    articles = list(published_articles(organization=organization).order_by("title"))
+    by_category = defaultdict(list)
+    for article in articles:
+        by_category[article.category_id].append(article)
+    categories = ArticleCategory.objects.filter(organization=organization, pk__in=list(by_category))
+    return [(category, by_category[category.pk]) for category in categories]
+
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def article_search(*, organization, query, limit=10, prefix=False):
+    """Published articles matching ``query`` in the organization's language, best first.
+
+    ``prefix`` (suggestions as someone types) matches word beginnings and any of the words;
+    otherwise the query is read like a web search (all words, "quoted phrases", -excluded).
+    """
+    config = regconfig_for(organization)
+    query = (query or "").strip()[:200]
+    if not query:
+        return []
+    if connection.vendor != "postgresql":  # `make run` on SQLite: plain matching, no ranking
+        words = WORD.findall(query)[:8]
+        match = Q()
+        for word in words:
+            match |= Q(title__icontains=word) | Q(summary__icontains=word)
+        return list(published_articles(organization=organization).filter(match)[:limit])
+    if prefix:
+        words = WORD.findall(query)[:8]
+        if not words:
+            return []
+        search = SearchQuery(
+            " | ".join(f"{word}:*" for word in words), search_type="raw", config=config
+        )
+    else:
+        search = SearchQuery(query, search_type="websearch", config=config)
+    return list(
+        published_articles(organization=organization)
+        .filter(search_vector=search)
+        .annotate(rank=SearchRank(F("search_vector"), search))
+        .order_by("-rank", "title")[:limit]
+    )
+
+
+def unmet_searches(*, organization, since):
+    """What people searched for and did not find, most frequent first."""
+    return list(
+        HelpSearch.objects.filter(organization=organization, results=0, created_at__gte=since)
+        .values("query")
+        .annotate(times=Count("id"))
+        .order_by("-times", "query")[:20]
+    )
+
+
+def article_stats(*, organization):
+    """Articles with their votes and deflections (requests not sent because of them)."""
+    return (
+        Article.objects.filter(organization=organization)
+        .select_related("category")
+        .order_by("-deflection_count", "-helpful_count", "title")
+    )
+
+
+# --- Service records ------------------------------------------------------------------------
+
+
+def service_records_for(*, organization, contact):
+    return (
+        ServiceRecord.objects.filter(organization=organization, contact=contact)
+        .select_related("programme", "staff")
+        .order_by("-delivered_on", "-id")
+    )
+
+
+def completions_for(*, organization, contact):
+    return ProgrammeCompletion.objects.filter(
+        organization=organization, contact=contact
+    ).select_related("programme")
+
+
+def attended_sessions(*, organization, contact, programme):
+    return Attendance.objects.filter(
+        organization=organization,
+        contact=contact,
+        session__programme=programme,
+        status=Attendance.Status.ATTENDED,
+    ).count()
+
+
+def access_log(*, organization, contact_id=None):
+    rows = AccessLog.objects.filter(organization=organization).select_related("user", "contact")
+    if contact_id:
+        rows = rows.filter(contact_id=contact_id)
+    return rows.order_by("-id")  # ids grow with time: newest first, paged by key

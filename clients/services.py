@@ -1,0 +1,1004 @@
+"""Writes of the clients app. Each one is atomic, takes keyword-only arguments and the
+organization explicitly, and leaves nothing half-saved when it refuses bad input."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from clients import clock, selectors
+from clients.models import (
+    ACTIVE_STATUSES,
+    COMPLAINT_KINDS,
+    AccessLog,
+    Article,
+    ArticleVote,
+    Attachment,
+    Attendance,
+    ClientSettings,
+    HelpSearch,
+    MessageKind,
+    ProgrammeCompletion,
+    RequestChannel,
+    RequestMessage,
+    ServiceRecord,
+    ServiceRequest,
+    Status,
+)
+from stakeholders import selectors as stakeholder_selectors
+from stakeholders import services as stakeholder_services
+from stakeholders.models import (
+    Channel,
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentSource,
+    Direction,
+    InteractionKind,
+    Membership,
+    Role,
+)
+from stakeholders.tenancy import links
+
+logger = logging.getLogger(__name__)
+
+CLIENT_ROLES = (Role.ADMIN, Role.CASEWORKER)
+RELATED_KIND = "clients.request"
+STATUS_SALT = "steward.clients.status"
+STATUS_LINK_DAYS = 365
+
+# What a client may attach: extension → (content type, how the file must begin).
+ALLOWED_FILES = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    "txt": ("text/plain", None),
+}
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILES = 3
+
+INTERACTION_CHANNEL = {
+    RequestChannel.WEB_FORM: Channel.OTHER,
+    RequestChannel.EMAIL: Channel.EMAIL,
+    RequestChannel.PHONE: Channel.PHONE,
+    RequestChannel.IN_PERSON: Channel.IN_PERSON,
+    RequestChannel.LETTER: Channel.LETTER,
+    RequestChannel.SMS: Channel.SMS,
+    RequestChannel.WHATSAPP: Channel.WHATSAPP,
+    RequestChannel.OTHER: Channel.OTHER,
+}
+
+
+def _now():
+    return timezone.now()
+
+
+# --- Clocks ------------------------------------------------------------------------------------
+
+
+def _pauses(request):
+    return [
+        (datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
+        for start, end in request.pauses
+    ]
+
+
+def _refresh_clocks(request, *, organization, calendar=None):
+    """Recompute both deadlines from the targets, working hours and pauses; ``next_due_at``
+    is the running clock's (none while waiting on the client or once resolved)."""
+    calendar = calendar or selectors.calendar_for(organization=organization)
+    response_minutes, resolution_minutes = selectors.targets_for(
+        organization=organization, category_id=request.category_id, priority=request.priority
+    )
+    pauses = [(start, end) for start, end in _pauses(request) if end is not None]
+    request.first_response_due_at = clock.deadline(
+        calendar, request.created_at, timedelta(minutes=response_minutes), pauses
+    )
+    request.resolution_due_at = clock.deadline(
+        calendar, request.created_at, timedelta(minutes=resolution_minutes), pauses
+    )
+    if request.status in ACTIVE_STATUSES:
+        request.next_due_at = (
+            request.first_response_due_at
+            if request.first_responded_at is None
+            else request.resolution_due_at
+        )
+    else:
+        request.next_due_at = None
+
+
+def _working_seconds(request, *, organization, until):
+    calendar = selectors.calendar_for(organization=organization)
+    return int(clock.elapsed(calendar, request.created_at, until, _pauses(request)).total_seconds())
+
+
+def _stamp_first_response(request, *, organization, at):
+    if request.first_responded_at is not None:
+        return
+    request.first_responded_at = at
+    request.first_response_seconds = _working_seconds(request, organization=organization, until=at)
+    request.first_response_breached = bool(
+        request.first_response_due_at and at > request.first_response_due_at
+    )
+
+
+# --- Links -------------------------------------------------------------------------------------
+
+
+def status_token(*, organization, request):
+    return links.sign(organization=organization, salt=STATUS_SALT, r=request.pk)
+
+
+def status_url(*, organization, request):
+    token = status_token(organization=organization, request=request)
+    return links.absolute_url(
+        organization=organization, url_name="clients:public_status", query={"t": token}
+    )
+
+
+def request_from_token(*, organization, token):
+    """The request a status link is for, or None (tampered, expired, another organization's)."""
+    data = links.unsign(
+        organization=organization,
+        token=token,
+        salt=STATUS_SALT,
+        max_age=timedelta(days=STATUS_LINK_DAYS),
+    )
+    if data is None:
+        return None
+    return selectors.request_get(organization=organization, request_id=data.get("r"))
+
+
+def _send(*, organization, contact, template, subject, context):
+    """One email to a client, in their language. Failures are logged, not raised: the request
+    is saved either way and the timeline shows what was sent."""
+    if not contact.email:
+        return False
+    with translation.override(contact.preferred_language or organization.language):
+        body = render_to_string(
+            f"emails/{template}.txt", {"organization": organization, "contact": contact, **context}
+        )
+        message = EmailMultiAlternatives(
+            subject=str(subject),
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[contact.email],
+            reply_to=[organization.contact_email] if organization.contact_email else None,
+        )
+    try:
+        message.send()
+    except OSError:
+        logger.exception("clients: email to contact %s failed", contact.pk)
+        return False
+    return True
+
+
+# --- Requests ----------------------------------------------------------------------------------
+
+
+def _check_member(organization, user, field, roles=CLIENT_ROLES):
+    if user is None:
+        return
+    if not Membership.objects.filter(organization=organization, user=user, role__in=roles).exists():
+        raise ValidationError({field: _("Choose a caseworker or admin of your organization.")})
+
+
+def _check_same_organization(organization, **objects):
+    for field, obj in objects.items():
+        if obj is not None and getattr(obj, "organization_id", organization.pk) != organization.pk:
+            raise ValidationError({field: _("Choose one of your organization's.")})
+
+
+def _interaction(*, organization, request, staff, channel, direction, subject, initiated=False):
+    """The request's trace on the contact's timeline. The words stay (encrypted) in the clients
+    app: the timeline, which every role reads, only says that contact happened."""
+    return stakeholder_services.interaction_log(
+        organization=organization,
+        contact=request.contact,
+        staff=staff,
+        channel=channel,
+        direction=direction,
+        initiated_by_contact=initiated,
+        kind=InteractionKind.CONVERSATION,
+        subject=subject[:200],
+        related_kind=RELATED_KIND,
+        related_id=request.pk,
+    )
+
+
+def check_files(files):
+    """Type (by name and by the file's first bytes) and size of attachments; per-field errors."""
+    files = [f for f in files or () if f]
+    if len(files) > MAX_FILES:
+        raise ValidationError({"attachments": _("Attach at most %(n)d files.") % {"n": MAX_FILES}})
+    checked = []
+    for upload in files:
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if extension not in ALLOWED_FILES:
+            raise ValidationError(
+                {
+                    "attachments": _(
+                        "“%(name)s”: attach a PDF, photo (JPEG, PNG), Word or text file."
+                    )
+                    % {"name": upload.name}
+                }
+            )
+        if upload.size > MAX_FILE_BYTES:
+            raise ValidationError(
+                {"attachments": _("“%(name)s” is larger than 10 MB.") % {"name": upload.name}}
+            )
+        content_type, signatures = ALLOWED_FILES[extension]
+        upload.seek(0)
+        head = upload.read(2048)
+        upload.seek(0)
+        if signatures is None:
+            valid = b"\x00" not in head
+        else:
+            valid = any(head.startswith(signature) for signature in signatures)
+        if not valid:
+            raise ValidationError(
+                {
+                    "attachments": _("“%(name)s” does not look like a %(kind)s file.")
+                    % {"name": upload.name, "kind": extension.upper()}
+                }
+            )
+        checked.append((upload, content_type))
+    return checked
+
+
+def _store_files(*, organization, request, checked, uploaded_by=None, message=None):
+    """Files are written last, after every check passed, under random names."""
+    for upload, content_type in checked:
+        attachment = Attachment(
+            organization=organization,
+            request=request,
+            message=message,
+            original_name=upload.name[-200:],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=uploaded_by,
+        )
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+
+
+@transaction.atomic
+def request_create(
+    *,
+    organization,
+    contact,
+    subject,
+    channel,
+    description="",
+    category=None,
+    kind="request",
+    complaint_category=None,
+    priority="normal",
+    assignee=None,
+    actor=None,
+    files=(),
+    created_at=None,
+):
+    """Open a request for a client (any channel). The contact becomes a client; the request's
+    arrival is an inbound interaction on their timeline."""
+    _check_same_organization(
+        organization, contact=contact, category=category, complaint_category=complaint_category
+    )
+    _check_member(organization, assignee, "assignee")
+    checked = check_files(files)
+    request = ServiceRequest(
+        organization=organization,
+        contact=contact,
+        subject=(subject or "").strip(),
+        description=(description or "").strip(),
+        category=category,
+        kind=kind,
+        complaint_category=complaint_category if kind in COMPLAINT_KINDS else None,
+        priority=priority,
+        channel=channel,
+        assignee=assignee,
+        created_at=created_at or _now(),
+        status=Status.OPEN if assignee else Status.NEW,
+    )
+    errors = {}
+    if not request.subject:
+        errors["subject"] = [_("Say in a few words what it is about.")]
+    try:
+        request.full_clean(
+            exclude=["organization", "contact", "category", "complaint_category", "assignee"]
+        )
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    _refresh_clocks(request, organization=organization)
+    request.save()
+    stakeholder_services.contact_set_role(
+        organization=organization, contact_id=contact.pk, role="client"
+    )
+    _interaction(
+        organization=organization,
+        request=request,
+        staff=actor,
+        channel=INTERACTION_CHANNEL[RequestChannel(channel)],
+        direction=Direction.INBOUND,
+        subject=_("Service request #%(id)s received") % {"id": request.pk},
+        initiated=True,
+    )
+    _store_files(organization=organization, request=request, checked=checked, uploaded_by=actor)
+    return request
+
+
+def match_or_create_client(*, organization, first_name, last_name, email, phone=""):
+    """The contact with this email address, else a new one (likely duplicates go to the core's
+    review list). Details of a known contact are never changed from a public form."""
+    email = (email or "").strip().lower()
+    contact = (
+        stakeholder_selectors.contacts_active(organization=organization)
+        .filter(Q(email=email) | Q(email_alt=email))
+        .order_by("pk")
+        .first()
+    )
+    if contact is not None:
+        return contact
+    return stakeholder_services.contact_create(
+        organization=organization,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        phone=phone,
+    )
+
+
+def request_submit_public(
+    *,
+    organization,
+    first_name,
+    last_name,
+    email,
+    subject,
+    description,
+    category=None,
+    is_complaint=False,
+    phone="",
+    thank_you_consent=False,
+    files=(),
+):
+    """A request from the public form: the client is matched or created, the request opened and
+    a confirmation with the status link emailed (after the rows are committed)."""
+    with transaction.atomic():
+        contact = match_or_create_client(
+            organization=organization,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+        )
+        if category is not None and not category.is_public:
+            raise ValidationError({"category": _("Choose one of the listed topics.")})
+        request = request_create(
+            organization=organization,
+            contact=contact,
+            subject=subject,
+            description=description,
+            category=category,
+            kind="complaint" if is_complaint else "request",
+            channel=RequestChannel.WEB_FORM,
+            files=files,
+        )
+        if thank_you_consent:
+            stakeholder_services.consent_record(
+                organization=organization,
+                contact=contact,
+                channel=ConsentChannel.EMAIL,
+                purpose=ConsentPurpose.THANK_YOUS,
+                granted=True,
+                source=ConsentSource.FORM,
+                wording=_("May thank me for taking part (request form)"),
+            )
+    request_confirm(organization=organization, request=request)
+    return request
+
+
+def request_confirm(*, organization, request):
+    """Tell the client we have their request, with the link to follow it."""
+    return _send(
+        organization=organization,
+        contact=request.contact,
+        template="clients_request_received",
+        subject=_("We received your request #%(id)s") % {"id": request.pk},
+        context={
+            "request": request,
+            "status_link": status_url(organization=organization, request=request),
+        },
+    )
+
+
+@transaction.atomic
+def request_update(
+    *, organization, request, category, priority, kind, complaint_category=None, actor=None
+):
+    """Change what a request is about; its targets follow."""
+    _check_same_organization(organization, category=category, complaint_category=complaint_category)
+    request.category, request.priority, request.kind = category, priority, kind
+    request.complaint_category = complaint_category if kind in COMPLAINT_KINDS else None
+    try:
+        request.full_clean(
+            exclude=["organization", "contact", "category", "complaint_category", "assignee"]
+        )
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    _refresh_clocks(request, organization=organization)
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_assign(*, organization, request, assignee, actor=None):
+    _check_member(organization, assignee, "assignee")
+    request.assignee = assignee
+    if assignee is not None and request.status == Status.NEW:
+        request.status = Status.OPEN
+    request.response_escalation = request.resolution_escalation = 0  # a new owner hears anew
+    request.save(
+        update_fields=[
+            "assignee",
+            "status",
+            "response_escalation",
+            "resolution_escalation",
+            "updated_at",
+        ]
+    )
+    return request
+
+
+def _start_waiting(request, now):
+    request.waiting_since = now
+    request.pauses = [*request.pauses, [now.isoformat(), None]]
+
+
+def _stop_waiting(request, now):
+    request.waiting_since = None
+    request.pauses = [[start, end if end else now.isoformat()] for start, end in request.pauses]
+
+
+@transaction.atomic
+def request_set_status(*, organization, request, status, actor=None):
+    """Move a request between new/open/waiting/closed (resolving asks more: ``request_resolve``).
+    Waiting on the client pauses the clocks; leaving it resumes them."""
+    now = _now()
+    if status not in (Status.NEW, Status.OPEN, Status.WAITING, Status.CLOSED):
+        raise ValidationError({"status": _("Use “Resolve” to resolve a request.")})
+    if request.status == Status.CLOSED and status != Status.CLOSED:
+        raise ValidationError({"status": _("A closed request can't be reopened: open a new one.")})
+    if status == request.status:
+        return request
+    if request.status == Status.WAITING:
+        _stop_waiting(request, now)
+    if status == Status.WAITING:
+        _start_waiting(request, now)
+    if status == Status.CLOSED:
+        request.closed_at = now
+    if request.status == Status.RESOLVED and status in ACTIVE_STATUSES:
+        # Reopened: the resolution clock runs again, and its alerts may be sent again.
+        request.resolved_at = request.resolution_seconds = request.resolution_breached = None
+        request.resolution_escalation = 0
+    request.status = status
+    _refresh_clocks(request, organization=organization)
+    request.save()
+    return request
+
+
+def _message(*, organization, request, kind, body, author, interaction=None):
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message.")})
+    return RequestMessage.objects.create(
+        organization=organization,
+        request=request,
+        kind=kind,
+        body=body,
+        author=author,
+        interaction=interaction,
+    )
+
+
+def request_reply(*, organization, request, author, body, then=Status.WAITING, files=()):
+    """Email the client (with their status link), record it as an outbound interaction, stop the
+    first-response clock."""
+    contact = request.contact
+    if not contact.email:
+        raise ValidationError({"body": _("This client has no email address: log a call instead.")})
+    if request.status == Status.CLOSED:
+        raise ValidationError({"body": _("This request is closed.")})
+    checked = check_files(files)
+    with transaction.atomic():
+        now = _now()
+        interaction = _interaction(
+            organization=organization,
+            request=request,
+            staff=author,
+            channel=Channel.EMAIL,
+            direction=Direction.OUTBOUND,
+            subject=_("Service request #%(id)s: reply sent") % {"id": request.pk},
+        )
+        message = _message(
+            organization=organization,
+            request=request,
+            kind=MessageKind.REPLY,
+            body=body,
+            author=author,
+            interaction=interaction,
+        )
+        _store_files(
+            organization=organization,
+            request=request,
+            checked=checked,
+            uploaded_by=author,
+            message=message,
+        )
+        _stamp_first_response(request, organization=organization, at=now)
+        if request.status == Status.NEW:
+            request.status = Status.OPEN
+        request.save()
+        if then in (Status.WAITING, Status.OPEN) and then != request.status:
+            request_set_status(
+                organization=organization, request=request, status=then, actor=author
+            )
+        else:
+            _refresh_clocks(request, organization=organization)
+            request.save()
+    _send(
+        organization=organization,
+        contact=contact,
+        template="clients_reply",
+        subject=_("About your request #%(id)s") % {"id": request.pk},
+        context={
+            "request": request,
+            "message": message,
+            "status_link": status_url(organization=organization, request=request),
+        },
+    )
+    return message
+
+
+@transaction.atomic
+def request_log_call(*, organization, request, author, body, direction=Direction.OUTBOUND):
+    """A phone call about the request: an interaction on the timeline; an answered client
+    counts as the first response."""
+    interaction = _interaction(
+        organization=organization,
+        request=request,
+        staff=author,
+        channel=Channel.PHONE,
+        direction=direction,
+        subject=_("Service request #%(id)s: call") % {"id": request.pk},
+        initiated=direction == Direction.INBOUND,
+    )
+    message = _message(
+        organization=organization,
+        request=request,
+        kind=MessageKind.CALL,
+        body=body,
+        author=author,
+        interaction=interaction,
+    )
+    _stamp_first_response(request, organization=organization, at=message.created_at)
+    if request.status == Status.NEW:
+        request.status = Status.OPEN
+    _refresh_clocks(request, organization=organization)
+    request.save()
+    return message
+
+
+@transaction.atomic
+def request_note(*, organization, request, author, body):
+    """An internal note: for the team only, not an interaction with the client."""
+    return _message(
+        organization=organization, request=request, kind=MessageKind.NOTE, body=body, author=author
+    )
+
+
+@transaction.atomic
+def request_client_message(*, organization, request, body, files=()):
+    """The client adds a message from their status page: the request comes back to the team
+    (a waiting clock resumes; a resolved request reopens)."""
+    if request.status == Status.CLOSED:
+        raise ValidationError({"body": _("This request is closed. Please send a new request.")})
+    checked = check_files(files)
+    interaction = _interaction(
+        organization=organization,
+        request=request,
+        staff=None,
+        channel=Channel.OTHER,
+        direction=Direction.INBOUND,
+        subject=_("Service request #%(id)s: message from the client") % {"id": request.pk},
+        initiated=True,
+    )
+    message = _message(
+        organization=organization,
+        request=request,
+        kind=MessageKind.CLIENT,
+        body=body,
+        author=None,
+        interaction=interaction,
+    )
+    _store_files(organization=organization, request=request, checked=checked, message=message)
+    if request.status in (Status.WAITING, Status.RESOLVED):
+        request_set_status(organization=organization, request=request, status=Status.OPEN)
+    return message
+
+
+def request_resolve(
+    *, organization, request, actor, summary, resolution_action="", satisfaction_restored=None
+):
+    """Resolve a request. A complaint or service failure must say what was done to put it right
+    and whether the client is satisfied again. The client is told, with a satisfaction survey."""
+    errors = {}
+    if request.status in (Status.RESOLVED, Status.CLOSED):
+        errors["summary"] = [_("This request is already resolved.")]
+    if not (summary or "").strip():
+        errors["summary"] = [_("Tell the client how it was resolved.")]
+    if request.kind in COMPLAINT_KINDS:
+        if not (resolution_action or "").strip():
+            errors["resolution_action"] = [_("Say what was done to put it right.")]
+        if satisfaction_restored is None:
+            errors["satisfaction_restored"] = [_("Say whether the client is satisfied again.")]
+    if errors:
+        raise ValidationError(errors)
+    client_settings = selectors.client_settings(organization=organization)
+    with transaction.atomic():
+        now = _now()
+        if request.status == Status.WAITING:
+            _stop_waiting(request, now)
+        interaction = _interaction(
+            organization=organization,
+            request=request,
+            staff=actor,
+            channel=Channel.EMAIL if request.contact.email else Channel.OTHER,
+            direction=Direction.OUTBOUND,
+            subject=_("Service request #%(id)s resolved") % {"id": request.pk},
+        )
+        message = _message(
+            organization=organization,
+            request=request,
+            kind=MessageKind.REPLY,
+            body=summary,
+            author=actor,
+            interaction=interaction,
+        )
+        _stamp_first_response(request, organization=organization, at=now)
+        request.resolved_at = now
+        request.resolution_seconds = _working_seconds(request, organization=organization, until=now)
+        request.resolution_breached = bool(
+            request.resolution_due_at and now > request.resolution_due_at
+        )
+        request.resolution_action = (resolution_action or "").strip()
+        request.satisfaction_restored = (
+            satisfaction_restored if request.kind in COMPLAINT_KINDS else None
+        )
+        request.status = Status.RESOLVED
+        _refresh_clocks(request, organization=organization)
+        request.save()
+    survey_link = ""
+    if client_settings.csat_after_resolution:
+        token = stakeholder_services.feedback_link_token(
+            organization=organization, interaction=interaction
+        )
+        path = reverse(
+            "stakeholders:feedback_public", kwargs={"org_slug": organization.slug, "token": token}
+        )
+        survey_link = f"{settings.SITE_URL.rstrip('/')}{path}"
+    _send(
+        organization=organization,
+        contact=request.contact,
+        template="clients_resolved",
+        subject=_("Your request #%(id)s is resolved") % {"id": request.pk},
+        context={
+            "request": request,
+            "message": message,
+            "survey_link": survey_link,
+            "status_link": status_url(organization=organization, request=request),
+        },
+    )
+    return request
+
+
+# --- Escalation --------------------------------------------------------------------------------
+
+
+def _escalation_recipients(organization, request, level):
+    if level == 1 and request.assignee_id and request.assignee.email:
+        return [request.assignee.email]
+    lead = selectors.client_settings(organization=organization).team_lead
+    if lead is not None:
+        return [lead.email]
+    return list(
+        Membership.objects.filter(organization=organization, role=Role.ADMIN).values_list(
+            "user__email", flat=True
+        )
+    )
+
+
+def escalate(*, organization, now=None):
+    """Tell people about requests whose running clock is about to run out (the assignee, or the
+    team lead when nobody is assigned), then the team lead once it has run out.
+
+    Idempotent: each level is claimed with a conditional UPDATE before anyone is emailed, so a
+    rerun or a second worker sends nothing twice.
+    """
+    now = now or _now()
+    warn = timedelta(
+        minutes=selectors.client_settings(organization=organization).warn_before_minutes
+    )
+    sent = 0
+    active = ServiceRequest.objects.filter(organization=organization, status__in=ACTIVE_STATUSES)
+    for level, cutoff in ((2, now), (1, now + warn)):
+        for clock_field, column in (
+            ("first_responded_at", "response_escalation"),
+            (None, "resolution_escalation"),
+        ):
+            rows = active.filter(next_due_at__lte=cutoff, **{f"{column}__lt": level})
+            if clock_field:
+                rows = rows.filter(first_responded_at__isnull=True)
+            else:
+                rows = rows.filter(first_responded_at__isnull=False)
+            for request_id in list(rows.values_list("pk", flat=True)[:500]):
+                with transaction.atomic():
+                    claimed = ServiceRequest.objects.filter(
+                        organization=organization, pk=request_id, **{f"{column}__lt": level}
+                    ).update(**{column: level})
+                    if not claimed:
+                        continue
+                    request = selectors.request_get(
+                        organization=organization, request_id=request_id
+                    )
+                    recipients = [
+                        r for r in _escalation_recipients(organization, request, level) if r
+                    ]
+                if recipients:
+                    sent += _send_escalation(organization, request, level, recipients)
+    return sent
+
+
+def _send_escalation(organization, request, level, recipients):
+    path = reverse(
+        "clients:request_detail", kwargs={"org_slug": organization.slug, "request_id": request.pk}
+    )
+    with translation.override(organization.language):
+        subject = (
+            _("Breached: service request #%(id)s is past its target")
+            if level == 2
+            else _("Due soon: service request #%(id)s")
+        ) % {"id": request.pk}
+        body = render_to_string(
+            "emails/clients_escalation.txt",
+            {
+                "organization": organization,
+                "request": request,
+                "level": level,
+                "link": f"{settings.SITE_URL.rstrip('/')}{path}",
+            },
+        )
+    try:
+        EmailMultiAlternatives(
+            subject=str(subject), body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=recipients
+        ).send()
+    except OSError:
+        logger.exception("clients: escalation email for request %s failed", request.pk)
+        return 0
+    return 1
+
+
+# --- Settings ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def client_settings_save(*, organization, **fields):
+    row, _created = ClientSettings.objects.get_or_create(organization=organization)
+    if "team_lead" in fields:
+        _check_member(organization, fields["team_lead"], "team_lead")
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save()
+    refresh_open_clocks(organization=organization)
+    return row
+
+
+def refresh_open_clocks(*, organization):
+    """After targets, hours or holidays change: recompute the deadlines of open requests."""
+    calendar = selectors.calendar_for(organization=organization)
+    rows = ServiceRequest.objects.filter(
+        organization=organization, status__in=[*ACTIVE_STATUSES, Status.WAITING]
+    )
+    changed = []
+    for request in rows.iterator(chunk_size=500):
+        _refresh_clocks(request, organization=organization, calendar=calendar)
+        changed.append(request)
+        if len(changed) >= 500:
+            ServiceRequest.objects.bulk_update(
+                changed, ["first_response_due_at", "resolution_due_at", "next_due_at"]
+            )
+            changed = []
+    if changed:
+        ServiceRequest.objects.bulk_update(
+            changed, ["first_response_due_at", "resolution_due_at", "next_due_at"]
+        )
+
+
+# --- Access log --------------------------------------------------------------------------------
+
+
+def access_record(*, organization, user, objects, action, path):
+    """Write who read which client records (one row each). ``objects``: (kind, id, contact_id)."""
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            organization=organization,
+            user=user,
+            object_kind=kind,
+            object_id=object_id,
+            contact_id=contact_id,
+            action=action,
+            path=(path or "")[:300],
+        )
+        for kind, object_id, contact_id in objects
+    )
+
+
+# --- Help centre -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def article_save(*, organization, article, actor):
+    """Save an article and its search vector (title weighs most, then summary, then text), in
+    the organization's language."""
+    _check_same_organization(organization, category=article.category)
+    article.organization = organization
+    article.updated_by = actor
+    try:
+        article.full_clean(exclude=["organization", "category", "updated_by"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    article.save()
+    if connection.vendor != "postgresql":
+        return article  # `make run` on SQLite: the help centre searches without a vector
+    config = selectors.regconfig_for(organization)
+    Article.objects.filter(organization=organization, pk=article.pk).update(
+        search_vector=SearchVector("title", weight="A", config=config)
+        + SearchVector("summary", weight="B", config=config)
+        + SearchVector("body", weight="C", config=config)
+    )
+    return article
+
+
+@transaction.atomic
+def article_vote(*, organization, article, helpful, deflected=False):
+    ArticleVote.objects.create(
+        organization=organization, article=article, helpful=helpful, deflected=deflected
+    )
+    counter = "helpful_count" if helpful else "unhelpful_count"
+    updates = {counter: F(counter) + 1}
+    if deflected:
+        updates["deflection_count"] = F("deflection_count") + 1
+    Article.objects.filter(organization=organization, pk=article.pk).update(**updates)
+
+
+def help_search(*, organization, query, log=True):
+    """Search the help centre and remember what was asked (unmet needs when nothing is found)."""
+    query = " ".join((query or "").split())[:200]
+    results = selectors.article_search(organization=organization, query=query, limit=20)
+    if log and query:
+        HelpSearch.objects.create(
+            organization=organization, query=query.lower(), results=len(results)
+        )
+    return results
+
+
+# --- Service records -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def service_record_add(
+    *, organization, contact, programme, delivered_on, quantity, staff, notes=""
+):
+    _check_same_organization(organization, contact=contact, programme=programme)
+    record = ServiceRecord(
+        organization=organization,
+        contact=contact,
+        programme=programme,
+        delivered_on=delivered_on,
+        quantity=quantity,
+        staff=staff,
+        notes=(notes or "").strip(),
+    )
+    try:
+        record.full_clean(exclude=["organization", "contact", "programme", "staff"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    if delivered_on and delivered_on > timezone.localdate() + timedelta(days=1):
+        raise ValidationError({"delivered_on": _("A service can't be delivered in the future.")})
+    record.save()
+    stakeholder_services.contact_set_role(
+        organization=organization, contact_id=contact.pk, role="client"
+    )
+    return record
+
+
+@transaction.atomic
+def completion_record(
+    *, organization, contact, programme, completed_on=None, consent=None, actor=None
+):
+    """A client completed a programme (the participation thank-you thanks it, if they agree).
+    ``consent`` True/False records their answer about being thanked; None leaves it as it is."""
+    _check_same_organization(organization, contact=contact, programme=programme)
+    completion, _created = ProgrammeCompletion.objects.get_or_create(
+        organization=organization,
+        contact=contact,
+        programme=programme,
+        defaults={"completed_on": completed_on or timezone.localdate()},
+    )
+    if consent is not None:
+        stakeholder_services.consent_record(
+            organization=organization,
+            contact=contact,
+            channel=ConsentChannel.EMAIL,
+            purpose=ConsentPurpose.THANK_YOUS,
+            granted=consent,
+            source=ConsentSource.STAFF,
+            wording=_("Asked when completing %(programme)s") % {"programme": programme.name},
+            recorded_by=actor,
+        )
+    return completion
+
+
+@transaction.atomic
+def attendance_record(*, organization, session, present_ids, absent_ids=(), actor=None):
+    """Mark who attended a session; a client who reaches the programme's number of sessions
+    completes it."""
+    programme = session.programme
+    contacts = {
+        c.pk: c
+        for c in stakeholder_selectors.contacts_active(organization=organization).filter(
+            pk__in=[*present_ids, *absent_ids]
+        )
+    }
+    for contact_id, status in [(i, Attendance.Status.ATTENDED) for i in present_ids] + [
+        (i, Attendance.Status.ABSENT) for i in absent_ids
+    ]:
+        contact = contacts.get(contact_id)
+        if contact is None:
+            raise ValidationError({"contacts": _("Choose clients of your organization.")})
+        Attendance.objects.update_or_create(
+            organization=organization, session=session, contact=contact, defaults={"status": status}
+        )
+        stakeholder_services.contact_set_role(
+            organization=organization, contact_id=contact.pk, role="client"
+        )
+        if (
+            status == Attendance.Status.ATTENDED
+            and programme.sessions_to_complete
+            and selectors.attended_sessions(
+                organization=organization, contact=contact, programme=programme
+            )
+            >= programme.sessions_to_complete
+        ):
+            completion_record(
+                organization=organization,
+                contact=contact,
+                programme=programme,
+                completed_on=timezone.localdate(session.starts_at),
+            )
