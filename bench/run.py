@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCENARIOS = ["tenancy", "contacts", "donors", "thankyous", "volunteers", "clients"]
+SCENARIOS = ["tenancy", "contacts", "donors", "thankyous", "clients", "volunteers"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

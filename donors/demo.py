@@ -10,6 +10,7 @@ from django.utils import timezone
 from donors import services
 from donors.models import Campaign, Fund, Gift, ImpactStory, PaymentMethod
 from thankyous import services as thankyou_services
+from thankyous.models import Acknowledgment
 
 FUNDS = [
     ("Meals", "25", "one week of meals"),
@@ -97,3 +98,6 @@ def seed(*, organization, contacts, staff, rng):
     thankyou_services.enqueue(organization=organization, kind="gift", ids=list(recent))
     thankyou_services.ensure_default_templates(organization=organization)
     thankyou_services.process(organization=organization)
+    for acknowledgment in Acknowledgment.objects.filter(organization=organization, state="sent"):
+        acknowledgment.sent_at = acknowledgment.received_at + timedelta(hours=rng.randint(3, 60))
+        acknowledgment.save(update_fields=["sent_at"])  # as if the nightly batch had done it

@@ -1,7 +1,8 @@
 """Gifts as things to thank: what is not thanked yet, and the merge fields of their letters."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from babel import UnknownLocaleError
 from babel.numbers import get_currency_name
@@ -48,6 +49,14 @@ DEFAULT_TEMPLATE = DefaultTemplate(
         "{{ tax_deductible_amount }}.</p>"
     ),
 )
+
+
+def _received_at(gift, zone):
+    """When the clock to thank starts: the gift's entry, or the end of the day it says it came
+    in if it was entered later (a cheque typed in on Thursday that came on Monday has waited
+    since Monday; a gift entered the day it came counts from its entry)."""
+    end_of_day = datetime.combine(gift.received_on + timedelta(days=1), time.min, tzinfo=zone)
+    return min(gift.created_at, end_of_day)
 
 
 def candidates(organization):
@@ -128,6 +137,7 @@ def _fields(organization, gift, first_gift_ids):
 
 
 def describe(organization, ids):
+    zone = ZoneInfo(organization.timezone)
     gifts = list(
         Gift.objects.filter(organization=organization, pk__in=ids)
         .select_related("contact", "contact__relationship_manager")
@@ -161,7 +171,7 @@ def describe(organization, ids):
             skip = gift.status
         items[gift.pk] = ThankItem(
             contact=gift.contact,
-            received_at=gift.created_at,
+            received_at=_received_at(gift, zone),
             fields=_fields(organization, gift, first_gift_ids),
             rules=rules,
             amount=gift.amount,

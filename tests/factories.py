@@ -337,93 +337,6 @@ class PrintBatchFactory(factory.django.DjangoModelFactory):
     pdf = factory.django.FileField(filename="batch.pdf", data=b"%PDF-1.7 test")
 
 
-# --- Volunteers -----------------------------------------------------------------------------
-
-from volunteers.models import (  # noqa: E402
-    Assignment,
-    HoursEntry,
-    Opportunity,
-    Shift,
-    Training,
-    TrainingRecord,
-    VolunteerProfile,
-)
-
-
-class VolunteerProfileFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = VolunteerProfile
-
-    organization = factory.SelfAttribute("contact.organization")
-    contact = factory.SubFactory(ContactFactory, is_volunteer=True)
-    status = VolunteerProfile.Status.ACTIVE
-    approved_at = factory.LazyFunction(timezone.now)
-
-
-class OpportunityFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Opportunity
-
-    organization = factory.SubFactory(OrganizationFactory)
-    title = factory.Sequence(lambda n: f"Food sorting {n}")
-
-
-class ShiftFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Shift
-
-    organization = factory.SelfAttribute("opportunity.organization")
-    opportunity = factory.SubFactory(OpportunityFactory)
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
-    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
-    capacity = 2
-
-
-class AssignmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Assignment
-
-    organization = factory.SelfAttribute("shift.organization")
-    shift = factory.SubFactory(ShiftFactory)
-    profile = factory.SubFactory(
-        VolunteerProfileFactory, contact__organization=factory.SelfAttribute("...organization")
-    )
-    status = Assignment.Status.CONFIRMED
-
-
-class HoursEntryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = HoursEntry
-
-    organization = factory.SelfAttribute("profile.organization")
-    profile = factory.SubFactory(VolunteerProfileFactory)
-    worked_on = factory.LazyFunction(timezone.localdate)
-    hours = Decimal("3.00")
-    status = HoursEntry.Status.PENDING
-    source = HoursEntry.Source.SELF
-
-
-class TrainingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Training
-
-    organization = factory.SubFactory(OrganizationFactory)
-    name = factory.Sequence(lambda n: f"Food hygiene {n}")
-    valid_months = 24
-
-
-class TrainingRecordFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TrainingRecord
-
-    organization = factory.SelfAttribute("profile.organization")
-    profile = factory.SubFactory(VolunteerProfileFactory)
-    training = factory.SubFactory(
-        TrainingFactory, organization=factory.SelfAttribute("..profile.organization")
-    )
-    completed_on = factory.LazyFunction(timezone.localdate)
-
-
 # --- Clients -----------------------------------------------------------------------------------
 # (imported here, at the end, so the factories above stay as they were)
 from clients import models as client_models  # noqa: E402
@@ -544,3 +457,90 @@ class ServiceRecordFactory(factory.django.DjangoModelFactory):
     delivered_on = factory.LazyFunction(timezone.localdate)
     quantity = Decimal("1")
     notes = "Went through the budget sheet."
+
+
+# --- Volunteers -----------------------------------------------------------------------------
+
+from volunteers.models import (  # noqa: E402
+    Assignment,
+    HoursEntry,
+    Opportunity,
+    Shift,
+    Training,
+    TrainingRecord,
+    VolunteerProfile,
+)
+
+
+class VolunteerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VolunteerProfile
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory, is_volunteer=True)
+    status = VolunteerProfile.Status.ACTIVE
+    approved_at = factory.LazyFunction(timezone.now)
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opportunity
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Food sorting {n}")
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shift
+
+    organization = factory.SelfAttribute("opportunity.organization")
+    opportunity = factory.SubFactory(OpportunityFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    capacity = 2
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    organization = factory.SelfAttribute("shift.organization")
+    shift = factory.SubFactory(ShiftFactory)
+    profile = factory.SubFactory(
+        VolunteerProfileFactory, contact__organization=factory.SelfAttribute("...organization")
+    )
+    status = Assignment.Status.CONFIRMED
+
+
+class HoursEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HoursEntry
+
+    organization = factory.SelfAttribute("profile.organization")
+    profile = factory.SubFactory(VolunteerProfileFactory)
+    worked_on = factory.LazyFunction(timezone.localdate)
+    hours = Decimal("3.00")
+    status = HoursEntry.Status.PENDING
+    source = HoursEntry.Source.SELF
+
+
+class TrainingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Training
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Food hygiene {n}")
+    valid_months = 24
+
+
+class TrainingRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingRecord
+
+    organization = factory.SelfAttribute("profile.organization")
+    profile = factory.SubFactory(VolunteerProfileFactory)
+    training = factory.SubFactory(
+        TrainingFactory, organization=factory.SelfAttribute("..profile.organization")
+    )
+    completed_on = factory.LazyFunction(timezone.localdate)

@@ -116,6 +116,12 @@ OBJECT_FACTORIES = {
     "template_id": lambda org: ThankYouTemplateFactory(organization=org),
     "ack_id": lambda org: AcknowledgmentFactory(contact__organization=org),
     "batch_id": lambda org: PrintBatchFactory(organization=org),
+    "request_id": lambda org: ServiceRequestFactory(contact__organization=org),
+    "attachment_id": lambda org: AttachmentFactory(request__contact__organization=org),
+    "holiday_id": lambda org: HolidayFactory(organization=org),
+    "article_id": lambda org: ArticleFactory(category__organization=org),
+    "programme_id": lambda org: ProgrammeFactory(organization=org),
+    "session_id": lambda org: SessionFactory(programme__organization=org),
     "profile_id": lambda org: VolunteerProfileFactory(contact__organization=org),
     "opportunity_id": lambda org: OpportunityFactory(organization=org),
     "shift_id": lambda org: ShiftFactory(opportunity__organization=org),
@@ -134,12 +140,6 @@ OBJECT_FACTORIES = {
             organization=org, profile=VolunteerProfileFactory(contact__organization=org)
         )
     ),
-    "request_id": lambda org: ServiceRequestFactory(contact__organization=org),
-    "attachment_id": lambda org: AttachmentFactory(request__contact__organization=org),
-    "holiday_id": lambda org: HolidayFactory(organization=org),
-    "article_id": lambda org: ArticleFactory(category__organization=org),
-    "programme_id": lambda org: ProgrammeFactory(organization=org),
-    "session_id": lambda org: SessionFactory(programme__organization=org),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(
@@ -167,6 +167,10 @@ MODEL_FACTORIES = {
     ThankYouTemplate: OBJECT_FACTORIES["template_id"],
     PrintBatch: OBJECT_FACTORIES["batch_id"],
     RecurringGift: lambda org: RecurringGiftFactory(contact__organization=org),
+    ServiceRequest: OBJECT_FACTORIES["request_id"],
+    ServiceLevel: lambda org: ServiceLevelFactory(organization=org),
+    Article: OBJECT_FACTORIES["article_id"],
+    ServiceRecord: lambda org: ServiceRecordFactory(contact__organization=org),
     VolunteerProfile: OBJECT_FACTORIES["profile_id"],
     Opportunity: OBJECT_FACTORIES["opportunity_id"],
     Shift: OBJECT_FACTORIES["shift_id"],
@@ -174,10 +178,6 @@ MODEL_FACTORIES = {
     Assignment: lambda org: AssignmentFactory(shift__opportunity__organization=org),
     HoursEntry: lambda org: HoursEntryFactory(profile__contact__organization=org),
     TrainingRecord: lambda org: TrainingRecordFactory(profile__contact__organization=org),
-    ServiceRequest: OBJECT_FACTORIES["request_id"],
-    ServiceLevel: lambda org: ServiceLevelFactory(organization=org),
-    Article: OBJECT_FACTORIES["article_id"],
-    ServiceRecord: lambda org: ServiceRecordFactory(contact__organization=org),
 }
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")

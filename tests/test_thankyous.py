@@ -243,7 +243,7 @@ def test_each_kind_starts_with_its_own_words_and_never_borrows_the_gift_letter(o
             letter_body="",
         ),
     )
-    # only the gift and this kind: other apps' kinds start with their own templates too
+    # the core alone, with a made-up kind (the apps' own kinds are tested in their apps)
     monkeypatch.setattr(thankables, "_kinds", {"gift": thankables["gift"], "milestone": milestone})
     services.ensure_default_templates(organization=org)
     services.ensure_default_templates(organization=org)  # a second call adds nothing
@@ -637,3 +637,19 @@ def test_amounts_in_words_in_the_letters_language(language, amount, currency, wo
 
     with translation.override(language):
         assert _in_words(amount, currency) == words
+
+
+def test_the_clock_to_thank_starts_when_the_gift_came_in(org):
+    """A gift entered days after it came has been waiting since the day it came; one entered
+    the day it came counts from its entry."""
+    from donors.thanks import describe
+
+    late = gift(org, email="late@example.org")
+    late.received_on = TODAY - timedelta(days=3)
+    late.save(update_fields=["received_on"])
+    same_day = gift(org, email="today@example.org")
+    items = describe(org, [late.pk, same_day.pk])
+    zone = ZoneInfo(org.timezone)
+    assert items[late.pk].received_at.astimezone(zone).date() == TODAY - timedelta(days=2)
+    assert items[late.pk].received_at.astimezone(zone).hour == 0
+    assert items[same_day.pk].received_at == same_day.created_at

@@ -335,8 +335,7 @@ def _send(organization, row, fields, smtp):
             with row.pdf.open("rb") as handle:
                 message.attach(_("thank-you.pdf"), handle.read(), "application/pdf")
     try:
-        if smtp.connection is None:
-            smtp.open()  # opened here, it stays open for the rest of the run
+        smtp.open()  # once open (any backend's open() is idempotent), it stays open for the run
         message.send()
     except Exception as error:  # SMTP refused or unreachable: back to the queue, then a person
         smtp.close()  # a broken conversation is not reused: the next send opens a new one

@@ -13,11 +13,12 @@ from stakeholders.registries import (
     contact_hooks,
     contact_panels,
     dashboard_cards,
+    demo_data,
     older_than,
     timeline,
 )
 from thankyous.registry import Thankable, thankables
-from volunteers import selectors, services, thanks
+from volunteers import demo, selectors, services, thanks
 from volunteers.models import Assignment, VolunteerProfile
 
 VOLUNTEER_ROLES = (Role.ADMIN, Role.VOLUNTEER_COORDINATOR, Role.VIEWER)
@@ -124,3 +125,4 @@ def register():
         erase=services.erase_profiles,
         export=services.export_profiles,
     )
+    demo_data.register("volunteers", demo.seed)

@@ -157,6 +157,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donors.tasks.send_donor_updates",
         "schedule": 15 * 60,
     },
+    "welcome-call-lists": {
+        "task": "donors.tasks.send_welcome_call_lists",
+        "schedule": crontab(minute=10),
+    },
+    "escalate-service-requests": {
+        "task": "clients.tasks.escalate_all",
+        "schedule": 5 * 60,
+    },
     "volunteer-signup-confirmations": {
         "task": "volunteers.tasks.sweep_signup_confirmations",
         "schedule": 60,
@@ -168,14 +176,6 @@ CELERY_BEAT_SCHEDULE = {
     "volunteer-nightly": {
         "task": "volunteers.tasks.volunteer_nightly",
         "schedule": crontab(hour=3, minute=40),
-    },
-    "welcome-call-lists": {
-        "task": "donors.tasks.send_welcome_call_lists",
-        "schedule": crontab(minute=10),
-    },
-    "escalate-service-requests": {
-        "task": "clients.tasks.escalate_all",
-        "schedule": 5 * 60,
     },
 }
 
