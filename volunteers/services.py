@@ -9,7 +9,6 @@ import json
 import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -21,7 +20,6 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -35,6 +33,7 @@ from stakeholders.models import (
     Membership,
     Role,
 )
+from stakeholders.tenancy import links
 from volunteers import selectors
 from volunteers.models import (
     Assignment,
@@ -100,10 +99,6 @@ def _message(*, organization, to, language, subject, template, context):
             to=to,
             reply_to=[organization.contact_email] if organization.contact_email else None,
         )
-
-
-def _absolute(path):
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def _reachable(contact):
@@ -181,29 +176,27 @@ def _schedule_confirmations(*, organization):
 
 
 def confirm_token(*, organization, pending):
-    return signing.dumps({"o": organization.pk, "s": pending.pk}, salt=CONFIRM_SALT)
+    return links.sign(organization=organization, salt=CONFIRM_SALT, s=pending.pk)
 
 
 def confirm_url(*, organization, pending):
-    return _absolute(
-        reverse(
-            "volunteers:signup_confirm",
-            kwargs={
-                "org_slug": organization.slug,
-                "confirm_token": confirm_token(organization=organization, pending=pending),
-            },
-        )
+    return links.absolute_url(
+        organization=organization,
+        url_name="volunteers:signup_confirm",
+        confirm_token=confirm_token(organization=organization, pending=pending),
     )
 
 
 def pending_from_token(*, organization, token):
     """The signup a confirmation link is for; None when forged, expired or another
     organization's."""
-    try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=timedelta(days=CONFIRM_DAYS))
-    except signing.BadSignature:
-        return None
-    if data.get("o") != organization.pk:
+    data = links.unsign(
+        organization=organization,
+        token=token,
+        salt=CONFIRM_SALT,
+        max_age=timedelta(days=CONFIRM_DAYS),
+    )
+    if data is None:
         return None
     return PendingSignup.objects.filter(organization=organization, pk=data.get("s")).first()
 
@@ -407,11 +400,10 @@ def signup_confirmed_notify(*, organization, profile_id, new=True):
                 context={
                     "contact": contact,
                     "new": new,
-                    "url": _absolute(
-                        reverse(
-                            "volunteers:profile",
-                            kwargs={"org_slug": organization.slug, "profile_id": profile.pk},
-                        )
+                    "url": links.absolute_url(
+                        organization=organization,
+                        url_name="volunteers:profile",
+                        profile_id=profile.pk,
                     ),
                 },
             )
@@ -434,30 +426,28 @@ def pending_purge(*, organization, older_than_days=CONFIRM_DAYS * 2):
 
 
 def portal_token(*, organization, profile):
-    return signing.dumps({"o": organization.pk, "p": profile.pk}, salt=PORTAL_SALT)
+    return links.sign(organization=organization, salt=PORTAL_SALT, p=profile.pk)
 
 
 def portal_url(*, organization, profile, opportunity=None):
-    path = reverse(
-        "volunteers:portal_enter",
-        kwargs={
-            "org_slug": organization.slug,
-            "portal_token": portal_token(organization=organization, profile=profile),
-        },
+    return links.absolute_url(
+        organization=organization,
+        url_name="volunteers:portal_enter",
+        query={"opportunity": opportunity.pk} if opportunity is not None else None,
+        portal_token=portal_token(organization=organization, profile=profile),
     )
-    if opportunity is not None:
-        path = f"{path}?{urlencode({'opportunity': opportunity.pk})}"
-    return _absolute(path)
 
 
 def profile_from_portal_token(*, organization, token):
     """The volunteer a portal link is for; None when forged, expired, another organization's,
     or the volunteer has left."""
-    try:
-        data = signing.loads(token, salt=PORTAL_SALT, max_age=timedelta(days=PORTAL_LINK_DAYS))
-    except signing.BadSignature:
-        return None
-    if data.get("o") != organization.pk:
+    data = links.unsign(
+        organization=organization,
+        token=token,
+        salt=PORTAL_SALT,
+        max_age=timedelta(days=PORTAL_LINK_DAYS),
+    )
+    if data is None:
         return None
     return selectors.profile_for_portal(organization=organization, profile_id=data.get("p"))
 
