@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone, translation
 from PIL import Image
 from pypdf import PdfReader
@@ -170,6 +170,29 @@ def test_a_row_left_sending_by_a_crash_goes_to_review_not_resent(org, mailbox):
     )
     services.run_batch(organization=org)
     assert Acknowledgment.objects.get().state == "review" and not mailbox.messages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sending_mark_lost_with_the_database_is_still_sent_once(org, mailbox, monkeypatch):
+    """The "sending" mark reached the database, its reply did not: the worker knows it never
+    mailed that row, so the row goes back to the queue and is sent once."""
+    for i in range(3):
+        gift(org, email=f"d{i}@example.org")
+    services.ensure_default_templates(organization=org)
+    services.enqueue(organization=org)
+    real_save, lost = Acknowledgment.save, []
+
+    def save(self, *args, **kwargs):
+        real_save(self, *args, **kwargs)
+        if self.state == "sending" and not lost:
+            lost.append(self.pk)
+            raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Acknowledgment, "save", save)
+    monkeypatch.setattr(services, "_wait_for_database", lambda: None)
+    services.process(organization=org)
+    assert lost and set(Acknowledgment.objects.values_list("state", flat=True)) == {"sent"}
+    assert sorted(m["To"] for m in mailbox.messages) == [f"d{i}@example.org" for i in range(3)]
 
 
 @pytest.mark.django_db(transaction=True)

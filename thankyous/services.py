@@ -193,12 +193,12 @@ def process(*, organization, limit=None, only=None, retries_only=False):
     try:
         while limit is None or sum(counts.values()) < limit:
             size = CHUNK if limit is None else min(CHUNK, limit - sum(counts.values()))
-            rows = []
+            rows, mailed = [], set()  # mailed: the rows whose SMTP conversation began
             try:
                 rows = _claim(pending, size)
                 if not rows:
                     break
-                _thank_chunk(organization, rows, templates, smtp, counts)
+                _thank_chunk(organization, rows, templates, smtp, counts, mailed)
                 lost = 0
             except DATABASE_ERRORS:
                 lost += 1
@@ -206,10 +206,13 @@ def process(*, organization, limit=None, only=None, retries_only=False):
                     raise
                 logger.warning("thank-you batch lost the database; waiting for it", exc_info=True)
                 _wait_for_database()
-                # What this run took and did not start goes straight back to the queue (a row
-                # already "sending" stays: release_stuck or a person decides about it).
+                # What this run took and never mailed goes straight back to the queue, even a
+                # row whose "sending" mark may have reached the database as it went away. A row
+                # that was mailed stays as it is: "sent" if that was recorded, else a person
+                # decides (release_stuck). A claim lost with its reply waits for release_stuck.
                 Acknowledgment.objects.filter(
-                    pk__in=[r.pk for r in rows], state=Acknowledgment.State.CLAIMED
+                    pk__in=[r.pk for r in rows if r.pk not in mailed],
+                    state__in=[Acknowledgment.State.CLAIMED, Acknowledgment.State.SENDING],
                 ).update(state=Acknowledgment.State.PENDING)
     finally:
         smtp.close()
@@ -226,7 +229,7 @@ def _claim(pending, size):
     return rows
 
 
-def _thank_chunk(organization, rows, templates, smtp, counts):
+def _thank_chunk(organization, rows, templates, smtp, counts, mailed):
     items = _describe(organization, rows)
     consents = stakeholder_selectors.consent_latest(
         organization=organization,
@@ -238,6 +241,7 @@ def _thank_chunk(organization, rows, templates, smtp, counts):
             organization, row, templates, items.get((row.kind, row.target_id)), consents
         )
         if outcome == "send":
+            mailed.add(row.pk)
             outcome = _send(organization, row, fields, smtp)
         counts[outcome] += 1
 
