@@ -158,3 +158,20 @@ def test_the_session_does_not_carry_an_organization(client, admin_a, admin_b, or
     client.force_login(admin_a)
     assert client.get("/o/riverside/").status_code == 200
     assert client.get("/o/hope/settings/members/").status_code == 404
+
+
+def test_an_organizations_pages_are_in_its_own_time_zone(rf, org_a, admin_a):
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from stakeholders.tenancy.middleware import OrganizationMiddleware
+
+    org_a.timezone = "Asia/Tehran"
+    org_a.save()
+    middleware = OrganizationMiddleware(
+        lambda request: HttpResponse(timezone.get_current_timezone_name())
+    )
+    request = rf.get("/o/riverside/help/")
+    request.user = admin_a
+    assert middleware(request).content == b"Asia/Tehran"
+    assert timezone.get_current_timezone_name() == "UTC"  # and nothing leaks out of the request

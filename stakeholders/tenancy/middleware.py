@@ -1,11 +1,13 @@
 """Resolve ``/o/<slug>/`` (and ``/api/v1/o/<slug>/``) to an organization and scope the request."""
 
 import re
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stakeholders.tenancy.models import organization_scope
@@ -48,7 +50,8 @@ class OrganizationMiddleware:
                 return JsonResponse({"detail": _("Not found.")}, status=404)
             raise Http404
         request.organization = organization
-        with organization_scope(organization):
+        # Dates and times on the organization's pages are in its own time zone.
+        with organization_scope(organization), timezone.override(ZoneInfo(organization.timezone)):
             return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
