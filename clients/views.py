@@ -886,7 +886,9 @@ def help_vote(request, org_slug, article_id):
     )
     if article is None:
         raise Http404
-    if not is_ratelimited(request, group="help-vote", key="ip", rate="30/h", increment=True):
+    if not is_ratelimited(
+        request, group=f"help-vote-{request.organization.pk}", key="ip", rate="30/h", increment=True
+    ):
         services.article_vote(
             organization=request.organization,
             article=article,
@@ -905,7 +907,11 @@ def help_suggest(request, org_slug):
     query = request.GET.get("subject") or request.GET.get("q") or ""
     articles = []
     if len(query.strip()) >= 3 and not is_ratelimited(
-        request, group="help-suggest", key="ip", rate="300/h", increment=True
+        request,
+        group=f"help-suggest-{request.organization.pk}",
+        key="ip",
+        rate="300/h",
+        increment=True,
     ):
         articles = selectors.article_search(
             organization=request.organization, query=query, limit=5, prefix=True
@@ -935,12 +941,16 @@ def public_request(request, org_slug):
     if request.method == "POST":
         email = (request.POST.get("email") or "").strip().lower()
         limited = is_ratelimited(
-            request, group="client-request-ip", key="ip", rate="10/h", increment=True
+            request,
+            group=f"client-request-ip-{request.organization.pk}",
+            key="ip",
+            rate="10/h",
+            increment=True,
         )
         limited = (
             is_ratelimited(
                 request,
-                group="client-request-email",
+                group=f"client-request-email-{request.organization.pk}",
                 key=lambda group, req: email,
                 rate="5/h",
                 increment=True,

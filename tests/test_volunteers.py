@@ -760,3 +760,14 @@ def test_staff_lists_cost_the_same_however_many_volunteers(client, org, admin_a)
             sizes.append(len(queries))
         counts.append(sizes)
     assert counts[0] == counts[1]
+
+
+def test_portal_offers_and_takes_only_open_shifts_ahead(client, org, volunteer):
+    closed = shift(org, opportunity=OpportunityFactory(organization=org, is_active=False))
+    past = shift(org, starts_in=-timedelta(days=2))
+    token = services.portal_token(organization=org, profile=volunteer)
+    client.get(f"/o/riverside/volunteer/portal/enter/{token}/")
+    for hidden in (closed, past):
+        response = client.post("/o/riverside/volunteer/portal/shifts/", {"shift": hidden.pk})
+        assert response.status_code == 404
+    assert not Assignment.objects.exists()

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -54,14 +55,14 @@ def _limited(request, prefix):
     """Per IP and per email address; an over-limit request is counted but changes nothing."""
     by_ip = is_ratelimited(
         request,
-        group=f"{prefix}-ip",
+        group=f"{prefix}-ip-{request.organization.pk}",  # each organization its own budget
         key="ip",
         rate=settings.VOLUNTEER_SIGNUP_IP_RATE,
         increment=True,
     )
     by_email = is_ratelimited(
         request,
-        group=f"{prefix}-email",
+        group=f"{prefix}-email-{request.organization.pk}",
         key=_email_key,
         rate=settings.VOLUNTEER_SIGNUP_EMAIL_RATE,
         increment=True,
@@ -295,7 +296,12 @@ def portal_shifts(request, org_slug):
             else:
                 shift_id = request.POST.get("shift", "")
                 shift = (
-                    Shift.objects.filter(organization=organization, pk=int(shift_id)).first()
+                    Shift.objects.filter(  # only what the portal offers: open and ahead
+                        organization=organization,
+                        pk=int(shift_id),
+                        opportunity__is_active=True,
+                        starts_at__gt=timezone.now(),
+                    ).first()
                     if shift_id.isdigit()
                     else None
                 )

@@ -538,7 +538,7 @@ def settings_save(*, organization, skills_text, causes_text, **fields):
         setattr(instance, name, value)
     errors = {}
     for origin in instance.origins:
-        if not origin.startswith(("https://", "http://")) or " " in origin or "'" in origin:
+        if not origin.startswith(("https://", "http://")) or any(c in origin for c in " ';,"):
             errors.setdefault("embed_origins", []).append(
                 _("“%(value)s” is not a web address like https://www.example.org.")
                 % {"value": origin}

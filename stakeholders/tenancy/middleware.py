@@ -1,6 +1,7 @@
 """Resolve ``/o/<slug>/`` (and ``/api/v1/o/<slug>/``) to an organization and scope the request."""
 
 import re
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
@@ -68,5 +69,6 @@ class OrganizationMiddleware:
         if request.membership is None:
             raise Http404
         if organization.require_mfa and not selectors.user_has_mfa(user=request.user):
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('mfa_activate_totp')}?{query}")
         return None
