@@ -5,6 +5,7 @@ yes (on the request form or when staff recorded the completion), never by defaul
 """
 
 from datetime import timedelta
+from functools import partial
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -77,7 +78,7 @@ def describe(organization, ids):
         items[completion.pk] = ThankItem(
             contact=completion.contact,
             received_at=completion.created_at,
-            fields=_fields(organization, completion),
+            make_fields=partial(_fields, organization, completion),
             rules={Rule.CLIENT_PARTICIPATION.value},
             skip_reason="" if _consents(organization, completion.contact) else "no consent",
         )

@@ -2,6 +2,7 @@
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from babel import UnknownLocaleError
@@ -172,7 +173,7 @@ def describe(organization, ids):
         items[gift.pk] = ThankItem(
             contact=gift.contact,
             received_at=_received_at(gift, zone),
-            fields=_fields(organization, gift, first_gift_ids),
+            make_fields=partial(_fields, organization, gift, first_gift_ids),
             rules=rules,
             amount=gift.amount,
             skip_reason=skip,

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from PIL import Image
 from pypdf import PdfReader
 
@@ -274,7 +275,7 @@ def test_each_kind_starts_with_its_own_words_and_never_borrows_the_gift_letter(o
         Rule.DEFAULT,
         Rule.VOLUNTEER_MILESTONE,
     ]
-    item = ThankItem(contact=None, received_at=timezone.now(), fields={})
+    item = ThankItem(contact=None, received_at=timezone.now(), make_fields=dict)
     picked = services.pick_template(organization=org, kind="milestone", item=item)
     assert picked.name == "Thank you for your time"
     assert services.pick_template(organization=org, kind="gift", item=item).rule == Rule.DEFAULT
@@ -676,3 +677,30 @@ def test_the_clock_to_thank_starts_when_the_gift_came_in(org):
     assert items[late.pk].received_at.astimezone(zone).date() == TODAY - timedelta(days=2)
     assert items[late.pk].received_at.astimezone(zone).hour == 0
     assert items[same_day.pk].received_at == same_day.created_at
+
+
+@pytest.mark.django_db
+def test_merge_fields_are_written_in_the_recipients_language(org, mailbox):
+    """Dates and amounts follow the donor's language, not the organization's or the worker's."""
+    gift(org, email="amelie@example.org", preferred_language="fr")
+    gift(org, email="ada@example.org")
+    services.run_batch(organization=org)
+    bodies = {
+        m["To"]: m.get_body(preferencelist=("plain",)).get_content() for m in mailbox.messages
+    }
+    with translation.override("fr"):
+        french_date = date_format(TODAY, "DATE_FORMAT")
+    assert french_date in bodies["amelie@example.org"] and "50,00" in bodies["amelie@example.org"]
+    assert date_format(TODAY, "DATE_FORMAT") in bodies["ada@example.org"]
+    assert "£50.00" in bodies["ada@example.org"]
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_fans_out_in_chunks_that_thank_everything_once(org, mailbox, monkeypatch):
+    monkeypatch.setattr(services, "TASK_SIZE", 2)
+    for i in range(5):
+        gift(org, email=f"d{i}@example.org")
+    assert tasks.run_thankyou_batch.delay(organization_id=org.pk).get() == {"due": 5, "tasks": 3}
+    assert set(Acknowledgment.objects.values_list("state", flat=True)) == {"sent"}
+    assert sorted(m["To"] for m in mailbox.messages) == [f"d{i}@example.org" for i in range(5)]
+    assert tasks.run_thankyou_batch.delay(organization_id=org.pk).get() == {"due": 0, "tasks": 0}

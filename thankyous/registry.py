@@ -11,6 +11,7 @@ Example (donors)::
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 
 @dataclass
@@ -19,10 +20,16 @@ class ThankItem:
 
     contact: object
     received_at: datetime
-    fields: dict  # merge fields: plain strings only (the sandbox sees nothing else)
+    # () -> merge fields, plain strings only (the sandbox sees nothing else). Made when the letter
+    # is written, in the recipient's language; queueing a thing never needs them.
+    make_fields: Callable[[], dict]
     rules: set = field(default_factory=set)  # e.g. {"first_gift", "tribute"}
     amount: object = None  # for the "major gift" threshold
     skip_reason: str = ""  # set when this thing must not be thanked (e.g. "do not thank")
+
+    @cached_property
+    def fields(self):
+        return self.make_fields()
 
 
 @dataclass(frozen=True)

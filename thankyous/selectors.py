@@ -19,6 +19,13 @@ def queue_counts(*, organization):
     )
 
 
+def due(*, organization):
+    """Pending rows whose turn it is (a refused send waits for its retry time)."""
+    return Acknowledgment.objects.filter(
+        organization=organization, state=Acknowledgment.State.PENDING
+    ).exclude(retry_at__gt=timezone.now())
+
+
 def not_yet_enqueued(*, organization):
     """Things that should be thanked and have no acknowledgment row yet (the next batch's work)."""
     total = 0

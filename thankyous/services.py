@@ -10,6 +10,7 @@ put in front of a person ("review") instead of being sent again.
 import io
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
 
@@ -24,13 +25,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from stakeholders import selectors as stakeholder_selectors
-from thankyous import rendering
+from thankyous import rendering, selectors
 from thankyous.models import Acknowledgment, Rule, ThankYouSettings, ThankYouTemplate
 from thankyous.registry import thankables
 
 logger = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
-CHUNK = 25
+CHUNK = 25  # rows claimed at once
+TASK_SIZE = 100  # rows per task: every worker process shares a big organization's night
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=5)
 DATABASE_ERRORS = (OperationalError, InterfaceError)  # the connection, not the query, failed
@@ -180,15 +182,13 @@ def process(*, organization, limit=None, only=None, retries_only=False):
     fate is unknown.
     """
     counts = {"sent": 0, "print": 0, "skipped": 0, "failed": 0}
-    pending = Acknowledgment.objects.filter(
-        organization=organization, state=Acknowledgment.State.PENDING
-    ).exclude(retry_at__gt=timezone.now())  # a refused send waits for its turn
+    pending = selectors.due(organization=organization)
     if retries_only:
         pending = pending.filter(retry_at__isnull=False)
     if only is not None:
         pending = pending.filter(pk__in=only)
     templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
-    smtp = get_connection()  # one SMTP conversation for the whole run, not one per email
+    mailer = _Mailer(get_connection())  # one SMTP conversation for the whole run
     lost = 0  # chunks in a row that lost the database
     try:
         while limit is None or sum(counts.values()) < limit:
@@ -198,7 +198,7 @@ def process(*, organization, limit=None, only=None, retries_only=False):
                 rows = _claim(pending, size)
                 if not rows:
                     break
-                _thank_chunk(organization, rows, templates, smtp, counts, mailed)
+                _thank_chunk(organization, rows, templates, mailer, counts, mailed)
                 lost = 0
             except DATABASE_ERRORS:
                 lost += 1
@@ -215,7 +215,7 @@ def process(*, organization, limit=None, only=None, retries_only=False):
                     state__in=[Acknowledgment.State.CLAIMED, Acknowledgment.State.SENDING],
                 ).update(state=Acknowledgment.State.PENDING)
     finally:
-        smtp.close()
+        mailer.close()
     return counts
 
 
@@ -229,21 +229,25 @@ def _claim(pending, size):
     return rows
 
 
-def _thank_chunk(organization, rows, templates, smtp, counts, mailed):
+def _thank_chunk(organization, rows, templates, mailer, counts, mailed):
     items = _describe(organization, rows)
     consents = stakeholder_selectors.consent_latest(
         organization=organization,
         contact_ids={row.contact_id for row in rows},
         purpose="thank_yous",
     )
-    for row in rows:
-        outcome, fields = _prepare(
-            organization, row, templates, items.get((row.kind, row.target_id)), consents
-        )
-        if outcome == "send":
-            mailed.add(row.pk)
-            outcome = _send(organization, row, fields, smtp)
-        counts[outcome] += 1
+    try:
+        for row in rows:
+            outcome, message = _prepare(
+                organization, row, templates, items.get((row.kind, row.target_id)), consents
+            )
+            if outcome == "send":
+                outcome = mailer.send(row, message, mailed)
+            if outcome:
+                counts[outcome] += 1
+    finally:  # the chunk's last email, recorded before anything else happens to its rows
+        if outcome := mailer.finish():
+            counts[outcome] += 1
 
 
 def _describe(organization, rows):
@@ -257,7 +261,7 @@ def _describe(organization, rows):
 
 
 def _prepare(organization, row, templates, item, consents):
-    """Decide, render, and mark "sending" with the Message-ID (committed before the SMTP)."""
+    """Decide, render, and write the email (the row is marked "sending" when it goes)."""
     if item is None or item.skip_reason:
         row.state, row.skip_reason = (
             Acknowledgment.State.SKIPPED,
@@ -285,87 +289,120 @@ def _prepare(organization, row, templates, item, consents):
     ):
         channel = Acknowledgment.Channel.BOTH
     row.channel, row.template = channel, template
-    language = row.contact.preferred_language or organization.language
-    with translation.override(language):
+    pdf = None
+    with translation.override(row.contact.preferred_language or organization.language):
+        fields = item.fields  # made here: dates, amounts in words, salutation in their language
         if template.letter_body and (
             channel != Acknowledgment.Channel.EMAIL or template.attach_letter
         ):
-            pdf = rendering.letter_pdf(
-                organization=organization, template=template, fields=item.fields
-            )
+            pdf = rendering.letter_pdf(organization=organization, template=template, fields=fields)
             row.pdf.save(f"{row.kind}-{row.target_id}.pdf", ContentFile(pdf), save=False)
-    if channel == Acknowledgment.Channel.LETTER:
-        row.state = Acknowledgment.State.PRINT
-        row.save(update_fields=["state", "channel", "template", "pdf"])
-        return "print", None
-    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
-    row.state, row.claimed_at = Acknowledgment.State.SENDING, timezone.now()
-    row.attempts += 1
-    row.save(
-        update_fields=[
-            "state",
-            "channel",
-            "template",
-            "pdf",
-            "message_id",
-            "claimed_at",
-            "attempts",
-        ]
-    )
-    return "send", item.fields
-
-
-def _send(organization, row, fields, smtp):
-    """Outside the claim's transaction: the SMTP conversation, then "sent"."""
-    template = row.template
-    language = row.contact.preferred_language or organization.language
-    with translation.override(language):
+        if channel == Acknowledgment.Channel.LETTER:
+            row.state = Acknowledgment.State.PRINT
+            row.save(update_fields=["state", "channel", "template", "pdf"])
+            return "print", None
+        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
         message = EmailMultiAlternatives(
             subject=rendering.render_text(template.email_subject, fields),
             body=rendering.render_text(template.email_body, fields),
-            from_email=formataddr(
-                (
-                    organization.sender_name or organization.name,
-                    parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
-                )
-            ),
+            from_email=formataddr((organization.sender_name or organization.name, sender)),
             to=[row.contact.email],
             reply_to=[organization.contact_email] if organization.contact_email else None,
             headers={"Message-ID": row.message_id},
-            connection=smtp,
         )
-        if row.pdf:
-            with row.pdf.open("rb") as handle:
-                message.attach(_("thank-you.pdf"), handle.read(), "application/pdf")
-    try:
-        smtp.open()  # once open (any backend's open() is idempotent), it stays open for the run
-        message.send()
-    except Exception as error:  # SMTP refused or unreachable: back to the queue, then a person
-        smtp.close()  # a broken conversation is not reused: the next send opens a new one
+        if pdf:
+            message.attach(_("thank-you.pdf"), pdf, "application/pdf")
+    return "send", message
+
+
+class _Mailer:
+    """Sends on a thread of its own, so the next letter renders while this email's SMTP
+    conversation waits on the network; the database is written from the batch's own thread.
+
+    One email is on the wire at a time. Its row is marked "sending" (committed) before it goes,
+    in the same transaction that records how the previous one went, so a crash still leaves at
+    most one row whose fate is unknown.
+    """
+
+    def __init__(self, smtp):
+        self.smtp = smtp
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thankyou-smtp")
+        self.in_flight = None  # (row, future of the SMTP conversation)
+
+    def send(self, row, message, mailed):
+        """Mark the row "sending" and hand its email to the SMTP thread; returns how the
+        previous email went ("sent", "failed" or None)."""
+        row.state, row.claimed_at = Acknowledgment.State.SENDING, timezone.now()
+        row.attempts += 1
+        outcome = self._record(starting=row)
+        mailed.add(row.pk)
+        self.in_flight = (row, self.pool.submit(self._deliver, message))
+        return outcome
+
+    def finish(self):
+        """Wait for the email on the wire and record how it went."""
+        return self._record(starting=None)
+
+    def close(self):
+        try:
+            self.finish()
+        finally:
+            self.pool.submit(self.smtp.close).result()
+            self.pool.shutdown()
+
+    def _deliver(self, message):
+        """On the SMTP thread: the error that stopped the email, or None once it is out."""
+        try:
+            self.smtp.open()  # once open (any backend's open() is idempotent), it stays open
+            self.smtp.send_messages([message])
+        except Exception as error:  # SMTP refused or unreachable: back to the queue, then a person
+            self.smtp.close()  # a broken conversation is not reused: the next opens a new one
+            return error
+        return None
+
+    def _record(self, *, starting):
+        finished = None
+        if self.in_flight:
+            row, future = self.in_flight
+            finished, self.in_flight = (row, future.result()), None
+        try:
+            with transaction.atomic():
+                outcome = _record_delivery(*finished) if finished else None
+                if starting is not None:
+                    starting.save(update_fields=SENDING_FIELDS)
+        except DATABASE_ERRORS:
+            if finished and finished[1] is None:  # it went out: say so when the database is back
+                _wait_for_database()
+                _record_delivery(*finished)
+            raise
+        return outcome
+
+
+SENDING_FIELDS = ["state", "channel", "template", "pdf", "message_id", "claimed_at", "attempts"]
+
+
+def _record_delivery(row, error):
+    """An email is out ("sent"; with "both" the letter still awaits print), or was refused: it is
+    tried again after 5, 10, 20, 40 minutes, then a person looks at it."""
+    if error is not None:
         logger.warning("thank-you %s not sent: %s", row.pk, error)
         if row.attempts >= MAX_ATTEMPTS:
             state, retry_at = Acknowledgment.State.REVIEW, None
-        else:  # 5, 10, 20, 40 minutes: a server that was down for a while gets another chance
+        else:
             state = Acknowledgment.State.PENDING
             retry_at = timezone.now() + RETRY_AFTER * 2 ** (row.attempts - 1)
         Acknowledgment.objects.filter(pk=row.pk).update(
             state=state, retry_at=retry_at, last_error=str(error)[:300]
         )
         return "failed"
-    sent = Acknowledgment.objects.filter(pk=row.pk)
-    done = {  # "both": the email is out (it counts for time to thank); the letter awaits print
-        "state": Acknowledgment.State.PRINT
+    Acknowledgment.objects.filter(pk=row.pk).update(
+        state=Acknowledgment.State.PRINT
         if row.channel == Acknowledgment.Channel.BOTH
         else Acknowledgment.State.SENT,
-        "sent_at": timezone.now(),
-        "retry_at": None,
-    }
-    try:
-        sent.update(**done)
-    except DATABASE_ERRORS:  # it went out: say so as soon as the database is back
-        _wait_for_database()
-        sent.update(**done)
+        sent_at=timezone.now(),
+        retry_at=None,
+    )
     return "sent"
 
 
@@ -384,11 +421,18 @@ def _wait_for_database(seconds=30):
             pause = min(pause * 2, 4)
 
 
-def run_batch(*, organization):
-    """The nightly run for one organization (and what the command uses)."""
+def prepare_batch(*, organization):
+    """The nightly run's first step: rows a crashed worker left are sorted out, and everything
+    not yet thanked gets its pending row."""
     ensure_default_templates(organization=organization)
     release_stuck(organization=organization)
-    enqueued = enqueue(organization=organization)
+    return enqueue(organization=organization)
+
+
+def run_batch(*, organization):
+    """The nightly run for one organization in one go (what the command uses; the beat spreads
+    the same work over the workers in tasks of TASK_SIZE rows)."""
+    enqueued = prepare_batch(organization=organization)
     return {"enqueued": enqueued, **process(organization=organization)}
 
 

@@ -1,12 +1,14 @@
 """The nightly batch: beat runs ``run_thankyou_batches`` every hour; each organization is
 processed when it is its batch hour in its own time zone."""
 
+import math
+
 from celery import shared_task
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from stakeholders.tenancy.tasks import OrganizationTask, fan_out, fan_out_at_local_hour
-from thankyous import services
+from thankyous import selectors, services
 from thankyous.models import Acknowledgment, ThankYouSettings
 
 
@@ -26,7 +28,25 @@ def run_thankyou_batches():
     max_retries=6,
 )
 def run_thankyou_batch(organization):
-    return services.run_batch(organization=organization)
+    """Fans out per organization, then per chunk: rows are claimed by whichever task gets there
+    first, so a chunk task lost with the broker only leaves rows for the next run."""
+    services.prepare_batch(organization=organization)
+    due = selectors.due(organization=organization).count()
+    tasks = math.ceil(due / services.TASK_SIZE)
+    for _ in range(tasks):
+        thank_due.delay(organization_id=organization.pk)
+    return {"due": due, "tasks": tasks}
+
+
+@shared_task(
+    base=OrganizationTask,
+    autoretry_for=services.DATABASE_ERRORS,
+    retry_backoff=60,
+    retry_backoff_max=30 * 60,
+    max_retries=6,
+)
+def thank_due(organization):
+    return services.process(organization=organization, limit=services.TASK_SIZE)
 
 
 @shared_task

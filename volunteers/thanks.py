@@ -1,6 +1,7 @@
 """Volunteer milestones as things to thank: what is not thanked yet, and the merge fields."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -84,7 +85,7 @@ def describe(organization, ids):
         items[milestone.pk] = ThankItem(
             contact=profile.contact,
             received_at=milestone.created_at,
-            fields=_fields(organization, milestone, totals[profile.pk]),
+            make_fields=partial(_fields, organization, milestone, totals[profile.pk]),
             rules={Rule.VOLUNTEER_MILESTONE},
         )
     return items

@@ -7,6 +7,7 @@ BENCH_THANKYOU_GIFTS sets the size (default 20,000).
 """
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -27,9 +28,8 @@ from config.celery import app
 from donors.models import Fund, Gift, GiftAllocation
 from stakeholders.models import Contact, Organization
 from stakeholders.tenancy.models import organization_scope
-from thankyous import rendering, services
-from thankyous.models import Acknowledgment, Rule, ThankYouTemplate
-from thankyous.registry import thankables
+from thankyous import services
+from thankyous.models import Acknowledgment
 
 LARGE = True
 ORGANIZATIONS = 50
@@ -103,16 +103,16 @@ def _generate(total):
     return organizations, per_org * ORGANIZATIONS
 
 
-def _bare_rate(organization, letters=200):
-    """Letters per second and CPU milliseconds per letter of WeasyPrint alone, same letter."""
-    with organization_scope(organization):
-        template = ThankYouTemplate.objects.get(rule=Rule.DEFAULT)
-        fields = thankables["gift"].sample(organization)
-        rendering.letter_pdf(organization=organization, template=template, fields=fields)  # warm up
-        start, cpu = time.perf_counter(), time.process_time()
-        for _ in range(letters):
-            rendering.letter_pdf(organization=organization, template=template, fields=fields)
-    return letters / (time.perf_counter() - start), (time.process_time() - cpu) * 1000 / letters
+def _bare_rate(organization, environment, letters=150):
+    """The bare rate at the worker's concurrency: two fresh processes render the same letter at
+    the same time (doubling one process's rate would assume two cores scale perfectly)."""
+    command = [sys.executable, "-m", "bench.bare_render", str(organization.pk), str(letters)]
+    runs = [
+        subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [json.loads(run.communicate()[0].strip().splitlines()[-1]) for run in runs]
+    return sum(r["rate"] for r in results), sum(r["cpu_ms"] for r in results) / len(results)
 
 
 def _processes(pid):
@@ -145,11 +145,22 @@ def _rss_mib(pid):
     return round(total / 1024, 1)
 
 
+def _machine_cpu():
+    """Seconds of CPU the whole machine has spent busy, idle, and stolen by the host."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = ticks
+    hz = os.sysconf("SC_CLK_TCK")
+    return {
+        "busy": (user + nice + system + irq + softirq) / hz,
+        "idle": (idle + iowait) / hz,
+        "steal": steal / hz,
+    }
+
+
 def run():
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     total = int(os.environ.get("BENCH_THANKYOU_GIFTS", "20000"))
     organizations, total = _generate(total)
-    bare, bare_cpu_ms = _bare_rate(organizations[0])
     sink = Sink()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -164,6 +175,7 @@ def run():
         "CELERY_EAGER": "0",
         "TEST_SMTP_PORT": str(port),
     }
+    bare_before, bare_cpu_ms = _bare_rate(organizations[0], environment)
     app.control.purge()
     worker = subprocess.Popen(
         [
@@ -190,7 +202,8 @@ def run():
     try:
         time.sleep(3)  # the worker starts
         memory = []
-        cpu_start = _cpu_seconds(worker.pid)
+        cpu_start, machine_start = _cpu_seconds(worker.pid), _machine_cpu()
+        own_start = time.process_time()  # this process: the SMTP server and the polling
         start = time.perf_counter()
         for organization in organizations:
             app.send_task(  # through the broker, whatever the test settings' eager mode
@@ -204,12 +217,16 @@ def run():
                     break
                 time.sleep(2)
         elapsed = time.perf_counter() - start
-        worker_cpu_ms = (_cpu_seconds(worker.pid) - cpu_start) * 1000 / max(sent, 1)
+        worker_cpu = _cpu_seconds(worker.pid) - cpu_start
+        own_cpu = time.process_time() - own_start
+        machine = {k: v - machine_start[k] for k, v in _machine_cpu().items()}
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
-        smtp.stop()
-    rate = sent / elapsed
+    bare_after, _ = _bare_rate(organizations[0], environment)
+    smtp.stop()
+    rate, bare = sent / elapsed, (bare_before + bare_after) / 2
+    per_letter = 1000 / max(sent, 1)
     return {
         "gifts": total,
         "organizations": ORGANIZATIONS,
@@ -217,16 +234,23 @@ def run():
         "smtp_messages_received": sink.count,
         "elapsed_s": round(elapsed, 1),
         "batch_letters_per_s": round(rate, 1),
-        "bare_render_letters_per_s_one_process": round(bare, 1),
-        "bare_render_two_processes": round(2 * bare, 1),
-        "ratio_to_bare_two_processes": round(rate / (2 * bare), 2),
+        "bare_render_letters_per_s_two_processes": round(bare, 1),
+        "bare_before_and_after": [round(bare_before, 1), round(bare_after, 1)],
+        "ratio_to_bare": round(rate / bare, 2),
         "target": ">= 0.8 of the bare rate",
-        "target_met": rate >= 0.8 * 2 * bare,
-        # The same comparison without the SMTP server, PostgreSQL and the benchmark, which share
-        # the two cores: the worker's own CPU per letter against WeasyPrint's alone.
-        "worker_cpu_ms_per_letter": round(worker_cpu_ms, 1),
+        "target_met": rate >= 0.8 * bare,
+        # Where the two cores went, per letter: the worker's own CPU against WeasyPrint's alone,
+        # then what shares the machine with it in this benchmark (the SMTP server runs in the
+        # benchmark's process; PostgreSQL and Redis are the rest).
+        "worker_cpu_ms_per_letter": round(worker_cpu * per_letter, 1),
         "bare_render_cpu_ms_per_letter": round(bare_cpu_ms, 1),
-        "cpu_ratio_bare_to_worker": round(bare_cpu_ms / worker_cpu_ms, 2),
+        "cpu_ratio_bare_to_worker": round(bare_cpu_ms / (worker_cpu * per_letter), 2),
+        "smtp_server_and_benchmark_cpu_ms_per_letter": round(own_cpu * per_letter, 1),
+        "postgresql_redis_and_system_cpu_ms_per_letter": round(
+            (machine["busy"] - worker_cpu - own_cpu) * per_letter, 1
+        ),
+        "idle_cpu_ms_per_letter": round(machine["idle"] * per_letter, 1),
+        "stolen_by_host_cpu_ms_per_letter": round(machine["steal"] * per_letter, 1),
         "worker_rss_mib": {
             "first": memory[1] if len(memory) > 1 else None,
             "max": max(memory),

@@ -1,0 +1,40 @@
+"""WeasyPrint alone, in a fresh process: ``python -m bench.bare_render ORGANIZATION_ID LETTERS``
+renders the organization's default thank-you letter and prints its rate as JSON.
+
+The thank-you benchmark runs two at once, next to its batch, for the bare render rate at the
+worker's concurrency on the same machine at the same time.
+"""
+
+import json
+import sys
+import time
+
+from bench.run import setup_django
+
+
+def main(organization_id, letters):
+    setup_django()
+    from stakeholders.models import Organization
+    from stakeholders.tenancy.models import organization_scope
+    from thankyous import rendering
+    from thankyous.models import Rule, ThankYouTemplate
+    from thankyous.registry import thankables
+
+    organization = Organization.objects.get(pk=organization_id)
+    with organization_scope(organization):
+        template = ThankYouTemplate.objects.get(rule=Rule.DEFAULT)
+        fields = thankables["gift"].sample(organization)
+    rendering.letter_pdf(organization=organization, template=template, fields=fields)  # warm up
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(letters):
+        rendering.letter_pdf(organization=organization, template=template, fields=fields)
+    elapsed = time.perf_counter() - start
+    print(
+        json.dumps(
+            {"rate": letters / elapsed, "cpu_ms": (time.process_time() - cpu) * 1000 / letters}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))
