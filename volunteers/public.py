@@ -26,7 +26,7 @@ from django_ratelimit.core import is_ratelimited
 
 from stakeholders.forms import add_errors
 from stakeholders.tenancy.middleware import organization_public
-from volunteers import selectors, services
+from volunteers import selectors, services, tasks
 from volunteers.forms import (
     EmailForm,
     HoursForm,
@@ -245,8 +245,8 @@ def portal(request, org_slug):
                     render(request, "volunteers/public/limited.html", {"embed": False}, status=429)
                 )
             if form.is_valid():
-                services.portal_link_send(
-                    organization=organization, email=form.cleaned_data["email"]
+                tasks.send_portal_link.delay_on_commit(
+                    organization_id=organization.pk, email=form.cleaned_data["email"]
                 )
                 sent = True
         return _private(

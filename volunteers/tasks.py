@@ -17,6 +17,13 @@ def send_signup_confirmations(organization):
     return services.signup_confirmations_send(organization=organization)
 
 
+@shared_task(base=OrganizationTask)
+def send_portal_link(organization, email):
+    """The public "email me my link" form queues this for every address it is given, so the page
+    answers as fast for a stranger's address as for a volunteer's: only this task looks it up."""
+    return services.portal_link_send(organization=organization, email=email)
+
+
 @shared_task
 def sweep_signup_confirmations():
     """Beat, every minute: the safety net for confirmation emails (a sweep per organization
