@@ -54,6 +54,7 @@ CLIENT_ROLES = (Role.ADMIN, Role.CASEWORKER)
 RELATED_KIND = "clients.request"
 STATUS_SALT = "steward.clients.status"
 STATUS_LINK_DAYS = 365
+STATUS_AFTER_END_DAYS = 30  # a resolved or closed request's link works this long after
 
 # What a client may attach: extension → (content type, how the file must begin).
 ALLOWED_FILES = {
@@ -159,7 +160,12 @@ def request_from_token(*, organization, token):
     )
     if data is None:
         return None
-    return selectors.request_get(organization=organization, request_id=data.get("r"))
+    request = selectors.request_get(organization=organization, request_id=data.get("r"))
+    ended = request and request.status in (Status.RESOLVED, Status.CLOSED)
+    ended_at = ended and (request.closed_at or request.resolved_at)
+    if ended_at and timezone.now() - ended_at > timedelta(days=STATUS_AFTER_END_DAYS):
+        return None  # an old email's link no longer shows the case to whoever holds it
+    return request
 
 
 def _send(*, organization, contact, template, subject, context):

@@ -193,6 +193,22 @@ def test_a_bad_status_link_says_so(client, org):
     assert client.get("/o/riverside/help/request/status/?t=nonsense").status_code == 400
 
 
+def test_a_status_link_stops_working_a_month_after_the_request_ended(client, org):
+    request = new_request(org)
+    url = services.status_url(organization=org, request=request)
+    path = url[url.index("/o/") :]
+    assert client.get(path).status_code == 200
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        status="resolved", resolved_at=timezone.now() - timedelta(days=29)
+    )
+    assert client.get(path).status_code == 200  # the client can still answer and reopen it
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        status="closed", closed_at=timezone.now() - timedelta(days=31)
+    )
+    expired = client.get(path)
+    assert expired.status_code == 400 and request.subject.encode() not in expired.content
+
+
 # --- Staff: queue, reply, resolve ------------------------------------------------------------
 
 
