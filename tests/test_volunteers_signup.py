@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import signing
+from django.test import Client
 from django_scopes import scopes_disabled
 
 from stakeholders.models import Consent, Contact, DuplicatePair, Role
@@ -93,9 +94,13 @@ def test_signup_confirm_welcome_and_coordinator_notified(
     assert any("/volunteer/portal/enter/" in u for u in mailbox.links(welcome))
     [note] = mailbox.to(coordinator.email)
     assert "Amara Okafor" in note["Subject"]
-    # confirming again changes nothing
-    client.post(path)
+    # confirming again changes nothing, and a used link opens no portal in another browser
+    again = Client().post(path)
+    assert b"already confirmed" in again.content and b"Hello" not in again.content
     assert rows(org_a) == {"pending": 1, "contacts": 1, "profiles": 1}
+    stranger = Client()
+    stranger.post(path)
+    assert b"Send me a link" in stranger.get("/o/riverside/volunteer/portal/").content
 
 
 def test_same_email_joins_the_existing_contact_a_lookalike_goes_to_review(
@@ -303,7 +308,7 @@ def test_a_burst_queues_one_sweep_a_second_and_the_sweep_sends_each_once(
         assert len(queued) == 1 and queued[0]["countdown"] > 1
         clock.sleep(1.1)
         services._schedule_confirmations(organization=org_a)
-        assert len(queued) == 3  # a task for each address, then the volunteer's email
+        assert len(queued) == 2
         assert services.signup_confirmations_send(organization=org_a) == 5
         assert services.signup_confirmations_send(organization=org_a) == 0  # a rerun: nothing
     assert sorted(m["To"] for m in mailbox.messages) == [f"b{n}@example.org" for n in range(5)]

@@ -156,10 +156,16 @@ def signup_confirm(request, org_slug, confirm_token):
             render(request, "volunteers/public/link_invalid.html", status=400), token_in_url=True
         )
     if request.method == "POST":
+        first_time = pending.confirmed_at is None
         profile = services.signup_confirm(organization=organization, pending=pending)
-        _portal_login(request, profile)
+        if first_time:  # a used link (a forwarded email, a shared computer) opens no portal
+            _portal_login(request, profile)
         return _private(
-            render(request, "volunteers/public/confirmed.html", {"profile": profile}),
+            render(
+                request,
+                "volunteers/public/confirmed.html",
+                {"profile": profile, "first_time": first_time},
+            ),
             token_in_url=True,
         )
     return _private(
