@@ -1,5 +1,6 @@
 """Requests by email: a message sent to the organization's help address becomes a request (or a
-message on one, when its subject carries "#<number>" and it comes from that client).
+message on one, when it answers one of our emails about it — In-Reply-To or References carry
+our signed Message-ID — and comes from that client; a From header alone is easy to forge).
 
 The mail server hands each message to ``manage.py clients_inbound_email --org <slug>`` (e.g. a
 Postfix alias ``help-riverside: "|/srv/steward/manage.py clients_inbound_email --org riverside"``),
@@ -19,7 +20,6 @@ from django.db import transaction
 from clients import selectors, services
 from clients.models import RequestChannel, Status
 
-REFERENCE = re.compile(r"#(\d{1,12})\b")
 MAX_BODY = 20_000
 
 
@@ -62,11 +62,12 @@ def receive(*, organization, raw):
     subject = " ".join(str(message.get("Subject", "")).split())[:200]
     body = _text(message)
     files = _files(message)
-    reference = REFERENCE.search(subject)
-    if reference:
-        existing = selectors.request_get(
-            organization=organization, request_id=int(reference.group(1))
-        )
+    thread = services.request_id_from_thread(
+        organization=organization,
+        references=[str(message.get("In-Reply-To", "")), str(message.get("References", ""))],
+    )
+    if thread:
+        existing = selectors.request_get(organization=organization, request_id=thread)
         if (
             existing is not None
             and existing.status != Status.CLOSED

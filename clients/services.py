@@ -2,10 +2,14 @@
 organization explicitly, and leaves nothing half-saved when it refuses bad input."""
 
 import logging
+import re
+import secrets
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
@@ -54,6 +58,7 @@ CLIENT_ROLES = (Role.ADMIN, Role.CASEWORKER)
 RELATED_KIND = "clients.request"
 STATUS_SALT = "steward.clients.status"
 STATUS_LINK_DAYS = 365
+THREAD_SALT = "steward.clients.thread"
 STATUS_AFTER_END_DAYS = 30  # a resolved or closed request's link works this long after
 
 # What a client may attach: extension → (content type, how the file must begin).
@@ -168,7 +173,30 @@ def request_from_token(*, organization, token):
     return request
 
 
-def _send(*, organization, contact, template, subject, context):
+def thread_message_id(*, organization, request):
+    """A Message-ID only Steward can make, naming the request. A client's reply carries it back
+    (In-Reply-To, References), which someone forging the client's From header can't do."""
+    value = signing.Signer(salt=THREAD_SALT, sep=".").sign(
+        f"{organization.pk}.{request.pk}.{secrets.token_hex(6)}"
+    )
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rsplit("@", 1)[-1] or "localhost"
+    return f"<{value}@{domain}>"
+
+
+def request_id_from_thread(*, organization, references):
+    """The request one of our Message-IDs in ``references`` (header values) names, or None."""
+    signer = signing.Signer(salt=THREAD_SALT, sep=".")
+    for message_id in re.findall(r"<([^<>@\s]+)@[^<>\s]+>", " ".join(references)):
+        try:
+            organization_id, request_id, _nonce = signer.unsign(message_id).split(".")
+        except (signing.BadSignature, ValueError):
+            continue
+        if organization_id == str(organization.pk):
+            return int(request_id)
+    return None
+
+
+def _send(*, organization, contact, template, subject, context, request=None):
     """One email to a client, in their language. Failures are logged, not raised: the request
     is saved either way and the timeline shows what was sent."""
     if not contact.email:
@@ -183,6 +211,9 @@ def _send(*, organization, contact, template, subject, context):
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[contact.email],
             reply_to=[organization.contact_email] if organization.contact_email else None,
+            headers={"Message-ID": thread_message_id(organization=organization, request=request)}
+            if request
+            else None,
         )
     try:
         message.send()
@@ -427,6 +458,7 @@ def request_confirm(*, organization, request):
         contact=request.contact,
         template="clients_request_received",
         subject=_("We received your request #%(id)s") % {"id": request.pk},
+        request=request,
         context={
             "request": request,
             "status_link": status_url(organization=organization, request=request),
@@ -573,6 +605,7 @@ def request_reply(*, organization, request, author, body, then=Status.WAITING, f
         contact=contact,
         template="clients_reply",
         subject=_("About your request #%(id)s") % {"id": request.pk},
+        request=request,
         context={
             "request": request,
             "message": message,
@@ -714,6 +747,7 @@ def request_resolve(
         contact=request.contact,
         template="clients_resolved",
         subject=_("Your request #%(id)s is resolved") % {"id": request.pk},
+        request=request,
         context={
             "request": request,
             "message": message,

@@ -694,11 +694,15 @@ def test_settings_save_targets_hours_and_holidays(client, org, admin_a):
 # --- Requests by email -------------------------------------------------------------------------
 
 
-def _email(subject, body, sender="Samira Haddad <samira@example.org>", attachment=None):
+def _email(
+    subject, body, sender="Samira Haddad <samira@example.org>", attachment=None, in_reply_to=None
+):
     from email.message import EmailMessage
 
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, "help@riverside.org", subject
+    if in_reply_to:
+        message["In-Reply-To"] = message["References"] = in_reply_to
     message.set_content(body)
     if attachment:
         message.add_attachment(attachment, maintype="application", subtype="pdf", filename="a.pdf")
@@ -718,7 +722,11 @@ def test_an_email_becomes_a_request_and_a_reply_joins_it(org, mailbox, monkeypat
     assert request.contact.first_name == "Samira" and Attachment.objects.count() == 1
     (confirmation,) = mailbox.to("samira@example.org")
     assert f"#{request.pk}" in confirmation["Subject"]
-    reply = _email(f"Re: {confirmation['Subject']}", "Still waiting.\n\n> It did not come.")
+    reply = _email(
+        f"Re: {confirmation['Subject']}",
+        "Still waiting.\n\n> It did not come.",
+        in_reply_to=confirmation["Message-ID"],
+    )
     monkeypatch.setattr(sys, "stdin", type("In", (), {"buffer": io.BytesIO(reply)})())
     call_command("clients_inbound_email", "--org", org.slug)
     message = RequestMessage.objects.get(request=request)
@@ -727,6 +735,13 @@ def test_an_email_becomes_a_request_and_a_reply_joins_it(org, mailbox, monkeypat
     stranger = _email(f"Re: #{request.pk}", "Me too", sender="other@example.org")
     other, created = inbound.receive(organization=org, raw=stranger)
     assert created and other.pk != request.pk
+    # so does a forged From with the number but no answer to our email, or a made-up one
+    forged = _email(f"Re: #{request.pk}", "Cancel my request")
+    made_up = _email(f"Re: #{request.pk}", "Cancel", in_reply_to=f"<1.{request.pk}.00.x@x.org>")
+    for raw in (forged, made_up):
+        other, created = inbound.receive(organization=org, raw=raw)
+        assert created and other.pk != request.pk
+    assert RequestMessage.objects.filter(request=request).count() == 1
 
 
 def test_attendance_page_adds_and_marks_absent(staff, org):
