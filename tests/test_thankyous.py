@@ -154,12 +154,15 @@ def test_a_server_back_before_the_last_retry_gets_the_thank_you_once(org, settin
     settings.EMAIL_PORT = 1
     gift(org)
     services.run_batch(organization=org)
+    refused_letter = Acknowledgment.objects.get().pdf.name
     settings.EMAIL_PORT = port
     Acknowledgment.objects.update(retry_at=timezone.now())
     tasks.retry_refused_thankyous()
     tasks.retry_refused_thankyous()
     row = Acknowledgment.objects.get()
     assert (row.state, row.attempts, row.retry_at, len(mailbox.messages)) == ("sent", 2, None, 1)
+    assert row.pdf.storage.exists(row.pdf.name)  # the letter that went is kept …
+    assert refused_letter == row.pdf.name or not row.pdf.storage.exists(refused_letter)  # … alone
 
 
 @pytest.mark.django_db

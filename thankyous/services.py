@@ -296,6 +296,8 @@ def _prepare(organization, row, templates, item, consents):
             channel != Acknowledgment.Channel.EMAIL or template.attach_letter
         ):
             pdf = rendering.letter_pdf(organization=organization, template=template, fields=fields)
+            if row.pdf:  # a retry's letter replaces the refused one's: no file left behind
+                row.pdf.delete(save=False)
             row.pdf.save(f"{row.kind}-{row.target_id}.pdf", ContentFile(pdf), save=False)
         if channel == Acknowledgment.Channel.LETTER:
             row.state = Acknowledgment.State.PRINT
