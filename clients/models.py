@@ -10,34 +10,14 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from clients.fields import EncryptedTextField
+from stakeholders.storage import get_private_storage
 from stakeholders.tenancy.models import TenantOwned
-
-
-class PrivateStorage(LazyObject):
-    """Client attachments live outside MEDIA_ROOT and have no URL: only a staff view serves
-    them (after the role check and an access-log entry)."""
-
-    def _setup(self):
-        self._wrapped = FileSystemStorage(
-            location=getattr(settings, "PRIVATE_FILES_ROOT", settings.VAR_DIR / "private"),
-            base_url=None,
-        )
-
-
-private_storage = PrivateStorage()
-
-
-def get_private_storage():
-    """Referenced by the field (not the storage itself), so migrations hold no machine's path."""
-    return private_storage
 
 
 class Priority(models.TextChoices):

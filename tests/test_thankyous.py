@@ -114,11 +114,14 @@ def test_do_not_thank_and_withdrawn_consent(org, mailbox):
 
 
 @pytest.mark.django_db
-def test_post_only_donors_go_to_the_print_batch_with_a_pdf(org, mailbox):
+def test_post_only_donors_go_to_the_print_batch_with_a_pdf(org, mailbox, settings):
     gift(org, email="", street="1 High Street", postal_code="BS1 1AA", city="Bristol")
     services.run_batch(organization=org)
     row = Acknowledgment.objects.get()
     assert row.state == "print" and row.pdf.name.endswith(".pdf")
+    # kept per organization where no URL reaches it, not under MEDIA_ROOT
+    assert row.pdf.name.startswith(f"letters/{org.pk}/")
+    assert row.pdf.path.startswith(str(settings.PRIVATE_FILES_ROOT))
     assert not mailbox.messages
 
 

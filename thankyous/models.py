@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders.storage import get_private_storage
 from stakeholders.tenancy.models import TenantOwned
 
 
@@ -26,6 +27,15 @@ class Rule(models.TextChoices):
 class PaperSize(models.TextChoices):
     A4 = "A4", "A4"
     LETTER = "letter", _("US Letter")
+
+
+def letter_upload_to(acknowledgment, filename):
+    """Letters are kept per organization, in the private storage (no URL serves them)."""
+    return f"letters/{acknowledgment.organization_id}/{filename}"
+
+
+def print_batch_upload_to(batch, filename):
+    return f"print-batches/{batch.organization_id}/{filename}"
 
 
 def signature_upload_to(template, filename):
@@ -109,7 +119,7 @@ class Acknowledgment(TenantOwned):
     template = models.ForeignKey(
         ThankYouTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    pdf = models.FileField(upload_to="private/letters/", blank=True)
+    pdf = models.FileField(storage=get_private_storage, upload_to=letter_upload_to, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(help_text="When the thing thanked happened (time to thank).")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -164,7 +174,7 @@ class PrintBatch(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     letters = models.PositiveIntegerField(default=0)
-    pdf = models.FileField(upload_to="private/print-batches/")
+    pdf = models.FileField(storage=get_private_storage, upload_to=print_batch_upload_to)
     printed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -150,7 +150,7 @@ def run():
     total = int(os.environ.get("BENCH_THANKYOU_GIFTS", "20000"))
     organizations, total = _generate(total)
     sink = SmtpSink().start()
-    media = tempfile.TemporaryDirectory(prefix="steward-bench-media-")  # no names left from before
+    letters = tempfile.TemporaryDirectory(prefix="steward-bench-letters-")  # no names from before
     database = connection.settings_dict
     environment = {
         **os.environ,
@@ -158,7 +158,7 @@ def run():
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "CELERY_EAGER": "0",
         "TEST_SMTP_PORT": str(sink.port),
-        "TEST_MEDIA_ROOT": media.name,
+        "TEST_PRIVATE_FILES_ROOT": letters.name,
     }
     bare_before, bare_cpu_ms = _bare_rate(organizations[0], environment)
     app.control.purge()
@@ -212,7 +212,7 @@ def run():
         worker.wait(timeout=60)
     bare_after, _ = _bare_rate(organizations[0], environment)
     sink.stop()
-    media.cleanup()
+    letters.cleanup()
     rate, bare = sent / elapsed, (bare_before + bare_after) / 2
     per_letter = 1000 / max(sent, 1)
     return {

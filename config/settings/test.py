@@ -24,12 +24,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=VAR_DIR / "test-media")  # noqa: F405
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = "127.0.0.1"
 EMAIL_PORT = env.int("TEST_SMTP_PORT", default=8025)
 STATIC_ROOT = None  # static files come from the app folders (finders); nothing is collected
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-PRIVATE_FILES_ROOT = VAR_DIR / "test-private"  # noqa: F405
+PRIVATE_FILES_ROOT = env.path("TEST_PRIVATE_FILES_ROOT", default=VAR_DIR / "test-private")  # noqa: F405
 FIELD_ENCRYPTION_KEYS = ["lEa7ZQvVjeXVj3ER6l4Vx0wXH9Qm4o5c7n1xZp8YJQk="]  # tests only

@@ -1,0 +1,25 @@
+"""Files that no URL serves: client attachments, thank-you letters, print batches.
+
+They live outside MEDIA_ROOT (PRIVATE_FILES_ROOT), in a folder per organization, and only staff
+views hand them out, after their own checks.
+"""
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.utils.functional import LazyObject
+
+
+class PrivateStorage(LazyObject):
+    def _setup(self):
+        self._wrapped = FileSystemStorage(
+            location=getattr(settings, "PRIVATE_FILES_ROOT", settings.VAR_DIR / "private"),
+            base_url=None,
+        )
+
+
+private_storage = PrivateStorage()
+
+
+def get_private_storage():
+    """Referenced by fields (not the storage itself), so migrations hold no machine's path."""
+    return private_storage
