@@ -94,6 +94,13 @@ def test_newcomer_signs_up_confirms_takes_a_shift_and_logs_hours(
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # the used confirmation link (a forwarded email) says so and opens no portal
+    page.goto(local(live_server, link))
+    expect(page.get_by_text("Your address was already confirmed")).to_be_visible()
+    no_sideways_scroll(page)
+    screenshot(page, "volunteer-confirm-used-link-phone")
+    page.get_by_role("link", name="Email me a link").click()
+    expect(page.get_by_role("button", name="Send me a link")).to_be_visible()
     page.goto(local(live_server, portal_link))
     expect(page.get_by_role("heading", name="Hello, Amara")).to_be_visible()
     no_sideways_scroll(page)
