@@ -369,43 +369,73 @@ class _Mailer:
             row, future = self.in_flight
             finished, self.in_flight = (row, future.result()), None
         try:
-            with transaction.atomic():
-                outcome = _record_delivery(*finished) if finished else None
-                if starting is not None:
-                    starting.save(update_fields=SENDING_FIELDS)
+            return _save_progress(finished, starting)
         except DATABASE_ERRORS:
             if finished and finished[1] is None:  # it went out: say so when the database is back
                 _wait_for_database()
-                _record_delivery(*finished)
+                _save_progress(finished, None)
             raise
-        return outcome
 
 
-SENDING_FIELDS = ["state", "channel", "template", "pdf", "message_id", "claimed_at", "attempts"]
+# Acknowledgment's table (a test checks the name).
+SENT_SQL = (
+    "UPDATE thankyous_acknowledgment SET state = %s, sent_at = %s, retry_at = NULL WHERE id = %s"
+)
+REFUSED_SQL = (
+    "UPDATE thankyous_acknowledgment SET state = %s, retry_at = %s, last_error = %s WHERE id = %s"
+)
+SENDING_SQL = (
+    "UPDATE thankyous_acknowledgment SET state = %s, channel = %s, template_id = %s, pdf = %s, "
+    "message_id = %s, claimed_at = %s, attempts = %s WHERE id = %s"
+)
 
 
-def _record_delivery(row, error):
-    """An email is out ("sent"; with "both" the letter still awaits print), or was refused: it is
-    tried again after 5, 10, 20, 40 minutes, then a person looks at it."""
-    if error is not None:
-        logger.warning("thank-you %s not sent: %s", row.pk, error)
-        if row.attempts >= MAX_ATTEMPTS:
+def _save_progress(finished, starting):
+    """Record how the last email went (``finished``: its row and error) and mark the next row
+    "sending", in one statement, so one commit: the batch's hot path, where the ORM's two
+    UPDATEs in a transaction cost a fifth of the work around a letter. Returns the outcome."""
+    statements, params, outcome = [], [], None
+    if finished:
+        row, error = finished
+        if error is None:
+            outcome = "sent"
+            state = (
+                Acknowledgment.State.PRINT  # emailed; the posted letter awaits the print batch
+                if row.channel == Acknowledgment.Channel.BOTH
+                else Acknowledgment.State.SENT
+            )
+            statements.append(SENT_SQL)
+            params += [state, timezone.now(), row.pk]
+        else:  # tried again after 5, 10, 20, 40 minutes, then a person looks at it
+            outcome = "failed"
+            logger.warning("thank-you %s not sent: %s", row.pk, error)
             state, retry_at = Acknowledgment.State.REVIEW, None
-        else:
-            state = Acknowledgment.State.PENDING
-            retry_at = timezone.now() + RETRY_AFTER * 2 ** (row.attempts - 1)
-        Acknowledgment.objects.filter(pk=row.pk).update(
-            state=state, retry_at=retry_at, last_error=str(error)[:300]
+            if row.attempts < MAX_ATTEMPTS:
+                state = Acknowledgment.State.PENDING
+                retry_at = timezone.now() + RETRY_AFTER * 2 ** (row.attempts - 1)
+            statements.append(REFUSED_SQL)
+            params += [state, retry_at, str(error)[:300], row.pk]
+    if starting is not None:
+        statements.append(SENDING_SQL)
+        params += [
+            starting.state,
+            starting.channel,
+            starting.template_id,
+            starting.pdf.name,
+            starting.message_id,
+            starting.claimed_at,
+            starting.attempts,
+            starting.pk,
+        ]
+    if statements:
+        sql = (
+            statements[0]
+            if len(statements) == 1
+            else "WITH previous AS ({}) {}".format(*statements)
         )
-        return "failed"
-    Acknowledgment.objects.filter(pk=row.pk).update(
-        state=Acknowledgment.State.PRINT
-        if row.channel == Acknowledgment.Channel.BOTH
-        else Acknowledgment.State.SENT,
-        sent_at=timezone.now(),
-        retry_at=None,
-    )
-    return "sent"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    return outcome
 
 
 def _wait_for_database(seconds=30):
