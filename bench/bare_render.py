@@ -2,18 +2,19 @@
 renders the organization's default thank-you letter and prints its rate as JSON.
 
 The thank-you benchmark runs two at once, next to its batch, for the bare render rate at the
-worker's concurrency on the same machine at the same time.
+worker's concurrency on the same machine at the same time; and (``bench/worker_tasks.py``) the
+same loop inside the worker's own processes, without the batch around it.
 """
 
 import json
+import os
 import sys
 import time
 
 from bench.run import setup_django
 
 
-def main(organization_id, letters):
-    setup_django()
+def render_rate(organization_id, letters):
     from stakeholders.models import Organization
     from stakeholders.tenancy.models import organization_scope
     from thankyous import rendering
@@ -29,12 +30,13 @@ def main(organization_id, letters):
     for _ in range(letters):
         rendering.letter_pdf(organization=organization, template=template, fields=fields)
     elapsed = time.perf_counter() - start
-    print(
-        json.dumps(
-            {"rate": letters / elapsed, "cpu_ms": (time.process_time() - cpu) * 1000 / letters}
-        )
-    )
+    return {
+        "rate": letters / elapsed,
+        "cpu_ms": (time.process_time() - cpu) * 1000 / letters,
+        "pid": os.getpid(),
+    }
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]))
+    setup_django()
+    print(json.dumps(render_rate(int(sys.argv[1]), int(sys.argv[2]))))

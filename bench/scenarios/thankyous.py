@@ -104,6 +104,22 @@ def _bare_rate(organization, environment, letters=150):
     return sum(r["rate"] for r in results), sum(r["cpu_ms"] for r in results) / len(results)
 
 
+def _render_rate_in_worker(organization, letters=150):
+    """The same bare render loop in the worker's two processes at once (without the batch):
+    what separates it from the bare rate is being in a Celery worker, not the orchestration."""
+    with tempfile.TemporaryDirectory() as folder:
+        reports = [Path(folder) / f"{n}.json" for n in range(2)]
+        for report in reports:
+            app.send_task("bench.render_letters", args=[organization.pk, letters, str(report)])
+        deadline = time.monotonic() + 600
+        while not all(r.exists() for r in reports) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(0.2)  # the last file's write is complete
+        results = [json.loads(r.read_text()) for r in reports]
+    assert len({r["pid"] for r in results}) == 2, "both worker processes render"
+    return sum(r["rate"] for r in results), sum(r["cpu_ms"] for r in results) / len(results)
+
+
 def _processes(pid):
     """The worker and its children, from /proc."""
     for proc in Path("/proc").iterdir():
@@ -177,6 +193,8 @@ def run():
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",
+            "--include",
+            "bench.worker_tasks",
         ],
         cwd=ROOT,
         env=environment,
@@ -207,6 +225,7 @@ def run():
         worker_cpu = _cpu_seconds(worker.pid) - cpu_start
         own_cpu = time.process_time() - own_start
         machine = {k: v - machine_start[k] for k, v in _machine_cpu().items()}
+        worker_render_rate, worker_render_cpu_ms = _render_rate_in_worker(organizations[0])
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
@@ -226,6 +245,11 @@ def run():
         "bare_render_letters_per_s_two_processes": round(bare, 1),
         "bare_before_and_after": [round(bare_before, 1), round(bare_after, 1)],
         "ratio_to_bare": round(rate / bare, 2),
+        # The same render loop in the worker's two processes, after the batch: the batch against
+        # it is the orchestration's own cost; it against the bare rate is the worker process's.
+        "render_only_in_worker_letters_per_s": round(worker_render_rate, 1),
+        "render_only_in_worker_cpu_ms_per_letter": round(worker_render_cpu_ms, 1),
+        "ratio_to_render_only_in_worker": round(rate / worker_render_rate, 2),
         "target": ">= 0.8 of the bare rate",
         "target_met": rate >= 0.8 * bare,
         # Where the two cores went, per letter: the worker's own CPU against WeasyPrint's alone,
