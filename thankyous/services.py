@@ -392,9 +392,9 @@ SENDING_SQL = (
 
 def _save_progress(finished, starting):
     """Record how the last email went (``finished``: its row and error) and mark the next row
-    "sending", in one statement, so one commit: the batch's hot path, where the ORM's two
-    UPDATEs in a transaction cost a fifth of the work around a letter. Returns the outcome."""
-    statements, params, outcome = [], [], None
+    "sending", in one commit: the batch's hot path, written in plain SQL (the ORM's two updates
+    cost a fifth of the work around a letter). Returns the outcome."""
+    statements, outcome = [], None
     if finished:
         row, error = finished
         if error is None:
@@ -404,8 +404,7 @@ def _save_progress(finished, starting):
                 if row.channel == Acknowledgment.Channel.BOTH
                 else Acknowledgment.State.SENT
             )
-            statements.append(SENT_SQL)
-            params += [state, timezone.now(), row.pk]
+            statements.append((SENT_SQL, [state, timezone.now(), row.pk]))
         else:  # tried again after 5, 10, 20, 40 minutes, then a person looks at it
             outcome = "failed"
             logger.warning("thank-you %s not sent: %s", row.pk, error)
@@ -413,27 +412,13 @@ def _save_progress(finished, starting):
             if row.attempts < MAX_ATTEMPTS:
                 state = Acknowledgment.State.PENDING
                 retry_at = timezone.now() + RETRY_AFTER * 2 ** (row.attempts - 1)
-            statements.append(REFUSED_SQL)
-            params += [state, retry_at, str(error)[:300], row.pk]
+            statements.append((REFUSED_SQL, [state, retry_at, str(error)[:300], row.pk]))
     if starting is not None:
-        statements.append(SENDING_SQL)
-        params += [
-            starting.state,
-            starting.channel,
-            starting.template_id,
-            starting.pdf.name,
-            starting.message_id,
-            starting.claimed_at,
-            starting.attempts,
-            starting.pk,
-        ]
-    if statements:
-        sql = (
-            statements[0]
-            if len(statements) == 1
-            else "WITH previous AS ({}) {}".format(*statements)
-        )
-        with connection.cursor() as cursor:
+        values = [starting.state, starting.channel, starting.template_id, starting.pdf.name]
+        values += [starting.message_id, starting.claimed_at, starting.attempts, starting.pk]
+        statements.append((SENDING_SQL, values))
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in statements:
             cursor.execute(sql, params)
     return outcome
 
