@@ -11,4 +11,6 @@ def render_letters(organization_id, letters, report):
     """The bare render loop inside a worker process: its rate, written to ``report``."""
     from bench.bare_render import render_rate
 
-    Path(report).write_text(json.dumps(render_rate(organization_id, letters)))
+    partial = Path(f"{report}.partial")
+    partial.write_text(json.dumps(render_rate(organization_id, letters)))
+    partial.replace(report)  # the benchmark never reads half a file

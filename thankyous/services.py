@@ -417,6 +417,8 @@ def _save_progress(finished, starting):
         values = [starting.state, starting.channel, starting.template_id, starting.pdf.name]
         values += [starting.message_id, starting.claimed_at, starting.attempts, starting.pk]
         statements.append((SENDING_SQL, values))
+    if not statements:
+        return None
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)

@@ -114,7 +114,6 @@ def _render_rate_in_worker(organization, letters=150):
         deadline = time.monotonic() + 600
         while not all(r.exists() for r in reports) and time.monotonic() < deadline:
             time.sleep(0.5)
-        time.sleep(0.2)  # the last file's write is complete
         results = [json.loads(r.read_text()) for r in reports]
     assert len({r["pid"] for r in results}) == 2, "both worker processes render"
     return sum(r["rate"] for r in results), sum(r["cpu_ms"] for r in results) / len(results)
