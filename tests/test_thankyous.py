@@ -2,7 +2,11 @@
 reach anything but their merge fields; letters that fetch nothing from outside."""
 
 import io
+import os
+import signal
+import sys
 import threading
+import time
 import urllib.request
 from datetime import timedelta
 from decimal import Decimal
@@ -332,6 +336,52 @@ def test_letters_fetch_nothing_from_files_or_the_network(org, monkeypatch):
     )
     assert pdf.startswith(b"%PDF") and not opened
     assert b"/EmbeddedFile" not in pdf  # no attachment made it in
+
+
+def _stack_depth():
+    frame, depth = sys._getframe(), 0
+    while frame:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
+@pytest.mark.django_db
+def test_letters_are_made_on_a_render_thread_at_the_same_depth_from_any_caller(org, monkeypatch):
+    """Why: rendering._on_render_thread. A forked pool process starts a render thread of its own."""
+    template = ThankYouTemplate(organization=org, letter_body="<p>{{ donor_name }}</p>")
+    fields = {"donor_name": "Ada", "date": "", "postal_address": "", "signature": ""}
+    made_on, pdf = [], rendering._pdf
+    monkeypatch.setattr(
+        rendering,
+        "_pdf",
+        lambda *args, **kwargs: (
+            made_on.append((threading.current_thread(), _stack_depth())) or pdf(*args, **kwargs)
+        ),
+    )
+
+    def deep(levels):
+        if levels:
+            return deep(levels - 1)
+        return rendering.letter_pdf(organization=org, template=template, fields=fields)
+
+    assert deep(0).startswith(b"%PDF") and deep(200).startswith(b"%PDF")
+    (thread, depth), (deep_thread, deep_depth) = made_on
+    assert thread is deep_thread is not threading.main_thread() and depth == deep_depth
+
+    child = os.fork()
+    if child == 0:  # a pool process: the parent's render thread is not here
+        try:
+            made = rendering.letter_pdf(organization=org, template=template, fields=fields)
+            os._exit(0 if made.startswith(b"%PDF") and made_on[-1][0] is not thread else 1)
+        finally:
+            os._exit(2)
+    deadline = time.monotonic() + 30
+    while (status := os.waitpid(child, os.WNOHANG)) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if status == (0, 0):  # waiting forever on a thread that was not forked with it
+        os.kill(child, signal.SIGKILL)
+        status = os.waitpid(child, 0)
+    assert status[1] == 0
 
 
 @pytest.mark.django_db
