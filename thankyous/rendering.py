@@ -116,6 +116,11 @@ def letter_html(*, organization, template, fields):
 
 
 def letter_pdf(*, organization, template, fields):
+    return letter_pdf_started(organization=organization, template=template, fields=fields).result()
+
+
+def letter_pdf_started(*, organization, template, fields):
+    """The letter's PDF as a Future: it is made on the render thread while the caller goes on."""
     html = letter_html(organization=organization, template=template, fields=fields)
     fetcher = fetcher_for(organization, template)
     return _on_render_thread(_pdf, html, fetcher, template.paper_size, base_url=LOGO_URL)
@@ -125,7 +130,7 @@ def cover_sheet_pdf(*, organization, rows):
     html = render_to_string(
         "letters/cover.html", {"organization": organization, "rows": rows, "count": len(rows)}
     )
-    return _on_render_thread(_pdf, html, fetcher_for(organization), "A4")
+    return _on_render_thread(_pdf, html, fetcher_for(organization), "A4").result()
 
 
 def _pdf(html, fetcher, paper_size, base_url=None):
@@ -137,7 +142,8 @@ _render_thread = None
 
 
 def _on_render_thread(function, *args, **kwargs):
-    """Run WeasyPrint on this process's render thread, which starts with an empty call stack.
+    """Run WeasyPrint on this process's render thread, which starts with an empty call stack;
+    returns a Future.
 
     CPython 3.11 keeps frames in 16 KiB chunks and unmaps a chunk as soon as the call that
     opened it returns (CPython gh-142183; 3.13 and 3.14 got a fix in 2026). WeasyPrint recurses
@@ -149,7 +155,7 @@ def _on_render_thread(function, *args, **kwargs):
     global _render_thread
     if _render_thread is None:
         _render_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
-    return _render_thread.submit(function, *args, **kwargs).result()
+    return _render_thread.submit(function, *args, **kwargs)
 
 
 def _forget_render_thread():

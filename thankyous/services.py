@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -237,17 +238,31 @@ def _thank_chunk(organization, rows, templates, mailer, counts, mailed):
         purpose="thank_yous",
     )
     try:
+        # One row ahead: while a row's email is recorded and handed to the SMTP thread, the
+        # next row's letter is already being made on the render thread.
+        ahead = None
         for row in rows:
-            outcome, message = _prepare(
+            outcome, finish = _prepare(
                 organization, row, templates, items.get((row.kind, row.target_id)), consents
             )
-            if outcome == "send":
-                outcome = mailer.send(row, message, mailed)
+            if ahead:
+                _send(*ahead, mailer, counts, mailed)
+            ahead = (row, finish) if finish else None
             if outcome:
                 counts[outcome] += 1
+        if ahead:
+            _send(*ahead, mailer, counts, mailed)
     finally:  # the chunk's last email, recorded before anything else happens to its rows
         if outcome := mailer.finish():
             counts[outcome] += 1
+
+
+def _send(row, finish, mailer, counts, mailed):
+    outcome, message = finish()
+    if outcome == "send":
+        outcome = mailer.send(row, message, mailed)
+    if outcome:
+        counts[outcome] += 1
 
 
 def _describe(organization, rows):
@@ -261,7 +276,8 @@ def _describe(organization, rows):
 
 
 def _prepare(organization, row, templates, item, consents):
-    """Decide, render, and write the email (the row is marked "sending" when it goes)."""
+    """Decide, and start the letter. Returns an outcome known now ("skipped", "failed"), or
+    what finishes the row once its letter is made (``_finish``)."""
     if item is None or item.skip_reason:
         row.state, row.skip_reason = (
             Acknowledgment.State.SKIPPED,
@@ -289,17 +305,28 @@ def _prepare(organization, row, templates, item, consents):
     ):
         channel = Acknowledgment.Channel.BOTH
     row.channel, row.template = channel, template
-    pdf = None
-    with translation.override(row.contact.preferred_language or organization.language):
+    language = row.contact.preferred_language or organization.language
+    letter = None
+    with translation.override(language):
         fields = item.fields  # made here: dates, amounts in words, salutation in their language
         if template.letter_body and (
             channel != Acknowledgment.Channel.EMAIL or template.attach_letter
         ):
-            pdf = rendering.letter_pdf(organization=organization, template=template, fields=fields)
+            letter = rendering.letter_pdf_started(
+                organization=organization, template=template, fields=fields
+            )
+    return None, partial(_finish, organization, row, template, fields, language, letter)
+
+
+def _finish(organization, row, template, fields, language, letter):
+    """Keep the letter's PDF and write the email (the row is marked "sending" when it goes)."""
+    with translation.override(language):
+        pdf = letter.result() if letter else None
+        if pdf:
             if row.pdf:  # a retry's letter replaces the refused one's: no file left behind
                 row.pdf.delete(save=False)
             row.pdf.save(f"{row.kind}-{row.target_id}.pdf", ContentFile(pdf), save=False)
-        if channel == Acknowledgment.Channel.LETTER:
+        if row.channel == Acknowledgment.Channel.LETTER:
             row.state = Acknowledgment.State.PRINT
             row.save(update_fields=["state", "channel", "template", "pdf"])
             return "print", None
