@@ -214,7 +214,7 @@ def run():
         with scopes_disabled():
             while True:
                 sent = Acknowledgment.objects.filter(state="sent").count()
-                memory.append(_rss_mib(worker.pid))
+                memory.append((sent, _rss_mib(worker.pid)))
                 if sent >= total or time.perf_counter() - start > 3600:
                     break
                 time.sleep(1)
@@ -263,9 +263,15 @@ def run():
         ),
         "idle_cpu_ms_per_letter": round(machine["idle"] * per_letter, 1),
         "stolen_by_host_cpu_ms_per_letter": round(machine["steal"] * per_letter, 1),
+        # Flat memory: what the worker holds after each quarter of the letters.
         "worker_rss_mib": {
-            "first": memory[1] if len(memory) > 1 else None,
-            "max": max(memory),
-            "last": memory[-1],
+            "first_letters": next((rss for done, rss in memory if done), None),
+            **{
+                f"after_{quarter * 25}%": next(
+                    (rss for done, rss in memory if done >= total * quarter / 4), None
+                )
+                for quarter in (1, 2, 3, 4)
+            },
+            "max": max(rss for _done, rss in memory),
         },
     }
