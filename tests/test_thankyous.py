@@ -75,6 +75,32 @@ def test_every_gift_thanked_once_even_when_run_again(org, mailbox):
     )
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "£50.00" in body and "/donors/impact/?t=" in body
+    html = message.get_body(preferencelist=("html",)).get_content()  # made from the text
+    assert 'lang="en"' in html and "£50.00" in html and '<a href="http' in html
+
+
+@pytest.mark.django_db
+def test_the_email_html_is_the_staffs_own_or_made_from_the_text_and_escapes_fields(org, mailbox):
+    services.ensure_default_templates(organization=org)
+    ThankYouTemplate.objects.filter(organization=org).update(
+        email_html='<p style="color: green">Thank you, <b>{{ first_name }}</b>!</p>',
+        email_body="Thank you, {{ first_name }}! See {{ impact_page_link }}",
+    )
+    gift(org, email="mallory@example.org").contact.__class__.objects.filter(
+        email="mallory@example.org"
+    ).update(first_name="<script>x</script>")
+    services.run_batch(organization=org)
+    (message,) = mailbox.messages
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert '<p style="color: green">Thank you, <b>&lt;script&gt;x&lt;/script&gt;</b>!</p>' in html
+    assert "<script>" not in html
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Thank you, <script>x</script>!" in text  # plain text is not HTML: nothing to escape
+
+    template = ThankYouTemplate.objects.get(organization=org, rule=Rule.DEFAULT)
+    with pytest.raises(ValidationError) as bad:
+        services.template_save(organization=org, template=template, email_html="{{ settings }}")
+    assert "email_html" in bad.value.message_dict
 
 
 @pytest.mark.django_db
@@ -445,8 +471,13 @@ def test_staff_pages_templates_preview_and_errors_next_to_the_field(
     assert response.status_code == 302, response.context["form"].errors
     [test] = mailbox.to(admin_a.email)
     assert test["Subject"] == "[TEST] Thanks Ada"
+    assert "Hello Ada" in test.get_body(preferencelist=("html",)).get_content()
     pdf = client.get(f"{url}preview.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    html = client.get(f"{url}preview.html")  # framed by the template page: inline styles only
+    assert b"<p>Hello Ada</p>" in html.content and html["X-Frame-Options"] == "SAMEORIGIN"
+    policy = html["Content-Security-Policy"]
+    assert "style-src 'unsafe-inline'" in policy and "script-src 'self'" in policy
 
 
 def test_both_channels_the_email_tonight_and_the_letter_in_the_print_batch(org, mailbox, admin_a):

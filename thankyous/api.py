@@ -85,6 +85,7 @@ class TemplateSerializer(serializers.ModelSerializer):
             "major_threshold",
             "email_subject",
             "email_body",
+            "email_html",
             "letter_body",
             "paper_size",
             "attach_letter",

@@ -16,6 +16,7 @@ class TemplateForm(forms.ModelForm):
             "major_threshold",
             "email_subject",
             "email_body",
+            "email_html",
             "letter_body",
             "paper_size",
             "signature_image",
@@ -28,6 +29,7 @@ class TemplateForm(forms.ModelForm):
                 attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
             ),
             "email_body": forms.Textarea(attrs={"rows": 8, "class": "code"}),
+            "email_html": forms.Textarea(attrs={"rows": 6, "class": "code"}),
             "letter_body": forms.Textarea(attrs={"rows": 10, "class": "code"}),
         }
         help_texts = {

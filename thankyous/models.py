@@ -58,6 +58,14 @@ class ThankYouTemplate(TenantOwned):
     )
     email_subject = models.CharField(_("email subject"), max_length=200)
     email_body = models.TextField(_("email text"))
+    email_html = models.TextField(
+        _("email (HTML)"),
+        blank=True,
+        help_text=_(
+            "Optional. Left empty, the email's HTML part is made from its text, with links "
+            "that can be clicked."
+        ),
+    )
     letter_body = models.TextField(_("letter (HTML)"), blank=True)
     paper_size = models.CharField(
         _("paper"), max_length=8, choices=PaperSize.choices, default=PaperSize.A4

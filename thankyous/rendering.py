@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils.html import linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateError
@@ -43,7 +44,13 @@ def _compiled(source, html):
 def check_template(template, fields):
     """Render every part with sample fields: mistakes show when the template is saved."""
     errors = {}
-    for name, html in (("email_subject", False), ("email_body", False), ("letter_body", True)):
+    parts = (
+        ("email_subject", False),
+        ("email_body", False),
+        ("email_html", True),
+        ("letter_body", True),
+    )
+    for name, html in parts:
         source = getattr(template, name)
         if not source:
             continue
@@ -113,6 +120,17 @@ def letter_html(*, organization, template, fields):
             "signature_url": SIGNATURE_URL if template.signature_image else "",
         },
     )
+
+
+def email_html(*, organization, template, fields, text):
+    """The email's HTML part: what staff wrote in HTML, or else its ``text`` with paragraphs and
+    links that can be clicked — in the organization's email layout either way."""
+    if template.email_html:
+        # Safe as HTML: the markup is the staff's own, and the sandbox escaped every field.
+        body = mark_safe(render_text(template.email_html, fields, html=True))  # noqa: S308
+    else:
+        body = mark_safe(linebreaks(urlize(text, autoescape=True)))  # noqa: S308 (escaped)
+    return render_to_string("emails/thankyou.html", {"organization": organization, "body": body})
 
 
 def letter_pdf(*, organization, template, fields):

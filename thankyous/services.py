@@ -332,13 +332,20 @@ def _finish(organization, row, template, fields, language, letter):
             return "print", None
         sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
         row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
+        text = rendering.render_text(template.email_body, fields)
         message = EmailMultiAlternatives(
             subject=rendering.render_text(template.email_subject, fields),
-            body=rendering.render_text(template.email_body, fields),
+            body=text,
             from_email=formataddr((organization.sender_name or organization.name, sender)),
             to=[row.contact.email],
             reply_to=[organization.contact_email] if organization.contact_email else None,
             headers={"Message-ID": row.message_id},
+        )
+        message.attach_alternative(
+            rendering.email_html(
+                organization=organization, template=template, fields=fields, text=text
+            ),
+            "text/html",
         )
         if pdf:
             message.attach(_("thank-you.pdf"), pdf, "application/pdf")
@@ -603,11 +610,16 @@ def merge_fields(*, organization):
 
 
 def template_preview(*, organization, template):
-    """The email as a sample recipient would get it (the letter previews as a PDF)."""
+    """The email as a sample recipient would get it: subject, text and HTML (the letter
+    previews as a PDF)."""
     fields = template_sample(organization=organization, template=template)
+    text = rendering.render_text(template.email_body, fields)
     return {
         "subject": rendering.render_text(template.email_subject, fields),
-        "body": rendering.render_text(template.email_body, fields),
+        "body": text,
+        "html": rendering.email_html(
+            organization=organization, template=template, fields=fields, text=text
+        ),
     }
 
 
@@ -617,6 +629,7 @@ def template_test_send(*, organization, template, user):
     message = EmailMultiAlternatives(
         subject="[TEST] " + preview["subject"], body=preview["body"], to=[user.email]
     )
+    message.attach_alternative(preview["html"], "text/html")
     if template.letter_body and template.attach_letter:
         pdf = rendering.letter_pdf(
             organization=organization,

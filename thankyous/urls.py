@@ -18,6 +18,11 @@ urlpatterns = [
         name="template_letter_preview",
     ),
     path(
+        "templates/<int:template_id>/preview.html",
+        views.template_email_preview,
+        name="template_email_preview",
+    ),
+    path(
         "acknowledgments/<int:ack_id>/retry/",
         views.acknowledgment_retry,
         name="acknowledgment_retry",

@@ -1,10 +1,13 @@
 """Staff pages of the thank-you app: the queue and time to thank, templates, print batches."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from stakeholders.forms import add_errors as _add_errors
@@ -95,6 +98,19 @@ def template_edit(request, org_slug, template_id=None):
             "merge_fields": services.merge_fields(organization=organization),
         },
     )
+
+
+@staff_view(roles=MANAGERS)
+@csp_replace({"style-src": [UNSAFE_INLINE], "frame-ancestors": [SELF]})
+@xframe_options_sameorigin
+def template_email_preview(request, org_slug, template_id):
+    """The email's HTML part with a sample recipient, for the template page's frame (emails
+    carry their styles inline, so this page allows inline styles and nothing else)."""
+    template = get_object_or_404(
+        ThankYouTemplate, organization=request.organization, pk=template_id
+    )
+    preview = services.template_preview(organization=request.organization, template=template)
+    return HttpResponse(preview["html"])
 
 
 @staff_view(roles=MANAGERS)

@@ -47,6 +47,8 @@ def test_edit_preview_thank_now_and_download(live_server, page, mailbox, screens
     expect(page.get_by_text("Template saved.")).to_be_visible()
     preview = page.get_by_role("complementary", name="Preview with a sample donor")
     expect(preview).to_contain_text("Ada, £50.00 — thank you!")
+    email = page.frame_locator("iframe[title='The email as HTML']")  # made from the text
+    expect(email.get_by_text("Your £50.00 is feeding families tonight.")).to_be_visible()
     screenshot(page, "thankyou-template")
     subject.fill("{{ donor.secret }}")
     page.get_by_role("button", name="Save", exact=True).click()
