@@ -449,7 +449,8 @@ def test_staff_pages_templates_preview_and_errors_next_to_the_field(
     template = ThankYouTemplate.objects.get(rule=Rule.DEFAULT)  # the default, made on first visit
     url = f"/o/riverside/thank-yous/templates/{template.pk}/"
     page = client.get(url)
-    assert b"Preview with a sample donor" in page.content and b"Thank you, Ada" in page.content
+    assert b"Preview with a sample donor" in page.content
+    assert b"Thank you, Ada" in client.get(f"{url}preview.html").content  # the frame's page
     data = {
         "name": template.name,
         "rule": "default",
@@ -478,6 +479,17 @@ def test_staff_pages_templates_preview_and_errors_next_to_the_field(
     assert b"<p>Hello Ada</p>" in html.content and html["X-Frame-Options"] == "SAMEORIGIN"
     policy = html["Content-Security-Policy"]
     assert "style-src 'unsafe-inline'" in policy and "script-src 'self'" in policy
+
+    # Live: edits not saved yet are previewed as staff type, and never saved by it.
+    data["email_body"] = "Hello {{ first_name }}"
+    live = client.post(
+        f"{url}preview.html", {**data, "email_html": "<p>Hi <b>{{ first_name }}</b></p>"}
+    )
+    assert b"<p>Hi <b>Ada</b></p>" in live.content and b'role="alert"' not in live.content
+    broken = client.post(f"{url}preview.html", {**data, "email_subject": "{{ donor.id }}"})
+    assert b'role="alert"' in broken.content and b"Email subject" in broken.content
+    template.refresh_from_db()
+    assert template.email_body == "Hello {{ first_name }}" and not template.email_html
 
 
 def test_both_channels_the_email_tonight_and_the_letter_in_the_print_batch(org, mailbox, admin_a):

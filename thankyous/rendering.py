@@ -123,14 +123,18 @@ def letter_html(*, organization, template, fields):
 
 
 def email_html(*, organization, template, fields, text):
-    """The email's HTML part: what staff wrote in HTML, or else its ``text`` with paragraphs and
-    links that can be clicked — in the organization's email layout either way."""
+    """The email's HTML part, in the organization's email layout."""
+    body = email_html_body(template=template, fields=fields, text=text)
+    return render_to_string("emails/thankyou.html", {"organization": organization, "body": body})
+
+
+def email_html_body(*, template, fields, text):
+    """What staff wrote in HTML, or else the email's ``text`` with paragraphs and links that can
+    be clicked."""
     if template.email_html:
         # Safe as HTML: the markup is the staff's own, and the sandbox escaped every field.
-        body = mark_safe(render_text(template.email_html, fields, html=True))  # noqa: S308
-    else:
-        body = mark_safe(linebreaks(urlize(text, autoescape=True)))  # noqa: S308 (escaped)
-    return render_to_string("emails/thankyou.html", {"organization": organization, "body": body})
+        return mark_safe(render_text(template.email_html, fields, html=True))  # noqa: S308
+    return mark_safe(linebreaks(urlize(text, autoescape=True)))  # noqa: S308 (escaped)
 
 
 def letter_pdf(*, organization, template, fields):

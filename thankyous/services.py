@@ -617,10 +617,26 @@ def template_preview(*, organization, template):
     return {
         "subject": rendering.render_text(template.email_subject, fields),
         "body": text,
+        "body_html": rendering.email_html_body(template=template, fields=fields, text=text),
         "html": rendering.email_html(
             organization=organization, template=template, fields=fields, text=text
         ),
     }
+
+
+def template_preview_unsaved(*, organization, template, changes):
+    """The preview of edits not saved yet: (preview, errors), errors as [(field, message)]."""
+    for name, value in changes.items():
+        setattr(template, name, value)
+    try:
+        rendering.check_template(
+            template, template_sample(organization=organization, template=template)
+        )
+    except ValidationError as error:
+        return None, [
+            (name, message) for name, messages in error.message_dict.items() for message in messages
+        ]
+    return template_preview(organization=organization, template=template), []
 
 
 def template_test_send(*, organization, template, user):

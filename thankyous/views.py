@@ -66,7 +66,6 @@ def template_edit(request, org_slug, template_id=None):
         else None
     )
     form = TemplateForm(request.POST or None, request.FILES or None, instance=template)
-    preview = None
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.template_save(
@@ -86,15 +85,12 @@ def template_edit(request, org_slug, template_id=None):
             else:
                 messages.success(request, _("Template saved."))
             return redirect("thankyous:template_edit", org_slug=org_slug, template_id=saved.pk)
-    if template is not None and not form.errors:
-        preview = services.template_preview(organization=organization, template=template)
     return render(
         request,
         "thankyous/template_form.html",
         {
             "form": form,
             "template": template,
-            "preview": preview,
             "merge_fields": services.merge_fields(organization=organization),
         },
     )
@@ -104,13 +100,32 @@ def template_edit(request, org_slug, template_id=None):
 @csp_replace({"style-src": [UNSAFE_INLINE], "frame-ancestors": [SELF]})
 @xframe_options_sameorigin
 def template_email_preview(request, org_slug, template_id):
-    """The email's HTML part with a sample recipient, for the template page's frame (emails
-    carry their styles inline, so this page allows inline styles and nothing else)."""
-    template = get_object_or_404(
-        ThankYouTemplate, organization=request.organization, pk=template_id
-    )
-    preview = services.template_preview(organization=request.organization, template=template)
-    return HttpResponse(preview["html"])
+    """The email with a sample recipient, in the template page's frame: the saved template, or
+    (POST, as staff type) the edits not saved yet. Emails carry their styles inline, so this
+    page allows inline styles and nothing else."""
+    organization = request.organization
+    template = get_object_or_404(ThankYouTemplate, organization=organization, pk=template_id)
+    preview, errors = None, []
+    if request.method == "POST":
+        form = TemplateForm(request.POST, instance=template)
+        form.is_valid()  # fills cleaned_data; the preview needs only the words and the rule
+        errors = [
+            (form.fields[name].label, message)
+            for name in PREVIEWED
+            for message in form.errors.get(name, [])
+        ]
+        if not errors:
+            changes = {name: form.cleaned_data[name] for name in PREVIEWED}
+            preview, errors = services.template_preview_unsaved(
+                organization=organization, template=template, changes=changes
+            )
+            errors = [(form.fields[name].label, message) for name, message in errors]
+    else:
+        preview = services.template_preview(organization=organization, template=template)
+    return render(request, "thankyous/email_preview.html", {"preview": preview, "errors": errors})
+
+
+PREVIEWED = ["rule", "email_subject", "email_body", "email_html"]
 
 
 @staff_view(roles=MANAGERS)

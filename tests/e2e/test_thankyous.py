@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from donors import services as donor_services
 from stakeholders.tenancy.models import organization_scope
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_timeline import sign_in
 from tests.factories import ContactFactory, MembershipFactory, OrganizationFactory
 from thankyous.models import Acknowledgment
@@ -45,11 +46,17 @@ def test_edit_preview_thank_now_and_download(live_server, page, mailbox, screens
     )
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Template saved.")).to_be_visible()
-    preview = page.get_by_role("complementary", name="Preview with a sample donor")
-    expect(preview).to_contain_text("Ada, £50.00 — thank you!")
-    email = page.frame_locator("iframe[title='The email as HTML']")  # made from the text
-    expect(email.get_by_text("Your £50.00 is feeding families tonight.")).to_be_visible()
+    email = page.frame_locator("iframe[title='The email with a sample donor']")
+    expect(email.get_by_text("Ada, £50.00 — thank you!")).to_be_visible()
+    expect(
+        email.get_by_text("Your £50.00 is feeding families tonight.", exact=True)
+    ).to_be_visible()
+    page.get_by_label("Email (HTML)").fill(
+        "<p>Dear {{ first_name }}, <b>you are wonderful</b>.</p>"
+    )
+    expect(email.get_by_text("you are wonderful")).to_be_visible()  # live, before saving
     screenshot(page, "thankyou-template")
+    page.locator("iframe.email-preview").screenshot(path=str(SCREENSHOTS / "thankyou-email.png"))
     subject.fill("{{ donor.secret }}")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text(re.compile("This does not work"))).to_be_visible()

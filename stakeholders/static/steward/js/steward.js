@@ -56,6 +56,17 @@
     form.querySelector("[data-batch-count]").textContent = count;
   });
 
+  // A live preview: as staff type, the form goes to its preview button's address and the answer
+  // shows in the frame the button names (formaction, formtarget); nothing is saved.
+  var previewTimer;
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    var button = form && form.querySelector("[data-live-preview]");
+    if (!button) { return; }
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(function () { form.requestSubmit(button); }, 400);
+  });
+
   // An accessible combobox that asks the contacts API as you type.
   function contactPicker(box) {
     if (box.dataset.ready) { return; }
