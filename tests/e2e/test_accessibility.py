@@ -84,6 +84,12 @@ def test_staff_pages_have_no_accessibility_violations(live_server, page, data):
     ]:
         page.goto(live_server.url + path)
         assert_accessible(page, path)
+    # A template with its live preview (made on the templates page's first visit).
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Thank-yous").click()
+    page.get_by_role("link", name="Templates").click()
+    page.get_by_role("link", name="Thank you for your gift").click()
+    page.frame_locator("iframe.email-preview").get_by_text("Subject:").wait_for()
+    assert_accessible(page, "thank-you template")
 
 
 def test_public_pages_have_no_accessibility_violations(live_server, page, data):
