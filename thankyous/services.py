@@ -10,7 +10,6 @@ put in front of a person ("review") instead of being sent again.
 import io
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
 from functools import partial
@@ -238,8 +237,8 @@ def _thank_chunk(organization, rows, templates, mailer, counts, mailed):
         purpose="thank_yous",
     )
     try:
-        # One row ahead: while a row's email is recorded and handed to the SMTP thread, the
-        # next row's letter is already being made on the render thread.
+        # One row ahead: while a row's email is recorded and sent, the next row's letter is
+        # already being made on the render thread.
         ahead = None
         for row in rows:
             outcome, finish = _prepare(
@@ -353,42 +352,39 @@ def _finish(organization, row, template, fields, language, letter):
 
 
 class _Mailer:
-    """Sends on a thread of its own, so the next letter renders while this email's SMTP
-    conversation waits on the network; the database is written from the batch's own thread.
+    """One email at a time over one SMTP connection (the next row's letter renders meanwhile).
 
-    One email is on the wire at a time. Its row is marked "sending" (committed) before it goes,
-    in the same transaction that records how the previous one went, so a crash still leaves at
-    most one row whose fate is unknown.
+    A row is marked "sending" (committed) before its email goes, in the same transaction that
+    records how the previous one went: one commit per email, and a crash leaves at most one row
+    whose fate is unknown.
     """
 
     def __init__(self, smtp):
         self.smtp = smtp
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thankyou-smtp")
-        self.in_flight = None  # (row, future of the SMTP conversation)
+        self.delivered = None  # (row, error or None): the last email, not recorded yet
 
     def send(self, row, message, mailed):
-        """Mark the row "sending" and hand its email to the SMTP thread; returns how the
-        previous email went ("sent", "failed" or None)."""
+        """Mark the row "sending" and send its email; returns how the previous email went
+        ("sent", "failed" or None)."""
         row.state, row.claimed_at = Acknowledgment.State.SENDING, timezone.now()
         row.attempts += 1
         outcome = self._record(starting=row)
         mailed.add(row.pk)
-        self.in_flight = (row, self.pool.submit(self._deliver, message))
+        self.delivered = (row, self._deliver(message))
         return outcome
 
     def finish(self):
-        """Wait for the email on the wire and record how it went."""
+        """Record how the last email went."""
         return self._record(starting=None)
 
     def close(self):
         try:
             self.finish()
         finally:
-            self.pool.submit(self.smtp.close).result()
-            self.pool.shutdown()
+            self.smtp.close()
 
     def _deliver(self, message):
-        """On the SMTP thread: the error that stopped the email, or None once it is out."""
+        """The error that stopped the email, or None once it is out."""
         try:
             self.smtp.open()  # once open (any backend's open() is idempotent), it stays open
             self.smtp.send_messages([message])
@@ -398,10 +394,7 @@ class _Mailer:
         return None
 
     def _record(self, *, starting):
-        finished = None
-        if self.in_flight:
-            row, future = self.in_flight
-            finished, self.in_flight = (row, future.result()), None
+        finished, self.delivered = self.delivered, None
         try:
             return _save_progress(finished, starting)
         except DATABASE_ERRORS:
