@@ -96,6 +96,9 @@ def template_edit(request, org_slug, template_id=None):
     )
 
 
+PREVIEWED = ["rule", "email_subject", "email_body", "email_html"]  # what the email preview shows
+
+
 @staff_view(roles=MANAGERS)
 @csp_replace({"style-src": [UNSAFE_INLINE], "frame-ancestors": [SELF]})
 @xframe_options_sameorigin
@@ -123,9 +126,6 @@ def template_email_preview(request, org_slug, template_id):
     else:
         preview = services.template_preview(organization=organization, template=template)
     return render(request, "thankyous/email_preview.html", {"preview": preview, "errors": errors})
-
-
-PREVIEWED = ["rule", "email_subject", "email_body", "email_html"]
 
 
 @staff_view(roles=MANAGERS)
