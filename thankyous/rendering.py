@@ -160,9 +160,6 @@ def _pdf(html, fetcher, paper_size, base_url=None):
     return document.write_pdf(stylesheets=[_letter_css(paper_size)], font_config=_fonts())
 
 
-_render_thread = None
-
-
 def _on_render_thread(function, *args, **kwargs):
     """Run WeasyPrint on this process's render thread, which starts with an empty call stack;
     returns a Future.
@@ -174,16 +171,15 @@ def _on_render_thread(function, *args, **kwargs):
     (0.9 of the speed of a plain process). From a thread of its own the depth is the same
     wherever the letter is asked for — batch, preview, "Thank now", benchmark.
     """
-    global _render_thread
-    if _render_thread is None:
-        _render_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
-    return _render_thread.submit(function, *args, **kwargs)
+    return _renderer.submit(function, *args, **kwargs)
 
 
-def _forget_render_thread():
-    """A forked child (a Celery pool process) has no copy of its parent's threads."""
-    global _render_thread
-    _render_thread = None
+def _new_renderer():
+    """The thread starts with the first letter. A forked child (a Celery pool process) gets a
+    renderer of its own: it has no copy of its parent's threads."""
+    global _renderer
+    _renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
 
 
-os.register_at_fork(after_in_child=_forget_render_thread)
+_new_renderer()
+os.register_at_fork(after_in_child=_new_renderer)
