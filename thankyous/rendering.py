@@ -122,9 +122,8 @@ def letter_html(*, organization, template, fields):
     )
 
 
-def email_html(*, organization, template, fields, text):
-    """The email's HTML part, in the organization's email layout."""
-    body = email_html_body(template=template, fields=fields, text=text)
+def email_html(*, organization, body):
+    """The email's HTML part: ``body`` (from ``email_html_body``) in the email layout."""
     return render_to_string("emails/thankyou.html", {"organization": organization, "body": body})
 
 

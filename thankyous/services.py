@@ -340,11 +340,9 @@ def _finish(organization, row, template, fields, language, letter):
             reply_to=[organization.contact_email] if organization.contact_email else None,
             headers={"Message-ID": row.message_id},
         )
+        body = rendering.email_html_body(template=template, fields=fields, text=text)
         message.attach_alternative(
-            rendering.email_html(
-                organization=organization, template=template, fields=fields, text=text
-            ),
-            "text/html",
+            rendering.email_html(organization=organization, body=body), "text/html"
         )
         if pdf:
             message.attach(_("thank-you.pdf"), pdf, "application/pdf")
@@ -602,18 +600,15 @@ def merge_fields(*, organization):
     ]
 
 
-def template_preview(*, organization, template):
-    """The email as a sample recipient would get it: subject, text and HTML (the letter
-    previews as a PDF)."""
-    fields = template_sample(organization=organization, template=template)
+def template_preview(*, organization, template, fields=None):
+    """The email as a sample recipient would get it: subject, text and the HTML body (the
+    letter previews as a PDF)."""
+    fields = fields or template_sample(organization=organization, template=template)
     text = rendering.render_text(template.email_body, fields)
     return {
         "subject": rendering.render_text(template.email_subject, fields),
         "body": text,
         "body_html": rendering.email_html_body(template=template, fields=fields, text=text),
-        "html": rendering.email_html(
-            organization=organization, template=template, fields=fields, text=text
-        ),
     }
 
 
@@ -621,30 +616,27 @@ def template_preview_unsaved(*, organization, template, changes):
     """The preview of edits not saved yet: (preview, errors), errors as [(field, message)]."""
     for name, value in changes.items():
         setattr(template, name, value)
+    fields = template_sample(organization=organization, template=template)
     try:
-        rendering.check_template(
-            template, template_sample(organization=organization, template=template)
-        )
+        rendering.check_template(template, fields)
     except ValidationError as error:
         return None, [
             (name, message) for name, messages in error.message_dict.items() for message in messages
         ]
-    return template_preview(organization=organization, template=template), []
+    return template_preview(organization=organization, template=template, fields=fields), []
 
 
 def template_test_send(*, organization, template, user):
     """Send the template, with sample fields, to the staff member trying it."""
-    preview = template_preview(organization=organization, template=template)
+    fields = template_sample(organization=organization, template=template)
+    preview = template_preview(organization=organization, template=template, fields=fields)
     message = EmailMultiAlternatives(
         subject="[TEST] " + preview["subject"], body=preview["body"], to=[user.email]
     )
-    message.attach_alternative(preview["html"], "text/html")
+    html = rendering.email_html(organization=organization, body=preview["body_html"])
+    message.attach_alternative(html, "text/html")
     if template.letter_body and template.attach_letter:
-        pdf = rendering.letter_pdf(
-            organization=organization,
-            template=template,
-            fields=template_sample(organization=organization, template=template),
-        )
+        pdf = rendering.letter_pdf(organization=organization, template=template, fields=fields)
         message.attach(_("thank-you.pdf"), pdf, "application/pdf")
     transaction.on_commit(message.send)
 
