@@ -1,9 +1,10 @@
-# One image for web, worker and beat (docker-compose.yml). Debian, like the development machines.
+# One image for web, workers and beat (docker-compose.yml). Debian, like the development machines.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 
-# HarfBuzz-subset + Noto fonts: fast PDF letters in every script; Pango for WeasyPrint.
+# HarfBuzz-subset + Noto fonts: fast PDF letters in every script; Pango for WeasyPrint; gettext
+# to compile the translations; curl for the health check.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-ui-core \
@@ -14,9 +15,16 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install .
 COPY . .
-RUN DJANGO_SETTINGS_MODULE=config.settings.base python manage.py collectstatic --noinput -v0 \
- && useradd --system --home /app steward && mkdir -p /app/var/media && chown -R steward /app/var
+# Build steps need settings but no database: a placeholder URL that is never connected to.
+RUN export DJANGO_SETTINGS_MODULE=config.settings.base DATABASE_URL=postgres://build@localhost/none \
+ && python manage.py collectstatic --noinput -v0 \
+ && if [ -d locale ]; then python manage.py compilemessages -v0; fi \
+ && useradd --system --home /app steward \
+ && mkdir -p /app/var/media /app/var/private /app/var/backups /tmp/prometheus \
+ && chown -R steward /app/var /tmp/prometheus \
+ && chmod 0700 /app/var/private /app/var/backups
 USER steward
 
 EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s CMD curl -fsS http://localhost:8000/healthz || exit 1
 CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]

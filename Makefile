@@ -1,16 +1,17 @@
 # Steward: `make run` serves a demo on http://127.0.0.1:8000, `make test` runs the whole suite.
+# Both run on the embedded PostgreSQL in var/postgres (config/dbserver.py) unless DATABASE_URL
+# names a server; `make stop` stops the embedded one.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PG_HOST ?= 127.0.0.1
-PG_PORT ?= 5432
 REDIS_HOST ?= 127.0.0.1
 REDIS_PORT ?= 6379
-SYSTEM_PACKAGES := chromium libharfbuzz-subset0 fonts-noto-core fonts-noto-ui-core gettext
+SYSTEM_PACKAGES := chromium libharfbuzz-subset0 fonts-noto-core fonts-noto-ui-core gettext redis-server \
+  docker-compose
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install system-packages services lint format bench worker beat messages
+.PHONY: run stop test install system-packages services lint format bench worker beat messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +21,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages: Chromium for the browser tests, HarfBuzz-subset and Noto fonts for fast PDF letters.
+# Debian packages: Chromium for the browser tests, HarfBuzz-subset and Noto fonts for fast PDF
+# letters, gettext for translations, Redis for the tests, docker-compose to validate the compose file.
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -34,17 +36,9 @@ system-packages:
 	  fi; \
 	fi
 
-# PostgreSQL and Redis must answer on their usual ports; start the local services when they don't.
+# Redis must answer on its usual port for the tests (the database is the embedded PostgreSQL):
+# start the local service when it doesn't.
 services:
-	@if ! pg_isready -q -h $(PG_HOST) -p $(PG_PORT) 2>/dev/null; then \
-	  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
-	    echo "Starting PostgreSQL"; $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -n 1) main start; \
-	  else \
-	    echo "PostgreSQL is not reachable on $(PG_HOST):$(PG_PORT). Install it (apt-get install postgresql)"; \
-	    echo "with trust auth for local TCP connections, or set DATABASE_URL."; exit 1; \
-	  fi; \
-	  for i in $$(seq 1 30); do pg_isready -q -h $(PG_HOST) -p $(PG_PORT) && break; sleep 1; done; \
-	fi
 	@if ! (exec 3<>/dev/tcp/$(REDIS_HOST)/$(REDIS_PORT)) 2>/dev/null; then \
 	  if command -v redis-server >/dev/null; then \
 	    echo "Starting Redis"; mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true; \
@@ -62,6 +56,9 @@ run: install
 	@echo "Steward is starting on http://127.0.0.1:8000 — sign in with a demo user printed above."
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+stop:
+	@test ! -x $(BIN)/python || $(BIN)/python -m config.dbserver stop
+
 test: install system-packages services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -74,7 +71,7 @@ format:
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 worker: install
-	$(BIN)/celery -A config worker --loglevel INFO
+	$(BIN)/celery -A config worker --queues default,letters,mail,imports --loglevel INFO
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel INFO

@@ -23,7 +23,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def setup_django():
     """Configure Django; returns the default benchmark database name."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/steward_bench")
+    if not os.environ.get("DATABASE_URL"):  # the embedded server, like the tests
+        from config import dbserver
+
+        os.environ["DATABASE_URL"] = dbserver.url("steward_bench")
     import django
 
     django.setup()

@@ -6,7 +6,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -210,12 +209,6 @@ class Percentile(Aggregate):
     def __init__(self, expression, fraction, **extra):
         super().__init__(expression, fraction=float(fraction), **extra)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        """`make run` without PostgreSQL: SQLite has no percentiles, the average stands in."""
-        average = self.copy()
-        average.function, average.template = "AVG", "%(function)s(%(expressions)s)"
-        return super(Percentile, average).as_sql(compiler, connection, **extra_context)
-
 
 def _timing_aggregates():
     return {
@@ -386,12 +379,6 @@ def article_search(*, organization, query, limit=10, prefix=False):
     query = (query or "").strip()[:200]
     if not query:
         return []
-    if connection.vendor != "postgresql":  # `make run` on SQLite: plain matching, no ranking
-        words = WORD.findall(query)[:8]
-        match = Q()
-        for word in words:
-            match |= Q(title__icontains=word) | Q(summary__icontains=word)
-        return list(published_articles(organization=organization).filter(match)[:limit])
     if prefix:
         words = WORD.findall(query)[:8]
         if not words:

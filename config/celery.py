@@ -1,4 +1,5 @@
-"""The Celery app: Django-aware tasks (`delay_on_commit`), configured from CELERY_* settings."""
+"""The Celery app: Django-aware tasks (`delay_on_commit`), configured from CELERY_* settings, with
+the operations signals: request ids in task headers, task metrics, Django's logging."""
 
 import ctypes.util
 import gc
@@ -6,13 +7,46 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import (
+    before_task_publish,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("steward", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _operations():
+    from stakeholders.operations import celery as operations  # after Django is set up
+
+    return operations
+
+
+@before_task_publish.connect
+def add_request_id(**kwargs):
+    _operations().add_request_id(**kwargs)
+
+
+@task_prerun.connect
+def task_started(**kwargs):
+    _operations().task_started(**kwargs)
+
+
+@task_postrun.connect
+def task_finished(**kwargs):
+    _operations().task_finished(**kwargs)
+
+
+@setup_logging.connect
+def configure_logging(**kwargs):
+    _operations().configure_logging(**kwargs)
 
 
 @worker_init.connect

@@ -9,12 +9,13 @@ from donors import api as donor_api
 from stakeholders import api as stakeholder_api
 from stakeholders import urls as stakeholder_urls
 from stakeholders import views as stakeholder_views
+from stakeholders.operations import metrics
 from thankyous import api as thankyou_api
 from volunteers import api as volunteer_api
 
 urlpatterns = [
     path("", stakeholder_views.home, name="home"),
-    path("healthz", stakeholder_views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -227,3 +227,27 @@ class OrganizationHooks:
 
 
 organization_hooks = OrganizationHooks()
+
+
+@dataclass(frozen=True)
+class PlatformMetric:
+    name: str
+    documentation: str
+    collect: Callable  # () -> iterable of (labels dict, value), across organizations
+    labels: tuple = ()
+
+
+class PlatformMetrics:
+    """Gauges that feature apps add to ``/metrics`` (the thank-you backlog, failed sends…)."""
+
+    def __init__(self):
+        self._metrics: dict[str, PlatformMetric] = {}
+
+    def register(self, name, documentation, collect, *, labels=()):
+        self._metrics[name] = PlatformMetric(name, documentation, collect, tuple(labels))
+
+    def __iter__(self):
+        return iter(self._metrics.values())
+
+
+platform_metrics = PlatformMetrics()

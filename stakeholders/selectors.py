@@ -9,7 +9,6 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.db.models import Avg, Case, Count, Q, Value, When
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -187,10 +186,6 @@ def contact_search(
     text = normalise_text(query)
     if not text:
         return contacts.none()
-    if connection.vendor != "postgresql":
-        return contacts.filter(Q(search_name__contains=text) | Q(external_id=query)).order_by(
-            "search_name", "pk"
-        )
     named = contacts.filter(_word_starts(text) | Q(external_id=query)).order_by("search_name", "pk")
     if len(text) < 3 or named.exists():
         return named
@@ -242,13 +237,11 @@ def duplicate_candidates(*, organization, contact):
     if phones:
         add(live.filter(Q(phone__in=phones) | Q(mobile__in=phones)), "phone")
     if contact.postal_code and contact.search_name:
-        same_place = live.filter(postal_code__iexact=contact.postal_code)
-        if connection.vendor == "postgresql":
-            same_place = same_place.annotate(
-                similarity=TrigramSimilarity("search_name", contact.search_name)
-            ).filter(similarity__gte=0.5)
-        else:
-            same_place = same_place.filter(search_name=contact.search_name)
+        same_place = (
+            live.filter(postal_code__iexact=contact.postal_code)
+            .annotate(similarity=TrigramSimilarity("search_name", contact.search_name))
+            .filter(similarity__gte=0.5)
+        )
         add(same_place, "name+postcode")
     return list(found.values())
 

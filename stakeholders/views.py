@@ -2,14 +2,13 @@
 
 import mimetypes
 
-import redis
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import (
     FileResponse,
     Http404,
@@ -85,31 +84,6 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("organization_picker")
     return redirect("account_login")
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    """Database and broker status for load balancers and compose health checks."""
-    status = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        status["database"] = "ok"
-    except Exception as exc:
-        status["database"] = f"error: {exc.__class__.__name__}"
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        status["broker"] = "in-process"
-    else:
-        try:
-            redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).ping()
-            status["broker"] = "ok"
-        except redis.RedisError as exc:
-            status["broker"] = f"error: {exc.__class__.__name__}"
-    healthy = all(value in ("ok", "in-process") for value in status.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **status}, status=200 if healthy else 503
-    )
 
 
 def page_not_found(request, exception):

@@ -89,7 +89,7 @@ GLOBAL_ROUTES = (
     "i18n/",  # language switch
     "api/schema/",
     "api/docs/",
-    "healthz",
+    "metrics",  # Prometheus: a token or network setting, no organization data (test_operations)
     "orgs/",  # the user's own organizations, and creating a new one
     "invitations/<str:key>/",  # the key is the proof; covered in test_auth
     "",

@@ -19,9 +19,11 @@ import pytest
 import redis
 from celery import Celery
 from celery.exceptions import AlwaysEagerIgnored
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from config import dbserver
 from config.celery import app
 from donors import services as donor_services
 from stakeholders.tenancy.models import organization_scope
@@ -42,7 +44,7 @@ def start_worker(mailbox, **environment):
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "DATABASE_URL": dbserver.url_for(database),
         "CELERY_EAGER": "0",
         "TEST_SMTP_PORT": str(mailbox.port),
         **environment,
@@ -57,6 +59,8 @@ def start_worker(mailbox, **environment):
                 "-A",
                 "config",
                 "worker",
+                "--queues",
+                ",".join(settings.CELERY_TASK_QUEUE_NAMES),
                 "--concurrency",
                 "1",
                 "--loglevel",
@@ -103,7 +107,12 @@ def batch_settled():
 
 def run_batch_on_the_worker(organization, broker=None):
     """Through the broker to the worker process (send_task ignores the tests' eager mode)."""
-    sender = Celery(broker=broker) if broker else app
+    sender = app
+    if broker:  # the same routes (the batch goes to the "letters" queue), another broker
+        sender = Celery(broker=broker)
+        sender.conf.update(
+            task_routes=app.conf.task_routes, task_default_queue=app.conf.task_default_queue
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AlwaysEagerIgnored)
         sender.send_task(
@@ -216,11 +225,12 @@ def test_redis_restarted_mid_batch_loses_no_thank_you(org_a, mailbox, private_re
 
 
 class FlakyDatabaseLink:
-    """A TCP relay to PostgreSQL that can drop every connection and refuse new ones for a while:
-    the database "briefly unreachable", as a worker sees it."""
+    """A TCP relay to PostgreSQL (over TCP or its Unix socket) that can drop every connection and
+    refuse new ones for a while: the database "briefly unreachable", as a worker sees it."""
 
-    def __init__(self, target):
-        self.target = target
+    def __init__(self, database):
+        host, port = database["HOST"], int(database["PORT"])
+        self.target = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.down_until = 0.0
@@ -248,7 +258,11 @@ class FlakyDatabaseLink:
             if time.monotonic() < self.down_until:
                 client.close()
                 continue
-            server = socket.create_connection(self.target)
+            if isinstance(self.target, str):
+                server = socket.socket(socket.AF_UNIX)
+                server.connect(self.target)
+            else:
+                server = socket.create_connection(self.target)
             self.links += [client, server]
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
@@ -268,7 +282,7 @@ def test_database_briefly_unreachable_mid_batch_loses_no_thank_you(org_a, mailbo
     gifts_to_thank(org_a)
     app.control.purge()
     database = connection.settings_dict
-    link = FlakyDatabaseLink((database["HOST"], int(database["PORT"])))
+    link = FlakyDatabaseLink(database)
     worker = start_worker(
         mailbox,
         DATABASE_URL=f"postgres://{database['USER']}@127.0.0.1:{link.port}/{database['NAME']}",

@@ -9,8 +9,10 @@ from stakeholders.registries import (
     contact_hooks,
     dashboard_cards,
     older_than,
+    platform_metrics,
     timeline,
 )
+from thankyous import selectors
 from thankyous.models import Acknowledgment
 
 
@@ -59,3 +61,19 @@ def register():
     )
     timeline.register("thank-you", gettext_lazy("Thank-yous"), acknowledgment_events)
     contact_hooks.register("thankyous", merge=merge)
+    platform_metrics.register(
+        "steward_thankyou_acknowledgments",
+        "Thank-yous not sent yet, by state (review: waiting for a person)",
+        lambda: [({"state": s}, n) for s, n in selectors.platform_backlog()["by_state"].items()],
+        labels=["state"],
+    )
+    platform_metrics.register(
+        "steward_thankyou_failed_sends",
+        "Unsent thank-yous whose sending failed at least once, or waiting for a person",
+        lambda: [({}, selectors.platform_backlog()["failed"])],
+    )
+    platform_metrics.register(
+        "steward_thankyou_oldest_waiting_seconds",
+        "Age of the oldest thank-you not sent yet (the target is 48 hours)",
+        lambda: [({}, selectors.platform_backlog()["oldest_seconds"])],
+    )

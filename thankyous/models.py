@@ -157,6 +157,12 @@ class Acknowledgment(TenantOwned):
             models.Index(
                 fields=["organization", "contact", "-created_at"], name="acknowledgment_contact"
             ),
+            # The platform's backlog for /metrics: only the few rows not sent yet.
+            models.Index(
+                fields=["state", "received_at"],
+                name="acknowledgment_unsent",
+                condition=models.Q(state__in=["pending", "claimed", "sending", "review", "print"]),
+            ),
         ]
 
 

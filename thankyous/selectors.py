@@ -3,11 +3,29 @@
 import statistics
 from datetime import timedelta
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
 from thankyous.registry import thankables
+
+UNSENT_STATES = ("pending", "claimed", "sending", "review", "print")
+
+
+def platform_backlog():
+    """Across organizations (the caller opened ``scopes_disabled``), for /metrics: unsent
+    acknowledgments by state, how many failed at least once, and the oldest one's age."""
+    unsent = Acknowledgment.objects.filter(state__in=UNSENT_STATES)
+    by_state = dict(unsent.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    failed = unsent.filter(Q(attempts__gt=0) | Q(state=Acknowledgment.State.REVIEW)).count()
+    oldest = (
+        unsent.exclude(state=Acknowledgment.State.PRINT)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0
+    return {"by_state": by_state, "failed": failed, "oldest_seconds": age}
 
 
 def queue_counts(*, organization):

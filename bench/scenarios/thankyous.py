@@ -18,12 +18,14 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from bench.smtp_sink import SmtpSink
+from config import dbserver
 from config.celery import app
 from donors.models import Fund, Gift, GiftAllocation
 from stakeholders.models import Contact, Organization
@@ -170,7 +172,7 @@ def run():
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "DATABASE_URL": dbserver.url_for(database),
         "CELERY_EAGER": "0",
         "TEST_SMTP_PORT": str(sink.port),
         "TEST_PRIVATE_FILES_ROOT": letters.name,
@@ -185,6 +187,8 @@ def run():
             "-A",
             "config",
             "worker",
+            "--queues",
+            ",".join(settings.CELERY_TASK_QUEUE_NAMES),
             "--concurrency",
             "2",
             "--loglevel",

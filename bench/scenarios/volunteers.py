@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection
 from django_scopes import scopes_disabled
 
+from config import dbserver
 from stakeholders.models import Organization
 from volunteers.models import Cause, PendingSignup, Skill
 
@@ -150,14 +151,11 @@ def run():
     database = connection.settings_dict
     broker_url = settings.CELERY_BROKER_URL
     broker = redis.Redis.from_url(broker_url)
-    broker.delete("celery")
+    broker.delete("mail")  # the queue of the confirmation sweeps (settings.CELERY_TASK_ROUTES)
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-            f"{database['NAME']}"
-        ),
+        "DATABASE_URL": dbserver.url_for(database),
         "CELERY_EAGER": "0",
         "VOLUNTEER_SIGNUP_IP_RATE": "1000000/h",
         "VOLUNTEER_SIGNUP_MIN_SECONDS": "1",
@@ -190,8 +188,8 @@ def run():
         stored = rows.count()
         distinct = rows.values("email").distinct().count()
         awaiting_email = rows.filter(confirmation_sent_at__isnull=True).count()
-    queued = broker.llen("celery")
-    broker.delete("celery")  # nobody sends these: the run measures the form, not the mail
+    queued = broker.llen("mail")
+    broker.delete("mail")  # nobody sends these: the run measures the form, not the mail
     accepted = statuses.get("200", 0)
     return {
         "setup": {

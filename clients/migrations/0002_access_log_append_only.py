@@ -17,16 +17,6 @@ DROP FUNCTION IF EXISTS clients_accesslog_refuse_update();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SQL)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE)
-
-
 class Migration(migrations.Migration):
     dependencies = [("clients", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunSQL(SQL, REVERSE)]

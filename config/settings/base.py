@@ -1,15 +1,21 @@
 """Settings for every environment, read from environment variables with development defaults.
 
 Production (`config.settings.production`) and tests (`config.settings.test`) are thin overrides.
-With no DATABASE_URL and no REDIS_URL, Steward runs on SQLite with in-process tasks.
+One database engine everywhere: DATABASE_URL names a PostgreSQL server; without it, in development
+(DEBUG) and tests, Steward starts its own embedded PostgreSQL in var/postgres (config/dbserver.py).
+With no REDIS_URL, tasks run in-process.
 """
 
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import dbserver
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -50,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "stakeholders.operations.middleware.HealthCheckMiddleware",
+    "stakeholders.operations.middleware.RequestIdMiddleware",
+    "stakeholders.operations.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,26 +94,41 @@ TEMPLATES = [
     },
 ]
 
+
 # --- Database -------------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
+def database_from_environment():
+    """DATABASE_URL's server, or the embedded one when EMBEDDED_POSTGRES is on (it is, with DEBUG
+    and in the tests); anything else is refused rather than guessed."""
+    url = env("DATABASE_URL", default="")
+    if url:
+        database = env.db_url_config(url)
+    elif env.bool("EMBEDDED_POSTGRES", default=DEBUG):
+        database = dbserver.ensure_running()
+    else:
+        raise ImproperlyConfigured(
+            "Set DATABASE_URL (postgres://user:password@host:5432/steward), or DEBUG=1 for the "
+            "embedded development database."
+        )
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "Steward runs on PostgreSQL only: DATABASE_URL must be postgres://"
+        )
+    return tune_database(database)
 
 
 def tune_database(database):
-    """Connection settings: reuse connections; on PostgreSQL, trigram thresholds for the search
-    (a name with two typos scores ~0.5; pg_trgm's defaults, 0.6 and 0.3, miss it or match so
-    many that ranking them is slow)."""
+    """Connection settings: reuse connections; trigram thresholds for the search (a name with two
+    typos scores ~0.5; pg_trgm's defaults, 0.6 and 0.3, miss it or match so many that ranking
+    them is slow)."""
     database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
-    if "postgresql" in database["ENGINE"]:
-        database.setdefault("OPTIONS", {})["options"] = (
-            "-c pg_trgm.word_similarity_threshold=0.45 -c pg_trgm.similarity_threshold=0.45"
-        )
+    database.setdefault("OPTIONS", {})["options"] = (
+        "-c pg_trgm.word_similarity_threshold=0.45 -c pg_trgm.similarity_threshold=0.45"
+    )
     return database
 
 
-tune_database(DATABASES["default"])
+DATABASES = {"default": database_from_environment()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
@@ -136,6 +160,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task unacknowledged after this long is redelivered: keep it above the hard time limit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TIMEZONE = "UTC"
+# Queues by kind of work, so a night of letters never delays a password-reset-fast email and an
+# import never holds up either: production runs a worker per queue (docker-compose.yml).
+CELERY_TASK_QUEUE_NAMES = ("default", "letters", "mail", "imports")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    # PDF letters and the emails that carry them: CPU-heavy, run by the batch
+    "thankyous.tasks.run_thankyou_batch": {"queue": "letters"},
+    "thankyous.tasks.thank_due": {"queue": "letters"},
+    "thankyous.tasks.retry_thankyous": {"queue": "letters"},
+    # Emails people wait for or that go out on a schedule
+    "volunteers.tasks.send_signup_confirmations": {"queue": "mail"},
+    "volunteers.tasks.send_portal_link": {"queue": "mail"},
+    "volunteers.tasks.signup_confirmed_notify": {"queue": "mail"},
+    "volunteers.tasks.send_reminders_for": {"queue": "mail"},
+    "donors.tasks.send_due_update": {"queue": "mail"},
+    "donors.tasks.send_welcome_call_list": {"queue": "mail"},
+    "thankyous.tasks.alert_organization": {"queue": "mail"},
+    "clients.tasks.escalate": {"queue": "mail"},
+    # Long reads of uploaded files and whole-organization scans
+    "stakeholders.tasks.check_import": {"queue": "imports"},
+    "stakeholders.tasks.run_import": {"queue": "imports"},
+    "stakeholders.tasks.scan_duplicates": {"queue": "imports"},
+    "stakeholders.tasks.check_new_contacts_for_duplicates": {"queue": "imports"},
+    # Everything else (beat's fan-outs, nightly jobs, reindexing) goes to "default".
+}
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-invitations": {
         "task": "stakeholders.tasks.purge_expired_invitations",
@@ -322,14 +371,67 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# --- Logs, errors, metrics ---------------------------------------------------------------------
+# JSON lines in production (LOG_FORMAT=json, its default there), readable lines in development;
+# each with the request id, organization and user; tokens and query strings redacted.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+
+
+def logging_config(fmt, level):
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "context": {"()": "stakeholders.operations.logging.ContextFilter"},
+            "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        },
+        "formatters": {
+            "json": {"()": "stakeholders.operations.logging.JsonFormatter"},
+            "text": {"()": "stakeholders.operations.logging.TextFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json" if fmt == "json" else "text",
+                "filters": ["context"],
+            },
+            "mail_admins": {  # ADMINS get errors by email: redacted, no variables
+                "class": "stakeholders.operations.logging.ErrorMailHandler",
+                "level": "ERROR",
+                "filters": ["require_debug_false"],
+            },
+        },
+        "root": {"handlers": ["console", "mail_admins"], "level": level},
+        "loggers": {
+            "django": {"handlers": ["console", "mail_admins"], "level": level, "propagate": False},
+            "django.db.backends": {"level": "WARNING"},
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
+            "embedded_postgres": {"level": "WARNING"},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+DEFAULT_EXCEPTION_REPORTER_FILTER = (
+    "stakeholders.operations.logging.NoLocalsExceptionReporterFilter"
+)
+# "Name <address>" pairs, comma-separated: they get server errors by email.
+ADMINS = [parseaddr(admin) for admin in env.list("ADMINS", default=[])]
+
+# Sentry (or GlitchTip) when SENTRY_DSN is set; events carry no personal data.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from stakeholders.operations import sentry
+
+    sentry.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
+# /metrics for Prometheus: off unless a bearer token or the scraper's networks are set.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])

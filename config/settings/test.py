@@ -1,13 +1,13 @@
-"""Tests: real PostgreSQL and Redis (see the Makefile), fast password hashing, own cache."""
+"""Tests: real PostgreSQL (the embedded server, or DATABASE_URL's) and Redis, fast password
+hashing, own cache."""
+
+import os
+
+os.environ.setdefault("EMBEDDED_POSTGRES", "1")
 
 from .base import *  # noqa: F403
-from .base import env, tune_database
+from .base import env
 
-DATABASES = {
-    "default": tune_database(
-        env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/steward")
-    ),
-}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {

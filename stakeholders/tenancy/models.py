@@ -5,6 +5,8 @@ from contextlib import contextmanager
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
 
+from stakeholders.operations import context as log_context
+
 __all__ = ("TenantOwned", "organization_scope", "scopes_disabled")
 
 
@@ -17,7 +19,7 @@ def organization_scope(organization):
     """
     if organization is None or organization.pk is None:
         raise ValueError("organization_scope() needs a saved organization")
-    with scope(organization=organization.pk):
+    with scope(organization=organization.pk), log_context.bind(organization=organization.slug):
         yield
 
 

