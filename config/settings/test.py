@@ -8,6 +8,9 @@ os.environ.setdefault("EMBEDDED_POSTGRES", "1")
 from .base import *  # noqa: F403
 from .base import env
 
+# Two test runs side by side on one server: give each its own test database and Redis databases
+# (TEST_DATABASE_NAME, TEST_CACHE_URL, TEST_BROKER_URL).
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}  # noqa: F405
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
