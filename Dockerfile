@@ -15,8 +15,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install .
 COPY . .
-# Build steps need settings but no database: a placeholder URL that is never connected to.
-RUN export DJANGO_SETTINGS_MODULE=config.settings.base DATABASE_URL=postgres://build@localhost/none \
+# Build steps need settings but no database or secrets: the development settings with a
+# placeholder URL that is never connected to.
+RUN export DJANGO_SETTINGS_MODULE=config.settings.development DATABASE_URL=postgres://build@localhost/none \
  && python manage.py collectstatic --noinput -v0 \
  && if [ -d locale ]; then python manage.py compilemessages -v0; fi \
  && useradd --system --home /app steward \

@@ -9,6 +9,9 @@ REDIS_HOST ?= 127.0.0.1
 REDIS_PORT ?= 6379
 SYSTEM_PACKAGES := chromium libharfbuzz-subset0 fonts-noto-core fonts-noto-ui-core gettext redis-server \
   docker-compose
+# manage.py, wsgi and Celery default to the production settings (which refuse to start without
+# secrets); the development targets say so explicitly.
+DEV := DJANGO_SETTINGS_MODULE=config.settings.development
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run stop test install system-packages services lint format bench worker beat messages
@@ -50,11 +53,11 @@ services:
 	fi
 
 run: install
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v0
-	DEBUG=1 $(BIN)/python manage.py seed_demo
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(DEV) $(BIN)/python manage.py seed_demo
 	@echo "Steward is starting on http://127.0.0.1:8000 — sign in with a demo user printed above."
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 stop:
 	@test ! -x $(BIN)/python || $(BIN)/python -m config.dbserver stop
@@ -71,13 +74,13 @@ format:
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 worker: install
-	$(BIN)/celery -A config worker --queues default,letters,mail,imports --loglevel INFO
+	$(DEV) $(BIN)/celery -A config worker --queues default,letters,mail,imports --loglevel INFO
 
 beat: install
-	$(BIN)/celery -A config beat --loglevel INFO
+	$(DEV) $(BIN)/celery -A config beat --loglevel INFO
 
 bench: install services
 	$(BIN)/python -m bench.run
 
 messages: install
-	$(BIN)/python manage.py makemessages --all --ignore ".venv/*" && $(BIN)/python manage.py compilemessages --ignore ".venv/*"
+	$(DEV) $(BIN)/python manage.py makemessages --all --ignore ".venv/*" && $(DEV) $(BIN)/python manage.py compilemessages --ignore ".venv/*"

@@ -4,7 +4,7 @@ every read of a client record is written to the access log."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -95,11 +95,13 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "first_response_breached",
             "resolution_breached",
             "satisfaction_restored",
+            "confirmed_at",
         ]
         read_only_fields = [
             "id",
             "status",
             "created_at",
+            "confirmed_at",
             "first_response_due_at",
             "resolution_due_at",
             "next_due_at",
@@ -112,7 +114,8 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
 
 
 class ServiceRequestUpdateSerializer(serializers.Serializer):
-    """What may change through the API: what it is about, priority, assignee, status."""
+    """What may change through the API: what it is about, priority, assignee, status. Any other
+    field is refused by name rather than silently ignored."""
 
     kind = serializers.ChoiceField(choices=ServiceRequest._meta.get_field("kind").choices)
     category = OrganizationRelatedField(RequestCategory, required=False, allow_null=True)
@@ -122,6 +125,13 @@ class ServiceRequestUpdateSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=ServiceRequest._meta.get_field("priority").choices)
     assignee = MemberField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=["new", "open", "waiting", "closed"], required=False)
+
+    def to_internal_value(self, data):
+        refused = sorted(set(data) - set(self.fields))
+        if refused:
+            message = _("This field can't be changed here.")
+            raise serializers.ValidationError({name: [message] for name in refused})
+        return super().to_internal_value(data)
 
 
 class ServiceRequestViewSet(
@@ -151,6 +161,7 @@ class ServiceRequestViewSet(
             **serializer.validated_data,
         )
 
+    @extend_schema(request=ServiceRequestUpdateSerializer, responses=ServiceRequestSerializer)
     def partial_update(self, request, *args, **kwargs):
         instance = self.get_object()
         current = {

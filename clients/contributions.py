@@ -24,8 +24,11 @@ from stakeholders.registries import (
     dashboard_cards,
     demo_data,
     organization_hooks,
+    related_objects,
+    restricted_contact_roles,
     restricted_interactions,
 )
+from stakeholders.storage import delete_on_commit
 from thankyous.registry import Thankable, thankables
 
 CLIENT_ROLES = services.CLIENT_ROLES
@@ -98,7 +101,7 @@ def erase_client_rows(*, organization, contact):
     """Words about the person go (and their files); counts and timings stay for the reports."""
     requests = ServiceRequest.objects.filter(organization=organization, contact=contact)
     for attachment in Attachment.objects.filter(organization=organization, request__in=requests):
-        attachment.file.delete(save=False)
+        delete_on_commit(attachment.file)
     Attachment.objects.filter(organization=organization, request__in=requests).delete()
     RequestMessage.objects.filter(organization=organization, request__in=requests).update(
         body=ERASED
@@ -159,6 +162,15 @@ def export_client_rows(*, organization, contact):
             .order_by("at")
             .values("at", "object_kind", "action")
         ),
+        "programme_sessions": list(
+            Attendance.objects.filter(organization=organization, contact=contact)
+            .order_by("session__starts_at")
+            .values("session__programme__name", "session__title", "session__starts_at", "status")
+        ),
+        "programmes_completed": [
+            {"programme": c.programme.name, "completed_on": c.completed_on}
+            for c in selectors.completions_for(organization=organization, contact=contact)
+        ],
     }
 
 
@@ -172,6 +184,7 @@ def register():
             sample=thanks.sample,
             rules=thanks.RULES,
             default_template=thanks.DEFAULT_TEMPLATE,
+            roles=CLIENT_ROLES,
         )
     )
     contact_panels.register(
@@ -187,10 +200,34 @@ def register():
         roles=CLIENT_ROLES,
     )
     contact_hooks.register(
-        "clients", merge=merge_client_rows, erase=erase_client_rows, export=export_client_rows
+        "clients",
+        merge=merge_client_rows,
+        erase=erase_client_rows,
+        export=export_client_rows,
+        files=selectors.attachment_files,
+        covers=[
+            "clients.ServiceRequest.contact",
+            "clients.RequestMessage",
+            "clients.Attachment.file",
+            "clients.ServiceRecord.contact",
+        ],
+        kept={
+            "clients.Attendance.contact": "a session attended or missed, no words: the "
+            "programme's numbers keep it, on the anonymised contact",
+            "clients.ProgrammeCompletion.contact": "a programme completed, no words: the "
+            "programme's numbers keep it, on the anonymised contact",
+            "clients.AccessLog.contact": "append-only: who read the record and when, no words "
+            "about the person",
+        },
     )
-    # Replies, calls and messages of a request are on the client's timeline for caseworkers;
-    # fundraisers and coordinators see that the person is a client, not their casework.
+    # Replies, calls and messages of a request (and the client's survey answers about it) are
+    # on the client's timeline for caseworkers and admins; the other roles don't even learn
+    # that the person is a client.
     restricted_interactions.register(services.RELATED_KIND, roles=CLIENT_ROLES)
+    restricted_contact_roles.register("client", roles=CLIENT_ROLES)
+    related_objects.register(
+        services.RELATED_KIND,
+        rows=lambda organization: ServiceRequest.objects.filter(organization=organization),
+    )
     demo_data.register("clients", demo.seed)
     organization_hooks.register("clients", services.organization_changed)

@@ -5,6 +5,11 @@ our signed Message-ID — and comes from that client; a From header alone is eas
 The mail server hands each message to ``manage.py clients_inbound_email --org <slug>`` (e.g. a
 Postfix alias ``help-riverside: "|/srv/steward/manage.py clients_inbound_email --org riverside"``),
 so every organization can have its own address without a mailbox to poll.
+
+A new request is filed unconfirmed, like one from the public form: a From header proves nothing,
+so the sender's record changes only once the address owner follows our acknowledgement's link.
+Past the organization's ceiling on new public requests the command exits with EX_TEMPFAIL, and
+the mail server keeps the message and tries again later.
 """
 
 import re
@@ -21,6 +26,10 @@ from clients import selectors, services
 from clients.models import RequestChannel, Status
 
 MAX_BODY = 20_000
+
+
+class TryLater(Exception):
+    """The organization's ceiling on new public requests is reached for this hour."""
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -77,18 +86,19 @@ def receive(*, organization, raw):
                 organization=organization, request=existing, body=body or subject, files=files
             )
             return existing, False
+    if not services.public_requests_allowed(organization=organization):
+        raise TryLater
     first, _sep, last = (name or address.split("@")[0]).strip().partition(" ")
     with transaction.atomic():
-        contact = services.match_or_create_client(
-            organization=organization, first_name=first, last_name=last or first, email=address
-        )
-        request = services.request_create(
+        request = services.request_from_public(
             organization=organization,
-            contact=contact,
+            first_name=first,
+            last_name=last or first,
+            email=address,
             subject=subject or body[:80] or "—",
             description=body,
             channel=RequestChannel.EMAIL,
             files=files,
         )
-    services.request_confirm(organization=organization, request=request)
+    services.request_acknowledge(organization=organization, request=request)
     return request, True

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -236,6 +237,10 @@ class ServiceRequest(TenantOwned):
     # Problem resolution: what was done, and whether the client is satisfied again.
     resolution_action = EncryptedTextField(_("what we did to put it right"), blank=True)
     satisfaction_restored = models.BooleanField(_("satisfied again"), null=True, blank=True)
+    # From the public form or by email, anyone can type anyone's address: until its owner
+    # confirms (the link in our acknowledgement), the request changes nothing on their record.
+    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    wants_thank_you = models.BooleanField(default=False, db_default=False)  # once confirmed
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -272,6 +277,10 @@ class ServiceRequest(TenantOwned):
     @property
     def is_breached(self):
         return self.next_due_at is not None and self.next_due_at <= timezone.now()
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
 
 
 class MessageKind(models.TextChoices):
@@ -400,13 +409,29 @@ class ArticleVote(TenantOwned):
 
 
 class HelpSearch(TenantOwned):
-    """What people searched the help centre for; the ones that found nothing are unmet needs."""
+    """What people searched the help centre for; the ones that found nothing are unmet needs.
+
+    One row per normalised query per visitor per day (``visitor``: a keyed hash of their
+    address that changes every day), repeats counted in ``searches``: someone pressing Enter a
+    thousand times is one person asking, and the table grows with people, not with requests.
+    """
 
     query = models.CharField(max_length=200)
     results = models.PositiveIntegerField()
+    # Database defaults: rows written by the release before this one (during an upgrade).
+    day = models.DateField(default=timezone.localdate, db_default=Now())
+    visitor = models.CharField(max_length=32, db_default="")
+    searches = models.PositiveIntegerField(default=1, db_default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "visitor", "query"],
+                condition=~models.Q(visitor=""),
+                name="uniq_help_search",
+            )
+        ]
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="help_search_recent"),
             models.Index(

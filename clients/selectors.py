@@ -23,6 +23,7 @@ from clients.models import (
     ClientSettings,
     HelpSearch,
     Holiday,
+    MessageKind,
     Priority,
     ProgrammeCompletion,
     RequestMessage,
@@ -35,6 +36,7 @@ from clients.models import (
 from stakeholders.models import Feedback, FeedbackMeasure
 
 QUEUE_PAGE = 50
+UNSAFE_IN_NAME = re.compile(r"[^\w.\- ]")
 
 # Working minutes (first response, resolution) when the organization has set no targets.
 DEFAULT_TARGETS = {
@@ -194,6 +196,25 @@ def attachment_get(*, organization, attachment_id):
         .select_related("request")
         .first()
     )
+
+
+def attachment_files(*, organization, contact):
+    """(name in a data subject export, file) of the attachments of the person's requests, but
+    not those of internal notes: the export leaves them out like the notes themselves."""
+    rows = (
+        Attachment.objects.filter(organization=organization, request__contact=contact)
+        .exclude(message__kind=MessageKind.NOTE)
+        .order_by("created_at", "id")
+    )
+    return [
+        (f"attachments/request-{row.request_id}/{row.pk}-{_safe_name(row.original_name)}", row.file)
+        for row in rows
+    ]
+
+
+def _safe_name(name):
+    """A file name that can't climb out of its folder when the archive is unpacked."""
+    return UNSAFE_IN_NAME.sub("_", name).strip(". ") or "file"
 
 
 # --- Reports -----------------------------------------------------------------------------------
@@ -397,7 +418,8 @@ def article_search(*, organization, query, limit=10, prefix=False):
 
 
 def unmet_searches(*, organization, since):
-    """What people searched for and did not find, most frequent first."""
+    """What people searched for and did not find, most frequent first: ``times`` counts people
+    (a visitor on a day), not how often each of them pressed Enter."""
     return list(
         HelpSearch.objects.filter(organization=organization, results=0, created_at__gte=since)
         .values("query")

@@ -4,6 +4,7 @@ organization explicitly, and leaves nothing half-saved when it refuses bad input
 import logging
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
@@ -12,12 +13,14 @@ from django.contrib.postgres.search import SearchVector
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
 
 from clients import clock, selectors
 from clients.models import (
@@ -29,7 +32,6 @@ from clients.models import (
     Attachment,
     Attendance,
     ClientSettings,
-    HelpSearch,
     MessageKind,
     ProgrammeCompletion,
     RequestChannel,
@@ -59,6 +61,8 @@ RELATED_KIND = "clients.request"
 STATUS_SALT = "steward.clients.status"
 STATUS_LINK_DAYS = 365
 THREAD_SALT = "steward.clients.thread"
+CONFIRM_SALT = "steward.clients.confirm"
+CONFIRM_LINK_DAYS = 30
 STATUS_AFTER_END_DAYS = 30  # a resolved or closed request's link works this long after
 
 # What a client may attach: extension → (content type, how the file must begin).
@@ -171,6 +175,32 @@ def request_from_token(*, organization, token):
     if ended_at and timezone.now() - ended_at > timedelta(days=STATUS_AFTER_END_DAYS):
         return None  # an old email's link no longer shows the case to whoever holds it
     return request
+
+
+def confirm_token(*, organization, request):
+    return links.sign(organization=organization, salt=CONFIRM_SALT, r=request.pk)
+
+
+def confirm_url(*, organization, request):
+    return links.absolute_url(
+        organization=organization,
+        url_name="clients:public_request_confirm",
+        request_token=confirm_token(organization=organization, request=request),
+    )
+
+
+def request_from_confirm_token(*, organization, token):
+    """The request an acknowledgement's confirmation link is for, or None (tampered, expired,
+    another organization's)."""
+    data = links.unsign(
+        organization=organization,
+        token=token,
+        salt=CONFIRM_SALT,
+        max_age=timedelta(days=CONFIRM_LINK_DAYS),
+    )
+    if data is None:
+        return None
+    return selectors.request_get(organization=organization, request_id=data.get("r"))
 
 
 def thread_message_id(*, organization, request):
@@ -328,9 +358,13 @@ def request_create(
     actor=None,
     files=(),
     created_at=None,
+    confirmed=True,
+    wants_thank_you=False,
 ):
-    """Open a request for a client (any channel). The contact becomes a client; the request's
-    arrival is an inbound interaction on their timeline."""
+    """Open a request for a client (any channel); its arrival is an inbound interaction on their
+    timeline. A request staff open is ``confirmed``: the contact becomes a client. One that
+    anyone could have sent in the client's name (the public form, an email) waits for the
+    address owner's confirmation (``request_confirm_address``) before it changes their record."""
     _check_same_organization(
         organization, contact=contact, category=category, complaint_category=complaint_category
     )
@@ -349,7 +383,9 @@ def request_create(
         assignee=assignee,
         created_at=created_at or _now(),
         status=Status.OPEN if assignee else Status.NEW,
+        wants_thank_you=wants_thank_you,
     )
+    request.confirmed_at = request.created_at if confirmed else None
     errors = {}
     if not request.subject:
         errors["subject"] = [_("Say in a few words what it is about.")]
@@ -364,9 +400,10 @@ def request_create(
         raise ValidationError(errors)
     _refresh_clocks(request, organization=organization)
     request.save()
-    stakeholder_services.contact_set_role(
-        organization=organization, contact_id=contact.pk, role="client"
-    )
+    if confirmed:
+        stakeholder_services.contact_set_role(
+            organization=organization, contact_id=contact.pk, role="client"
+        )
     _interaction(
         organization=organization,
         request=request,
@@ -382,7 +419,8 @@ def request_create(
 
 def match_or_create_client(*, organization, first_name, last_name, email, phone=""):
     """The contact with this email address, else a new one (likely duplicates go to the core's
-    review list). Details of a known contact are never changed from a public form."""
+    review list), as (contact, created). Details of a known contact are never changed from a
+    public form."""
     email = (email or "").strip().lower()
     contact = (
         stakeholder_selectors.contacts_active(organization=organization)
@@ -391,13 +429,55 @@ def match_or_create_client(*, organization, first_name, last_name, email, phone=
         .first()
     )
     if contact is not None:
-        return contact
-    return stakeholder_services.contact_create(
+        return contact, False
+    contact = stakeholder_services.contact_create(
         organization=organization,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email,
         phone=phone,
+    )
+    return contact, True
+
+
+def request_from_public(
+    *, organization, first_name, last_name, email, phone="", wants_thank_you=False, **fields
+):
+    """A request anyone could have sent in the name of ``email`` (the public form, an email):
+    filed under the contact with that address (or a new one), unconfirmed. A known contact's
+    roles and consent stay as they are until the address owner confirms; a contact made for
+    this request alone is a client from the start (there is nothing of theirs to protect)."""
+    contact, created = match_or_create_client(
+        organization=organization,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+    )
+    request = request_create(
+        organization=organization,
+        contact=contact,
+        confirmed=False,
+        wants_thank_you=wants_thank_you,
+        **fields,
+    )
+    if created:
+        stakeholder_services.contact_set_role(
+            organization=organization, contact_id=contact.pk, role="client"
+        )
+    return request
+
+
+def public_requests_allowed(*, organization):
+    """The organization's ceiling on new requests from the public (form and email together)
+    per hour, ``CLIENTS_PUBLIC_REQUESTS_RATE``: counts this one and says whether it may go in.
+    It bounds what a flood from many addresses can file, where the per-IP limits can't."""
+    return not is_ratelimited(
+        None,
+        group=f"client-public-requests-{organization.pk}",
+        key=lambda group, request: "organization",
+        rate=settings.CLIENTS_PUBLIC_REQUESTS_RATE,
+        increment=True,
     )
 
 
@@ -415,21 +495,18 @@ def request_submit_public(
     thank_you_consent=False,
     files=(),
 ):
-    """A request from the public form: the client is matched or created, the request opened and
-    a confirmation with the status link emailed (after the rows are committed)."""
+    """A request from the public form: filed unconfirmed (``request_from_public``) and
+    acknowledged with a link to confirm it (after the rows are committed)."""
+    if category is not None and not category.is_public:
+        raise ValidationError({"category": _("Choose one of the listed topics.")})
     with transaction.atomic():
-        contact = match_or_create_client(
+        request = request_from_public(
             organization=organization,
             first_name=first_name,
             last_name=last_name,
             email=email,
             phone=phone,
-        )
-        if category is not None and not category.is_public:
-            raise ValidationError({"category": _("Choose one of the listed topics.")})
-        request = request_create(
-            organization=organization,
-            contact=contact,
+            wants_thank_you=thank_you_consent,
             subject=subject,
             description=description,
             category=category,
@@ -437,33 +514,53 @@ def request_submit_public(
             channel=RequestChannel.WEB_FORM,
             files=files,
         )
-        if thank_you_consent:
-            stakeholder_services.consent_record(
-                organization=organization,
-                contact=contact,
-                channel=ConsentChannel.EMAIL,
-                purpose=ConsentPurpose.THANK_YOUS,
-                granted=True,
-                source=ConsentSource.FORM,
-                wording=_("May thank me for taking part (request form)"),
-            )
-    request_confirm(organization=organization, request=request)
+    request_acknowledge(organization=organization, request=request)
     return request
 
 
-def request_confirm(*, organization, request):
-    """Tell the client we have their request, with the link to follow it."""
+def request_acknowledge(*, organization, request):
+    """Tell the address a request arrived in its name, with the link to confirm it. Nothing the
+    sender typed (subject, name, words) is in it: the address may not be theirs."""
     return _send(
         organization=organization,
         contact=request.contact,
         template="clients_request_received",
-        subject=_("We received your request #%(id)s") % {"id": request.pk},
+        subject=_("Please confirm your request #%(id)s") % {"id": request.pk},
         request=request,
         context={
             "request": request,
-            "status_link": status_url(organization=organization, request=request),
+            "confirm_link": confirm_url(organization=organization, request=request),
+            "days": CONFIRM_LINK_DAYS,
         },
     )
+
+
+@transaction.atomic
+def request_confirm_address(*, organization, request):
+    """The address owner confirmed the request is theirs (a POST from the acknowledgement's
+    link): only now is the contact marked a client and the consent asked on the form
+    recorded. Confirming again changes nothing."""
+    request = ServiceRequest.objects.select_for_update().get(
+        organization=organization, pk=request.pk
+    )
+    if request.confirmed_at is not None:
+        return request
+    request.confirmed_at = _now()
+    request.save(update_fields=["confirmed_at", "updated_at"])
+    stakeholder_services.contact_set_role(
+        organization=organization, contact_id=request.contact_id, role="client"
+    )
+    if request.wants_thank_you:
+        stakeholder_services.consent_record(
+            organization=organization,
+            contact=request.contact,
+            channel=ConsentChannel.EMAIL,
+            purpose=ConsentPurpose.THANK_YOUS,
+            granted=True,
+            source=ConsentSource.FORM,
+            wording=_("May thank me for taking part (request form)"),
+        )
+    return request
 
 
 @transaction.atomic
@@ -952,14 +1049,48 @@ def article_vote(*, organization, article, helpful, deflected=False):
     Article.objects.filter(organization=organization, pk=article.pk).update(**updates)
 
 
-def help_search(*, organization, query, log=True):
-    """Search the help centre and remember what was asked (unmet needs when nothing is found)."""
+HELP_SEARCH_UPSERT = """
+    INSERT INTO clients_helpsearch
+        (organization_id, query, results, day, visitor, searches, created_at)
+    VALUES (%s, %s, %s, %s, %s, 1, %s)
+    ON CONFLICT (organization_id, day, visitor, query) WHERE visitor <> ''
+    DO UPDATE SET searches = clients_helpsearch.searches + 1, results = EXCLUDED.results
+"""
+
+
+def normalise_query(query):
+    """A search as the unmet-needs report counts it: case, compatibility forms and spacing
+    folded (combining signs, as in Khmer, are kept)."""
+    return " ".join(unicodedata.normalize("NFKC", query or "").casefold().split())[:200]
+
+
+def help_visitor(*, address, day):
+    """Who searched, for counting only: a keyed hash of their address that changes every day,
+    so rows of two days can't be linked and the address itself is never stored."""
+    return salted_hmac("steward.clients.help-visitor", f"{day}|{address}").hexdigest()[:32]
+
+
+def help_search(*, organization, query, visitor=None):
+    """Search the help centre and remember what was asked (unmet needs when nothing is found):
+    one row per normalised query per ``visitor`` per day, repeats counted on it. Without a
+    visitor (the caller's limits say it has logged enough from them) nothing is written."""
     query = " ".join((query or "").split())[:200]
     results = selectors.article_search(organization=organization, query=query, limit=20)
-    if log and query:
-        HelpSearch.objects.create(
-            organization=organization, query=query.lower(), results=len(results)
-        )
+    normalised = normalise_query(query)
+    if visitor and normalised:
+        now = _now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                HELP_SEARCH_UPSERT,
+                [
+                    organization.pk,
+                    normalised,
+                    len(results),
+                    timezone.localdate(now),
+                    visitor,
+                    now,
+                ],
+            )
     return results
 
 
@@ -1014,7 +1145,8 @@ def completion_record(
             purpose=ConsentPurpose.THANK_YOUS,
             granted=consent,
             source=ConsentSource.STAFF,
-            wording=_("Asked when completing %(programme)s") % {"programme": programme.name},
+            # Every role reads consent rows: the words name no programme (that is casework).
+            wording=_("Asked by staff: may we send them a thank-you?"),
             recorded_by=actor,
         )
     return completion

@@ -41,5 +41,10 @@ urlpatterns = [
     path("help/articles/<int:article_id>/vote/", views.help_vote, name="help_vote"),
     path("help/suggest/", views.help_suggest, name="help_suggest"),
     path("help/request/", views.public_request, name="public_request"),
+    path(
+        "help/request/confirm/<str:request_token>/",
+        views.public_request_confirm,
+        name="public_request_confirm",
+    ),
     path("help/request/status/", views.public_status, name="public_status"),
 ]

@@ -207,11 +207,14 @@ def request_create(request, org_slug):
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                client = contact or services.match_or_create_client(
-                    organization=organization,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
+                client = (
+                    contact
+                    or services.match_or_create_client(
+                        organization=organization,
+                        first_name=data["first_name"],
+                        last_name=data["last_name"],
+                        email=data["email"],
+                    )[0]
                 )
                 created = services.request_create(
                     organization=organization,
@@ -830,6 +833,29 @@ def _public(request, template, context, status=200):
     return response
 
 
+HELP_SEARCH_LOG_IP_RATE = "30/h"
+HELP_SEARCH_LOG_ORGANIZATION_RATE = "2000/h"
+
+
+def _search_visitor(request):
+    """Whom to count a help-centre search against; None once this visitor — or everyone, in a
+    flood from many addresses — has had enough searches written this hour (the search is still
+    answered, just not logged)."""
+    group = f"help-search-log-{request.organization.pk}"
+    if is_ratelimited(
+        request, group=f"{group}-ip", key="ip", rate=HELP_SEARCH_LOG_IP_RATE, increment=True
+    ) or is_ratelimited(
+        request,
+        group=group,
+        key=lambda group, req: "organization",
+        rate=HELP_SEARCH_LOG_ORGANIZATION_RATE,
+        increment=True,
+    ):
+        return None
+    address = request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "")
+    return services.help_visitor(address=address, day=timezone.localdate())
+
+
 @organization_public
 @require_http_methods(["GET"])
 def help_home(request, org_slug):
@@ -839,7 +865,9 @@ def help_home(request, org_slug):
     query = ""
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"]
-        results = services.help_search(organization=organization, query=query)
+        results = services.help_search(
+            organization=organization, query=query, visitor=_search_visitor(request)
+        )
     return _public(
         request,
         "clients/public/help_home.html",
@@ -970,6 +998,10 @@ def public_request(request, org_slug):
                 form.add_error(
                     None, _("That was quick! Please check your request and send it again.")
                 )
+            elif not services.public_requests_allowed(organization=organization):
+                return _public(
+                    request, "clients/public/request_form.html", {"form": form, "busy": True}, 429
+                )
             else:
                 data = form.cleaned_data
                 try:
@@ -1000,6 +1032,26 @@ def public_request(request, org_slug):
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+@organization_public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_request_confirm(request, org_slug, request_token):
+    """The link in a request's acknowledgement. GET shows a button (mail scanners open links);
+    POST confirms the request is the address owner's, then opens its status page."""
+    organization = request.organization
+    service_request = services.request_from_confirm_token(
+        organization=organization, token=request_token
+    )
+    if service_request is None:
+        return _public(request, "clients/public/status_invalid.html", {}, status=400)
+    if request.method == "POST":
+        services.request_confirm_address(organization=organization, request=service_request)
+        token = services.status_token(organization=organization, request=service_request)
+        status_path = reverse("clients:public_status", kwargs={"org_slug": org_slug})
+        return redirect(f"{status_path}?{urlencode({'t': token})}")
+    return _public(request, "clients/public/request_confirm.html", {"req": service_request})
 
 
 @organization_public

@@ -1,5 +1,6 @@
 """URL map: accounts, organization pages under /o/<slug>/, the API under /api/v1/o/<slug>/."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -16,7 +17,6 @@ from volunteers import api as volunteer_api
 urlpatterns = [
     path("", stakeholder_views.home, name="home"),
     path("metrics", metrics.metrics_view, name="metrics"),
-    path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(stakeholder_urls.account_urlpatterns)),
@@ -33,6 +33,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]
+
+if settings.ADMIN_ENABLED:
+    urlpatterns.append(path(settings.ADMIN_URL, admin.site.urls))
 
 handler404 = "stakeholders.views.page_not_found"
 handler500 = "stakeholders.views.server_error"

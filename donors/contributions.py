@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from donors import demo, selectors, thanks
-from donors.models import Gift, Grant, Pledge, RecurringGift, SoftCredit
+from donors.models import (
+    DonorUpdate,
+    Gift,
+    Grant,
+    Pledge,
+    RecurringGift,
+    SoftCredit,
+    UpdateDelivery,
+)
 from stakeholders.models import Role
 from stakeholders.registries import (
     TimelineEvent,
@@ -18,6 +26,7 @@ from stakeholders.registries import (
     contact_panels,
     dashboard_cards,
     demo_data,
+    related_objects,
     timeline,
 )
 from stakeholders.templatetags.steward import money
@@ -108,28 +117,60 @@ def erase_gifts(*, organization, contact):
     """Amounts and dates stay (the organization's totals must not change); words about the
     person go."""
     Gift.objects.filter(organization=organization, contact=contact).update(
-        description="", tribute_name="", reference=""
+        description="",
+        tribute_name="",
+        reference="",
+        do_not_acknowledge_reason="",
+        refund_reason="",
     )
     Gift.objects.filter(organization=organization, tribute_notify=contact).update(
         tribute_notify=None
     )
+    Pledge.objects.filter(organization=organization, contact=contact).update(notes="")
+    Grant.objects.filter(organization=organization, funder=contact).update(
+        title=_("Erased"), notes=""
+    )
 
 
 def export_gifts(*, organization, contact):
-    return {
-        "gifts": list(
-            Gift.objects.filter(organization=organization, contact=contact)
-            .order_by("received_on")
-            .values(
-                "received_on",
-                "kind",
-                "amount",
-                "status",
-                "payment_method",
-                "reference",
-                "description",
-            )
+    def rows(model, *fields, person="contact"):
+        """The person's rows of ``model``, oldest first (by the first field)."""
+        return list(
+            model.objects.filter(organization=organization, **{person: contact})
+            .order_by(fields[0], "pk")
+            .values(*fields)
         )
+
+    return {
+        "gifts": rows(
+            Gift,
+            "received_on",
+            "kind",
+            "amount",
+            "status",
+            "payment_method",
+            "reference",
+            "description",
+            "tribute",
+            "tribute_name",
+        ),
+        "gifts_in_tribute_notifying_them": rows(
+            Gift, "received_on", "tribute", person="tribute_notify"
+        ),
+        "soft_credits": rows(SoftCredit, "gift__received_on", "gift__amount", "kind"),
+        "recurring_gifts": rows(RecurringGift, "started_on", "amount", "frequency", "status"),
+        "pledges": rows(Pledge, "pledged_on", "amount", "due_by", "status", "notes"),
+        "grants": rows(
+            Grant,
+            "submitted_on",
+            "title",
+            "stage",
+            "amount_requested",
+            "amount_awarded",
+            "notes",
+            person="funder",
+        ),
+        "updates_sent": rows(UpdateDelivery, "sent_at", "update__title", "status"),
     }
 
 
@@ -155,5 +196,37 @@ def register():
         context=donor_dashboard_card,
         roles=DONOR_ROLES,
     )
-    contact_hooks.register("donors", merge=merge_gifts, erase=erase_gifts, export=export_gifts)
+    contact_hooks.register(
+        "donors",
+        merge=merge_gifts,
+        erase=erase_gifts,
+        export=export_gifts,
+        covers=[
+            "donors.Gift.contact",
+            "donors.Gift.tribute_notify",
+            "donors.Pledge.contact",
+            "donors.Grant.funder",
+        ],
+        kept={
+            "donors.RecurringGift.contact": "amounts, dates and frequency, no words: the "
+            "totals keep them, on the anonymised contact",
+            "donors.SoftCredit.contact": "a credit for a gift, no words: the totals keep it, "
+            "on the anonymised contact",
+            "donors.UpdateDelivery.contact": "which update went out and when, no words: the "
+            "update's figures keep it, on the anonymised contact",
+        },
+        no_personal_data={
+            "donors.ImpactStory.photo": "a story's photo, published to donors: it belongs to "
+            "no contact's record",
+        },
+    )
+    # A welcome call points at the donor's first gift; an update's email at the update.
+    for kind in (selectors.WELCOME_CALL_DONE, selectors.WELCOME_CALL_ATTEMPT):
+        related_objects.register(
+            kind, rows=lambda organization: Gift.objects.filter(organization=organization)
+        )
+    related_objects.register(
+        "donors.update",
+        rows=lambda organization: DonorUpdate.objects.filter(organization=organization),
+    )
     demo_data.register("donors", demo.seed)

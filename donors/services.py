@@ -83,6 +83,8 @@ def _check_gift(organization, gift, allocations, soft_credits):
     for contact, _kind in soft_credits:
         if contact.pk == gift.contact_id:
             errors["soft_credits"] = [_("The donor can't be soft-credited for their own gift.")]
+    if len({contact.pk for contact, _kind in soft_credits}) != len(soft_credits):
+        errors.setdefault("soft_credits", []).append(_("Each person once, please."))
     if (
         gift.reference
         and Gift.objects.filter(organization=organization, reference=gift.reference)

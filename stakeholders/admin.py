@@ -1,9 +1,12 @@
 """The platform operator's admin. Tenant rows are listed across organizations, openly unscoped."""
 
+import json
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from stakeholders.models import ApiToken, Invitation, Membership, Organization, User
+from stakeholders import audit, services
+from stakeholders.models import ApiToken, AuditAction, Invitation, Membership, Organization, User
 
 
 class UnscopedAdmin(admin.ModelAdmin):
@@ -32,11 +35,56 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """What a platform operator adds, changes or deletes here lands in the audit log of the
+    organization concerned, beside Django's own admin history."""
+
+    def _audit(self, request, obj, verb, message=""):
+        organization = obj if isinstance(obj, Organization) else obj.organization
+        detail = message if isinstance(message, str) else json.dumps(message, default=str)
+        audit.record(
+            organization=organization,
+            action=AuditAction.PLATFORM_ADMIN,
+            target=obj,
+            summary=f"{verb} {obj._meta.verbose_name} “{obj}” {detail}".strip(),
+            actor=request.user,
+        )
+
+    def log_addition(self, request, obj, message):
+        self._audit(request, obj, "added", message)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._audit(request, obj, "changed", message)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            if not isinstance(obj, Organization):  # a deleted organization takes its log along
+                self._audit(request, obj, "deleted")
+        return super().log_deletions(request, queryset)
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin):
     list_display = ["name", "slug", "timezone", "currency", "created_at"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
+
+    def delete_model(self, request, obj):
+        services.organization_delete(organization=obj)
+
+    def delete_queryset(self, request, queryset):
+        for organization in queryset:
+            services.organization_delete(organization=organization)
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "organization__slug"]
+    autocomplete_fields = ["user", "organization"]
 
 
 @admin.register(Invitation)

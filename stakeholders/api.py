@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
@@ -23,8 +24,9 @@ from stakeholders.models import (
     Tag,
     User,
 )
-from stakeholders.registries import restricted_interactions
+from stakeholders.registries import related_objects, restricted_interactions
 from stakeholders.tenancy.api import OrganizationViewSet
+from stakeholders.tenancy.filters import MemberFilter, OrganizationFilterSet
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -69,6 +71,8 @@ class InvitationSerializer(serializers.ModelSerializer):
         model = Invitation
         fields = ["id", "email", "role", "created_at", "expires_at"]
         read_only_fields = ["id", "created_at", "expires_at"]
+        # Left out, the invitation gives the least: an admin raises the role once they join.
+        extra_kwargs = {"role": {"default": Role.VIEWER}}
 
 
 class InvitationViewSet(
@@ -169,18 +173,11 @@ class ContactSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness is checked by the service, inside the organization
 
     def get_roles(self, contact) -> list[str]:
-        return [
-            r
-            for r, held in (
-                ("donor", contact.is_donor),
-                ("volunteer", contact.is_volunteer),
-                ("client", contact.is_client),
-            )
-            if held
-        ]
+        role = self.context["request"].membership.role
+        return [code for code, _label in contact.roles_seen_by(role)]
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(OrganizationFilterSet):
     search = django_filters.CharFilter(
         method="filter_noop", label="Name, email, phone or external id"
     )
@@ -189,7 +186,7 @@ class ContactFilter(django_filters.FilterSet):
         choices=[("donor", "donor"), ("volunteer", "volunteer"), ("client", "client")],
     )
     tag = django_filters.CharFilter(method="filter_noop")
-    manager = django_filters.NumberFilter(method="filter_noop")
+    manager = MemberFilter(field_name="relationship_manager", method="filter_noop")
     last_interaction_after = django_filters.DateFilter(method="filter_noop")
     last_interaction_before = django_filters.DateFilter(method="filter_noop")
     kind = django_filters.ChoiceFilter(choices=ContactKind.choices)
@@ -233,6 +230,7 @@ class ContactViewSet(
                 manager_id=int(manager) if (manager or "").isdigit() else None,
                 last_interaction_after=parse_date(params.get("last_interaction_after") or ""),
                 last_interaction_before=parse_date(params.get("last_interaction_before") or ""),
+                staff_role=self.request.membership.role,
             )
         return queryset.select_related("relationship_manager").prefetch_related("tags")
 
@@ -262,13 +260,44 @@ class ContactViewSet(
             )
 
 
-class InteractionSerializer(serializers.ModelSerializer):
+class RelatedObjectMixin:
+    """``related_kind`` and ``related_id`` (given together) name a row of the request's
+    organization, of a kind an app registered in ``related_objects`` and the member's role may
+    see."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not {"related_kind", "related_id"} & attrs.keys():
+            return attrs
+        kind = attrs.get("related_kind", getattr(self.instance, "related_kind", ""))
+        related_id = attrs.get("related_id", getattr(self.instance, "related_id", None))
+        if not kind and related_id is None:
+            return attrs
+        request = self.context["request"]
+        hidden = restricted_interactions.hidden_from(request.membership.role)
+        kinds = [name for name in related_objects.kinds() if name not in hidden]
+        if kind not in kinds:
+            raise serializers.ValidationError(
+                {"related_kind": _("Choose one of: %(kinds)s.") % {"kinds": ", ".join(kinds)}}
+            )
+        if related_id is None:
+            message = _("Give the id of the %(kind)s.") % {"kind": kind}
+            raise serializers.ValidationError({"related_id": message})
+        if not related_objects.exists(
+            organization=request.organization, kind=kind, related_id=related_id
+        ):
+            message = _("There is no such %(kind)s in this organization.") % {"kind": kind}
+            raise serializers.ValidationError({"related_id": message})
+        return attrs
+
+
+class InteractionSerializer(RelatedObjectMixin, serializers.ModelSerializer):
     contact = OrganizationRelatedField(Contact)
     complaint_category = OrganizationRelatedField(
         ComplaintCategory, required=False, allow_null=True
     )
     follow_up_owner = MemberField(required=False, allow_null=True)
-    staff = serializers.PrimaryKeyRelatedField(read_only=True)
+    staff = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # account gone
 
     class Meta:
         model = Interaction
@@ -390,9 +419,19 @@ class ConsentViewSet(
         )
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class VisibleInteractionField(OrganizationRelatedField):
+    """An interaction the member's role may read: casework is not every role's to score."""
+
+    def get_queryset(self):
+        request = self.context["request"]
+        return selectors.interactions_visible(
+            organization=request.organization, staff_role=request.membership.role
+        )
+
+
+class FeedbackSerializer(RelatedObjectMixin, serializers.ModelSerializer):
     contact = OrganizationRelatedField(Contact)
-    interaction = OrganizationRelatedField(Interaction, required=False, allow_null=True)
+    interaction = VisibleInteractionField(Interaction, required=False, allow_null=True)
 
     class Meta:
         model = Feedback
@@ -422,6 +461,12 @@ class FeedbackViewSet(
     write_roles = EDITOR_ROLES
     filterset_fields = ["contact", "interaction", "measure"]
     keyset_ordering = ("-created_at", "-id")
+
+    def scope_queryset(self, queryset):
+        visible = selectors.feedback_visible(
+            organization=self.request.organization, staff_role=self.request.membership.role
+        )
+        return queryset & visible
 
     def perform_create(self, serializer):
         serializer.instance = services.feedback_record(

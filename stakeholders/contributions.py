@@ -1,26 +1,24 @@
 """The core's own entries in its registries: interactions, consent changes, feedback and record
-events on the timeline; moving and anonymising its rows on merge and erasure."""
+events on the timeline; moving, anonymising and exporting its rows (and the lines of import
+files about the person) on merge, erasure and data subject export."""
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from stakeholders import importing, selectors
 from stakeholders.models import (
     Consent,
     ContactEvent,
     ContactTag,
+    DuplicatePair,
     Feedback,
     Interaction,
     InteractionKind,
     Relationship,
 )
-from stakeholders.registries import (
-    TimelineEvent,
-    contact_hooks,
-    older_than,
-    restricted_interactions,
-    timeline,
-)
+from stakeholders.registries import TimelineEvent, contact_hooks, older_than, timeline
 
 
 def interaction_event(organization, row):
@@ -51,8 +49,8 @@ def interaction_event(organization, row):
 
 def interaction_events(*, organization, contact, before, limit, channel, role):
     rows = (
-        Interaction.objects.filter(organization=organization, contact=contact)
-        .exclude(related_kind__in=restricted_interactions.hidden_from(role))
+        selectors.interactions_visible(organization=organization, staff_role=role)
+        .filter(contact=contact)
         .filter(older_than(before, "interaction"))
         .select_related("staff", "complaint_category")
         .order_by("-occurred_at", "-id")
@@ -89,9 +87,10 @@ def consent_events(*, organization, contact, before, limit, channel):
     ]
 
 
-def feedback_events(*, organization, contact, before, limit, channel):
+def feedback_events(*, organization, contact, before, limit, channel, role):
     rows = (
-        Feedback.objects.filter(organization=organization, contact=contact)
+        selectors.feedback_visible(organization=organization, staff_role=role)
+        .filter(contact=contact)
         .filter(older_than(before, "feedback", at="created_at"))
         .order_by("-created_at", "-id")[:limit]
     )
@@ -130,8 +129,14 @@ def record_events(*, organization, contact, before, limit, channel):
 
 
 def merge_core_rows(*, organization, keep, remove):
-    for model in (Interaction, Consent, Feedback, ContactEvent):
+    for model in (Interaction, Feedback, ContactEvent):
         model.objects.filter(organization=organization, contact=remove).update(contact=keep)
+    # Consent is append-only: the kept record gains a copy of each decision (same time, source
+    # and wording); the merged record keeps its own history untouched.
+    copies = list(Consent.objects.filter(organization=organization, contact=remove))
+    for consent in copies:
+        consent.pk, consent.contact = None, keep
+    Consent.objects.bulk_create(copies)
     kept_tags = ContactTag.objects.filter(organization=organization, contact=keep).values("tag_id")
     ContactTag.objects.filter(
         organization=organization, contact=remove, tag_id__in=kept_tags
@@ -156,19 +161,43 @@ def merge_core_rows(*, organization, keep, remove):
 
 
 def erase_core_rows(*, organization, contact):
+    """Words about the person go; consent decisions stay (append-only, see ``register``)."""
     Interaction.objects.filter(organization=organization, contact=contact).update(
         subject=_("Erased"), notes="", outcome="", resolution=""
     )
     Feedback.objects.filter(organization=organization, contact=contact).update(comment="")
     ContactEvent.objects.filter(organization=organization, contact=contact).delete()
+    ContactTag.objects.filter(organization=organization, contact=contact).delete()
+    Relationship.objects.filter(organization=organization).filter(
+        Q(person=contact) | Q(related=contact)
+    ).delete()
+    DuplicatePair.objects.filter(organization=organization).filter(
+        Q(contact=contact) | Q(other=contact)
+    ).delete()
+    importing.erase_person(organization=organization, contact=contact)
 
 
 def export_core_rows(*, organization, contact):
+    relationships = Relationship.objects.filter(organization=organization).filter(
+        Q(person=contact) | Q(related=contact)
+    )
+    duplicates = DuplicatePair.objects.filter(organization=organization).filter(
+        Q(contact=contact) | Q(other=contact)
+    )
     return {
         "interactions": list(
             Interaction.objects.filter(organization=organization, contact=contact)
             .order_by("occurred_at")
-            .values("occurred_at", "channel", "direction", "kind", "subject", "notes", "outcome")
+            .values(
+                "occurred_at",
+                "channel",
+                "direction",
+                "kind",
+                "subject",
+                "notes",
+                "outcome",
+                "resolution",
+            )
         ),
         "consents": list(
             Consent.objects.filter(organization=organization, contact=contact)
@@ -180,6 +209,28 @@ def export_core_rows(*, organization, contact):
             .order_by("created_at")
             .values("created_at", "measure", "score", "comment")
         ),
+        "record_events": list(
+            ContactEvent.objects.filter(organization=organization, contact=contact)
+            .order_by("occurred_at")
+            .values("occurred_at", "kind", "summary")
+        ),
+        "relationships": [
+            {
+                "kind": row.kind,
+                "role_title": row.role_title,
+                "with": (row.related if row.person_id == contact.pk else row.person).name,
+            }
+            for row in relationships.select_related("person", "related")
+        ],
+        "possible_duplicates": [
+            {
+                "record": row.other_id if row.contact_id == contact.pk else row.contact_id,
+                "reasons": row.reasons,
+                "status": row.status,
+            }
+            for row in duplicates
+        ],
+        "imported_lines": importing.rows_about(organization=organization, contact=contact),
     }
 
 
@@ -192,8 +243,36 @@ def register():
         wants_role=True,
     )
     timeline.register("consent", gettext_lazy("Consent changes"), consent_events)
-    timeline.register("feedback", gettext_lazy("Feedback"), feedback_events)
+    timeline.register("feedback", gettext_lazy("Feedback"), feedback_events, wants_role=True)
     timeline.register("record", gettext_lazy("Record changes"), record_events)
     contact_hooks.register(
-        "stakeholders", merge=merge_core_rows, erase=erase_core_rows, export=export_core_rows
+        "stakeholders",
+        merge=merge_core_rows,
+        erase=erase_core_rows,
+        export=export_core_rows,
+        covers=[
+            # Records merged into the person's are the same person: erased and exported with it
+            # (``services.contact_erase``, ``selectors.contact_everything``).
+            "stakeholders.Contact.merged_into",
+            "stakeholders.ContactTag.contact",
+            "stakeholders.Relationship.person",
+            "stakeholders.Relationship.related",
+            "stakeholders.Interaction.contact",
+            "stakeholders.ContactEvent.contact",
+            "stakeholders.Feedback.contact",
+            "stakeholders.DuplicatePair.contact",
+            "stakeholders.DuplicatePair.other",
+            # Files of many people: the lines about the person are exported; at erasure the
+            # file goes or is rewritten without them (``importing.erase_person``).
+            "stakeholders.DataImport",
+            "stakeholders.DataImport.file",
+        ],
+        kept={
+            "stakeholders.Consent.contact": "append-only (a database trigger refuses changes): "
+            "the proof of each consent decision, holding no words about the person beyond the "
+            "consent wording they agreed to",
+        },
+        no_personal_data={
+            "stakeholders.Organization.logo": "the organization's own logo",
+        },
     )

@@ -1,5 +1,11 @@
-"""The PDF summary of a data subject access request, rendered with WeasyPrint, locked down."""
+"""A data subject access request as a file: the PDF summary (rendered with WeasyPrint, locked
+down) and the ZIP of everything with the person's own files."""
 
+import json
+import shutil
+import zipfile
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
@@ -15,3 +21,23 @@ def render_pdf(*, organization, contact, data):
             {"organization": organization, "contact": contact, "data": data},
         )
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+
+
+def write_zip(*, data, files, out):
+    """``data.json`` (everything held, as the JSON export) and the person's files under
+    ``files/``. A file listed but gone from the storage is named in ``missing_files`` rather
+    than silently left out."""
+    included, missing = [], []
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, stored in files:
+            try:
+                with stored.open("rb") as source, archive.open(f"files/{name}", "w") as target:
+                    shutil.copyfileobj(source, target)
+            except FileNotFoundError:
+                missing.append(name)
+            else:
+                included.append(f"files/{name}")
+        everything = {**data, "files": included, "missing_files": missing}
+        archive.writestr(
+            "data.json", json.dumps(everything, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+        )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import (
     CONTACT_EDITABLE_FIELDS,
+    AuditAction,
     ComplaintCategory,
     ConsentChannel,
     ConsentPurpose,
@@ -128,6 +129,27 @@ class InvitationForm(forms.Form):
 
 class MembershipRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+DATE_INPUT = forms.DateInput({"type": "date"})
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit log page (GET): what, who, between which days."""
+
+    action = forms.ChoiceField(label=_("What"), required=False)
+    actor = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Everything")), *AuditAction.choices]
+        self.fields["actor"].choices = [("", _("Anyone"))] + [
+            (member.user_id, member.user.email) for member in members
+        ]
 
 
 class ApiTokenForm(forms.Form):

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from babel import Locale
 from charset_normalizer import from_bytes
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from stakeholders import services
+from stakeholders import audit, services
 from stakeholders.csv_export import defuse
 from stakeholders.models import (
+    AuditAction,
     ConsentChannel,
     ConsentPurpose,
     ConsentSource,
@@ -31,6 +33,7 @@ from stakeholders.models import (
     ContactKind,
     DataImport,
 )
+from stakeholders.storage import delete_on_commit
 
 CHUNK = 500
 
@@ -40,7 +43,7 @@ class Importer:
 
     kind = ""
     label = ""
-    roles = None  # staff roles that may run it (None: anyone who may edit contacts)
+    roles = None  # staff roles that may run it and read its jobs (None: anyone who edits contacts)
     aliases: dict = {}  # target → header spellings (normalised, see normalise_header)
     required: list = []  # [(targets, message)]: at least one target of each group is mapped
     same_row_message = ""
@@ -49,6 +52,9 @@ class Importer:
     @property
     def targets(self):
         return list(self.aliases)
+
+    def allows(self, staff_role):
+        return self.roles is None or staff_role in self.roles
 
     def parse(self, values, mapping, organization):
         """The row's payload, or a ValidationError naming the fields."""
@@ -98,6 +104,13 @@ importers: dict[str, Importer] = {}
 def register(importer):
     importers[importer.kind] = importer
     return importer
+
+
+def imports_for(*, organization, staff_role):
+    """The import jobs a member with ``staff_role`` may see and run: those of the kinds they may
+    import (a gift import's file and errors are donors' gifts, not a caseworker's to read)."""
+    kinds = [kind for kind, importer in importers.items() if importer.allows(staff_role)]
+    return DataImport.objects.filter(organization=organization, kind__in=kinds)
 
 
 # Target field → header spellings seen in CiviCRM, Salesforce NPSP and spreadsheet exports
@@ -555,13 +568,21 @@ def run(job):
     job.status = DataImport.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "processed_rows", "summary", "errors", "finished_at"])
+    audit.record(
+        organization=job.organization,
+        action=AuditAction.IMPORT,
+        target=job,
+        summary=f"{job.kind}: {job.original_name} ({job.total_rows} rows)",
+        changes={key: value for key, value in job.summary.items() if isinstance(value, int)},
+        actor=job.created_by,
+    )
 
 
 def errors_csv(job):
     """The rows that could not be imported, with the reason, for fixing and uploading again."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("row"), _("problem"), *job.headers])
+    writer.writerow([_("row"), _("problem"), *(defuse(header) for header in job.headers)])
     for error in job.errors:
         problem = "; ".join(
             f"{field}: {' '.join(messages)}" for field, messages in error["errors"].items()
@@ -569,6 +590,129 @@ def errors_csv(job):
         values = [defuse(error["values"].get(h, "")) for h in job.headers]
         writer.writerow([error["row"], defuse(problem), *values])
     return out.getvalue()
+
+
+# --- A person in the stored files (data subject requests) ---------------------------------------
+
+
+def _name_key(*parts):
+    return " ".join(" ".join(part.split()) for part in parts if part and part.strip()).casefold()
+
+
+class PersonInRows:
+    """Whether a line of an import file is about a person: one of their email addresses in any
+    column, their external id in the external id column, or their name in the name columns.
+    A namesake's line without an address or id counts too: that errs on the side of the person
+    asking to be forgotten."""
+
+    def __init__(self, contact):
+        self.emails = {email.casefold() for email in (contact.email, contact.email_alt) if email}
+        self.external_id = contact.external_id
+        self.names = {
+            name
+            for name in (
+                _name_key(contact.first_name, contact.last_name),
+                _name_key(contact.organization_name),
+            )
+            if name
+        }
+
+    def about(self, values, mapping):
+        cells = [value for value in values.values() if isinstance(value, str)]
+        if any(cell.strip().casefold() in self.emails for cell in cells):
+            return True
+        mapped = {target: (values.get(header) or "") for header, target in mapping.items()}
+        if self.external_id and mapped.get("external_id", "").strip() == self.external_id:
+            return True
+        return bool(
+            {
+                _name_key(mapped.get("first_name", ""), mapped.get("last_name", "")),
+                _name_key(mapped.get("organization_name", "")),
+            }
+            & self.names
+        )
+
+
+def _mapping_for(job):
+    """The columns as mapped, and where nobody mapped one, as we would have guessed."""
+    importer = importers.get(job.kind)
+    guessed = guess_mapping(job.headers, importer.aliases) if importer else {}
+    return {**guessed, **job.mapping}
+
+
+def _stored_rows(job):
+    if not job.file:
+        return []
+    try:
+        with job.file.open("rb") as handle:
+            text, _encoding = decode(handle.read(), job.encoding)
+    except FileNotFoundError:
+        return []
+    return list(read_rows(text, job.delimiter))
+
+
+def rows_about(*, organization, contact):
+    """The lines about a person in the organization's imports: those of each stored file, and
+    of a file no longer stored, the failed lines kept to explain the errors."""
+    person = PersonInRows(contact)
+    found = []
+    for job in DataImport.objects.filter(organization=organization).order_by("created_at"):
+        mapping = _mapping_for(job)
+        rows = _stored_rows(job) or [error["values"] for error in job.errors]
+        found.extend(
+            {"import": job.original_name, "uploaded_at": job.created_at, "row": row}
+            for row in rows
+            if person.about(row, mapping)
+        )
+    return found
+
+
+def erase_person(*, organization, contact):
+    """Take a person out of the stored import files and the failed lines kept with them.
+
+    A finished import (done or failed) no longer needs its file: its counts, summary and
+    mapping stay on the job, so a file with the person in it is deleted whole — it holds many
+    people, and a rewritten copy would no longer be the record of what was imported. An import
+    not run yet keeps its file without the person's lines, so that running it later can't
+    bring them back, and goes back to its dry run, whose counts included them.
+    """
+    person = PersonInRows(contact)
+    finished = (DataImport.Status.DONE, DataImport.Status.FAILED)
+    for job in DataImport.objects.select_for_update().filter(organization=organization):
+        mapping = _mapping_for(job)
+        errors = [error for error in job.errors if not person.about(error["values"], mapping)]
+        rows = _stored_rows(job)
+        kept = [row for row in rows if not person.about(row, mapping)]
+        if len(errors) == len(job.errors) and len(kept) == len(rows):
+            continue
+        job.errors = errors
+        if len(kept) < len(rows):
+            delete_on_commit(job.file)
+            if job.status in finished or not kept:
+                job.file = ""
+            else:
+                job.file.save(job.original_name, ContentFile(_encoded(job, kept)), save=False)
+                job.total_rows = len(kept)
+                job.message = _(
+                    "Lines about a person who was erased were taken out of this file: check "
+                    "it again before importing."
+                )
+            if job.status not in finished and job.status != DataImport.Status.IMPORTING:
+                job.status = DataImport.Status.UPLOADED if kept else DataImport.Status.FAILED
+                job.summary, job.errors, job.processed_rows = {}, [], 0
+                if not kept:
+                    job.message = _("Every line was about a person who was erased.")
+        job.save()
+
+
+def _encoded(job, rows):
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=job.headers, delimiter=job.delimiter, extrasaction="ignore"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(job.encoding)
 
 
 class ContactImporter(Importer):

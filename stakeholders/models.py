@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders.registries import restricted_contact_roles
 from stakeholders.tenancy.models import TenantOwned
 
 
@@ -186,6 +187,21 @@ class Invitation(TenantOwned):
         return self.accepted_at is None and self.expires_at <= timezone.now()
 
 
+class UsedLink(TenantOwned):
+    """A single-use signed link that has been used (``stakeholders.tenancy.links.use``): its
+    random nonce, kept until the link would have expired anyway."""
+
+    nonce = models.CharField(max_length=32)
+    used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "nonce"], name="uniq_used_link")
+        ]
+        indexes = [models.Index(fields=["organization", "expires_at"], name="used_link_expiry")]
+
+
 class ApiToken(TenantOwned):
     """A member's personal API token for one organization. Only a hash of the key is stored."""
 
@@ -226,6 +242,10 @@ class Tag(TenantOwned):
 
     def __str__(self):
         return self.name
+
+
+# The stakeholder roles a contact may hold (``is_<code>``), set by the apps behind them.
+CONTACT_ROLES = (("donor", _("Donor")), ("volunteer", _("Volunteer")), ("client", _("Client")))
 
 
 class Contact(TenantOwned):
@@ -319,16 +339,14 @@ class Contact(TenantOwned):
     def __str__(self):
         return self.name
 
-    @property
-    def roles(self):
+    def roles_seen_by(self, staff_role):
+        """The stakeholder roles held, as (code, label), that a member with ``staff_role`` may
+        learn: being a client is for caseworkers and admins (``restricted_contact_roles``)."""
+        hidden = restricted_contact_roles.hidden_from(staff_role)
         return [
-            role
-            for role, held in (
-                (_("Donor"), self.is_donor),
-                (_("Volunteer"), self.is_volunteer),
-                (_("Client"), self.is_client),
-            )
-            if held
+            (code, label)
+            for code, label in CONTACT_ROLES
+            if getattr(self, f"is_{code}") and code not in hidden
         ]
 
     @property
@@ -732,3 +750,47 @@ class DataImport(TenantOwned):
     @property
     def progress(self):
         return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class AuditAction(models.TextChoices):
+    """What the audit log records: changes to who may do what, and reads or writes of many
+    people's data at once."""
+
+    MEMBER_ROLE = "member.role", _("Role changed")
+    MEMBER_REMOVED = "member.removed", _("Member removed")
+    MEMBER_JOINED = "member.joined", _("Invitation accepted")
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    TOKEN_CREATED = "token.created", _("API token created")
+    TOKEN_REVOKED = "token.revoked", _("API token revoked")
+    SETTINGS_CHANGED = "organization.settings", _("Organization settings changed")
+    EXPORT = "export", _("Data exported")
+    SUBJECT_EXPORT = "contact.exported", _("A person's data exported")
+    ERASED = "contact.erased", _("A person erased")
+    MERGED = "contact.merged", _("Contacts merged")
+    IMPORT = "import.run", _("Import run")
+    PLATFORM_ADMIN = "platform.admin", _("Changed by a platform operator")
+
+
+class AuditEvent(TenantOwned):
+    """Who did what, when and from where. Append-only in the database (a trigger refuses UPDATE,
+    DELETE and TRUNCATE), and it keeps plain values, not foreign keys, so no later deletion
+    changes a row."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=30, choices=AuditAction.choices)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.BigIntegerField(null=True, blank=True)
+    summary = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "-created_at", "-id"], name="audit_recent")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"

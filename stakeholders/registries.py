@@ -1,14 +1,19 @@
 """The registries feature apps plug into, so the core never imports them.
 
 - The **timeline**: each app contributes the events it holds for a contact.
-- **Merge/erase** hooks: each app moves its rows when two contacts are merged, and anonymises them
-  when a person is erased.
+- **Merge/erase** hooks: each app moves its rows when two contacts are merged, anonymises them
+  (and deletes the person's files) when a person is erased, and exports them with those files
+  for a data subject request; each declares which of its fields it covers.
 - **Contact panels** and **dashboard cards**; **demo data** for ``seed_demo``.
+- **Related objects**: the kinds of row an interaction or a feedback score may point at.
 
 Example (in ``donors/apps.py``'s ``ready()``)::
 
     timeline.register("gift", _("Gifts"), gift_events)
-    contact_hooks.register("donors.gift", merge=move_gifts, erase=anonymise_gifts)
+    contact_hooks.register(
+        "donors", merge=move_gifts, erase=anonymise_gifts, export=export_gifts,
+        covers=["donors.Gift.contact"], no_personal_data={"donors.ImpactStory.photo": "…"},
+    )
 """
 
 from collections.abc import Callable
@@ -93,19 +98,62 @@ class Timeline:
 class ContactHook:
     name: str
     merge: Callable | None  # (organization, keep, remove) -> None: move rows to `keep`
-    erase: Callable | None  # (organization, contact) -> None: anonymise rows
+    erase: Callable | None  # (organization, contact) -> None: anonymise rows, delete files
     export: Callable | None  # (organization, contact) -> dict: what the app holds, for a DSR
+    files: Callable | None  # (organization, contact) -> [(name, FieldFile)]: the person's own
+    covers: tuple = ()  # labels whose rows or files the hook both exports and erases
+    kept: dict = field(default_factory=dict)  # label -> why erasure leaves it (still exported)
+    no_personal_data: dict = field(default_factory=dict)  # label -> why it holds none
 
 
 class ContactHooks:
+    """Each app's merge, erase and export of what it holds about a person, and what it declares
+    that covers: its foreign keys to a contact and its file fields, as ``"app.Model.field"``
+    (or a model holding personal data without such a key, as ``"app.Model"``). A test holds
+    every foreign key to ``Contact`` and every file field of the project to a declaration, so a
+    new one can't slip past erasure and export unnoticed."""
+
+    COVERED, KEPT, NO_PERSONAL_DATA = "exported and erased", "exported, kept", "no personal data"
+
     def __init__(self):
         self._hooks: dict[str, ContactHook] = {}
 
-    def register(self, name, *, merge=None, erase=None, export=None):
-        self._hooks[name] = ContactHook(name, merge, erase, export)
+    def register(
+        self,
+        name,
+        *,
+        merge=None,
+        erase=None,
+        export=None,
+        files=None,
+        covers=(),
+        kept=None,
+        no_personal_data=None,
+    ):
+        if covers and not (erase and export):
+            raise ValueError(f"{name}: what a hook covers, it must both export and erase")
+        if kept and not export:
+            raise ValueError(f"{name}: what erasure keeps must at least be exported")
+        self._hooks[name] = ContactHook(
+            name, merge, erase, export, files, tuple(covers), kept or {}, no_personal_data or {}
+        )
 
     def __iter__(self):
         return iter(self._hooks.values())
+
+    def coverage(self):
+        """{label: [(hook name, how, reason)]}: how is COVERED, KEPT or NO_PERSONAL_DATA."""
+        declared = {}
+        for hook in self:
+            for label in hook.covers:
+                declared.setdefault(label, []).append((hook.name, self.COVERED, ""))
+            for how, reasons in (
+                (self.KEPT, hook.kept),
+                (self.NO_PERSONAL_DATA, hook.no_personal_data),
+            ):
+                for label, reason in reasons.items():
+                    declared.setdefault(label, []).append((hook.name, how, reason))
+        return declared
 
 
 timeline = Timeline()
@@ -192,22 +240,53 @@ class DemoData:
 demo_data = DemoData()
 
 
-class RestrictedInteractions:
-    """Interactions a feature app logs about confidential work (a client's service request,
-    ``related_kind="clients.request"``): only the roles named see them, on the timeline and
-    in the interactions API; the others see that the person is a client, nothing more."""
+class RoleRestrictions:
+    """Names of confidential things a feature app holds, each with the staff roles that may
+    see them; ``hidden_from(role)`` lists the rest (everything, for no role: fail closed)."""
 
     def __init__(self):
         self._roles: dict[str, tuple] = {}
 
-    def register(self, related_kind, *, roles):
-        self._roles[related_kind] = tuple(roles)
+    def register(self, name, *, roles):
+        self._roles[name] = tuple(roles)
 
     def hidden_from(self, role):
-        return [kind for kind, roles in self._roles.items() if role not in roles]
+        return [name for name, roles in self._roles.items() if role not in roles]
 
 
-restricted_interactions = RestrictedInteractions()
+# Interactions about confidential work, by ``related_kind`` (a client's service request,
+# "clients.request"): the other roles see neither them nor the feedback given on them — on
+# the timeline, the interaction and follow-up pages, and the interactions and feedback API.
+restricted_interactions = RoleRestrictions()
+# Stakeholder roles (the ``is_<role>`` flags of a contact) that only some staff may learn: the
+# others get no badge, no ``roles`` entry in the API and no filter by it ("client").
+restricted_contact_roles = RoleRestrictions()
+
+
+class RelatedObjects:
+    """What an interaction or a feedback score may point at with ``related_kind`` and
+    ``related_id`` (a gift, a shift, a service request): each app names its kinds and the rows
+    an id of that kind may name, so an id given through the API is checked in the organization::
+
+        related_objects.register("volunteers.shift", rows=lambda organization:
+                                 Shift.objects.filter(organization=organization))
+    """
+
+    def __init__(self):
+        self._rows: dict[str, Callable] = {}
+
+    def register(self, kind, *, rows):
+        self._rows[kind] = rows
+
+    def kinds(self):
+        return sorted(self._rows)
+
+    def exists(self, *, organization, kind, related_id):
+        rows = self._rows.get(kind)
+        return rows is not None and rows(organization).filter(pk=related_id).exists()
+
+
+related_objects = RelatedObjects()
 
 
 class OrganizationHooks:

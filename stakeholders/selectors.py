@@ -9,11 +9,12 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Avg, Case, Count, Q, Value, When
+from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from stakeholders.models import (
+    CONTACT_ROLES,
     ApiToken,
     ComplaintCategory,
     Consent,
@@ -27,6 +28,11 @@ from stakeholders.models import (
     Relationship,
     Tag,
     hash_secret,
+)
+from stakeholders.registries import (
+    contact_hooks,
+    restricted_contact_roles,
+    restricted_interactions,
 )
 
 
@@ -137,17 +143,22 @@ def contact_search(
     manager_id=None,
     last_interaction_after=None,
     last_interaction_before=None,
+    staff_role=None,
 ):
     """Contacts matching one search box and filters, best matches first.
 
     Email-like queries match emails, phone-like ones the normalised numbers and the external id,
     anything else the name: names whose words start with the words typed, alphabetically; when
     there are none, the closest names by trigram similarity (typos; PostgreSQL only).
+    ``role`` filters by a stakeholder role; one that ``staff_role`` may not learn (a client, for
+    a fundraiser) finds nobody.
     """
     from stakeholders.services import normalise_phone, normalise_text
 
     contacts = contacts_active(organization=organization)
-    if role in ("donor", "volunteer", "client"):
+    if role in restricted_contact_roles.hidden_from(staff_role):
+        return contacts.none()
+    if role in {code for code, _label in CONTACT_ROLES}:
         contacts = contacts.filter(**{f"is_{role}": True})
     if tag:
         contacts = contacts.filter(
@@ -257,19 +268,28 @@ def duplicate_pairs_open(*, organization):
 # --- Interactions, follow-ups, consent, feedback -------------------------------------------------
 
 
-def interactions_for(*, organization, contact=None):
-    interactions = Interaction.objects.filter(organization=organization)
+def interactions_visible(*, organization, staff_role):
+    """The interactions a member with ``staff_role`` may read (casework only for the roles its
+    app names, see ``restricted_interactions``)."""
+    return Interaction.objects.filter(organization=organization).exclude(
+        related_kind__in=restricted_interactions.hidden_from(staff_role)
+    )
+
+
+def interactions_for(*, organization, contact=None, staff_role=None):
+    interactions = interactions_visible(organization=organization, staff_role=staff_role)
     if contact is not None:
         interactions = interactions.filter(contact=contact)
     return interactions.select_related("contact", "staff", "follow_up_owner", "complaint_category")
 
 
-def follow_ups_for(*, organization, user):
-    """Open follow-ups owned by ``user``: overdue first, then by due date."""
+def follow_ups_for(*, organization, user, staff_role=None):
+    """Open follow-ups owned by ``user`` that their role may read: overdue first, then by due
+    date."""
     today = timezone.localdate()
     return (
-        Interaction.objects.filter(
-            organization=organization,
+        interactions_visible(organization=organization, staff_role=staff_role)
+        .filter(
             follow_up_owner=user,
             follow_up_on__isnull=False,
             follow_up_done_at__isnull=True,
@@ -323,15 +343,26 @@ def complaint_categories(*, organization):
     return ComplaintCategory.objects.filter(organization=organization)
 
 
-def feedback_for(*, organization, contact):
-    return Feedback.objects.filter(organization=organization, contact=contact)
+def feedback_visible(*, organization, staff_role=None):
+    """The scores and comments a member with ``staff_role`` may read: none given on casework
+    they may not see (a client's survey after their request was resolved)."""
+    hidden = restricted_interactions.hidden_from(staff_role)
+    on_hidden_casework = Interaction.objects.filter(
+        organization=organization, pk=OuterRef("interaction_id"), related_kind__in=hidden
+    )
+    return (
+        Feedback.objects.filter(organization=organization)
+        .exclude(related_kind__in=hidden)
+        .exclude(Exists(on_hidden_casework))
+    )
 
 
 # --- Dashboard -----------------------------------------------------------------------------------
 
 
-def dashboard_figures(*, organization, user):
-    """The numbers behind the dashboard cards, in a handful of aggregate queries."""
+def dashboard_figures(*, organization, user, staff_role=None):
+    """The numbers behind the dashboard cards, in a handful of aggregate queries (follow-ups:
+    those ``staff_role`` may open)."""
     now = timezone.now()
     week_ago = now - timedelta(days=7)
     quarter_ago = now - timedelta(days=90)
@@ -344,7 +375,9 @@ def dashboard_figures(*, organization, user):
         .values_list("channel", "n")
     )
     today = timezone.localdate()
-    follow_ups = interactions.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
+    follow_ups = interactions_visible(organization=organization, staff_role=staff_role).filter(
+        follow_up_on__isnull=False, follow_up_done_at__isnull=True
+    )
     follow_up_counts = follow_ups.aggregate(
         open=Count("pk"),
         overdue=Count("pk", filter=Q(follow_up_on__lt=today)),
@@ -376,24 +409,52 @@ def dashboard_figures(*, organization, user):
     }
 
 
+def merged_records(*, organization, contact):
+    """The records merged into ``contact`` (and into those, and so on): the same person."""
+    found, merged_into = [], [contact.pk]
+    while merged_into:
+        records = list(
+            Contact.objects.filter(organization=organization, merged_into__in=merged_into)
+        )
+        found.extend(records)
+        merged_into = [record.pk for record in records]
+    return found
+
+
 def contact_everything(*, organization, contact):
     """All that the organization holds about a person, app by app (data subject access)."""
     from django.forms.models import model_to_dict
 
-    from stakeholders.registries import contact_hooks
+    def record_of(person):
+        record = model_to_dict(person, exclude=["tags", "search_name"])
+        record["relationship_manager"] = str(person.relationship_manager or "")
+        return record
 
-    record = model_to_dict(contact, exclude=["tags", "search_name"])
-    record["relationship_manager"] = str(contact.relationship_manager or "")
     data = {
         "organization": organization.name,
         "exported_at": timezone.now().isoformat(timespec="seconds"),
-        "contact": record,
+        "contact": record_of(contact),
+        "merged_records": [
+            record_of(person)
+            for person in merged_records(organization=organization, contact=contact)
+        ],
         "tags": [t.name for t in contact_tags(organization=organization, contact=contact)],
     }
     for hook in contact_hooks:
         if hook.export:
             data.update(hook.export(organization=organization, contact=contact))
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def contact_files(*, organization, contact):
+    """The person's own files (their letters, their attachments) as (name in the export, file),
+    app by app; files of many people are in ``contact_everything`` as their part only."""
+    return [
+        (f"{hook.name}/{name}", stored)
+        for hook in contact_hooks
+        if hook.files
+        for name, stored in hook.files(organization=organization, contact=contact)
+    ]
 
 
 def recently_messaged(*, organization, since):

@@ -9,7 +9,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_scopes import scopes_disabled
 
-from stakeholders import selectors
+from stakeholders import audit, selectors
 from stakeholders.models import (
     CONTACT_EDITABLE_FIELDS,
     SCORE_RANGES,
     ApiToken,
+    AuditAction,
     ComplaintCategory,
     Consent,
     Contact,
@@ -82,13 +83,32 @@ def organization_create(*, creator, name, slug, timezone="UTC", currency="USD", 
 @transaction.atomic
 def organization_update(*, organization, **fields):
     changed = {name for name, value in fields.items() if getattr(organization, name) != value}
+    before = {name: str(getattr(organization, name)) for name in changed}
     for name, value in fields.items():
         setattr(organization, name, value)
     organization.full_clean()
     organization.save()
     if changed:
         organization_hooks.changed(organization=organization, changed=changed)
+        audit.record(
+            organization=organization,
+            action=AuditAction.SETTINGS_CHANGED,
+            target=organization,
+            summary=", ".join(sorted(changed)),
+            changes={name: [before[name], str(getattr(organization, name))] for name in changed},
+        )
     return organization
+
+
+@transaction.atomic
+def organization_delete(*, organization):
+    """A platform operator removes an organization and everything it owns. Append-only tables
+    refuse deletions except for the organization named here, for this transaction only."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('steward.deleting_organization', %s, true)", [str(organization.pk)]
+        )
+    organization.delete()
 
 
 def _ensure_an_admin_remains(*, organization, membership):
@@ -102,8 +122,16 @@ def membership_set_role(*, organization, membership, role):
         raise ValidationError({"role": _("Choose a valid role.")})
     if role != Role.ADMIN:
         _ensure_an_admin_remains(organization=organization, membership=membership)
-    membership.role = role
+    before, membership.role = membership.role, role
     membership.save(update_fields=["role"])
+    if before != role:
+        audit.record(
+            organization=organization,
+            action=AuditAction.MEMBER_ROLE,
+            target=membership,
+            summary=f"{membership.user.email}: {before} → {role}",
+            changes={"role": [before, role]},
+        )
     return membership
 
 
@@ -111,6 +139,12 @@ def membership_set_role(*, organization, membership, role):
 def membership_remove(*, organization, membership):
     _ensure_an_admin_remains(organization=organization, membership=membership)
     ApiToken.objects.filter(organization=organization, user=membership.user).delete()
+    audit.record(
+        organization=organization,
+        action=AuditAction.MEMBER_REMOVED,
+        target=membership,
+        summary=f"{membership.user.email} ({membership.role})",
+    )
     membership.delete()
 
 
@@ -162,6 +196,13 @@ def invitation_create(*, organization, email, role, invited_by):
     key = _issue_key(invitation)
     invitation.full_clean(exclude=["organization"])
     invitation.save()
+    audit.record(
+        organization=organization,
+        action=AuditAction.INVITATION_SENT,
+        target=invitation,
+        summary=f"{email} as {role}",
+        actor=invited_by,
+    )
     transaction.on_commit(lambda: _send_invitation(invitation=invitation, key=key))
     return invitation
 
@@ -177,6 +218,12 @@ def invitation_resend(*, organization, invitation):
 
 @transaction.atomic
 def invitation_revoke(*, organization, invitation):
+    audit.record(
+        organization=organization,
+        action=AuditAction.INVITATION_REVOKED,
+        target=invitation,
+        summary=invitation.email,
+    )
     invitation.delete()
 
 
@@ -203,6 +250,13 @@ def invitation_accept(*, invitation, user):
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit.record(
+            organization=invitation.organization,
+            action=AuditAction.MEMBER_JOINED,
+            target=membership,
+            summary=f"{user.email} as {membership.role}",
+            actor=user,
+        )
     return membership
 
 
@@ -226,11 +280,24 @@ def api_token_create(*, organization, user, name):
     token = ApiToken.objects.create(
         organization=organization, user=user, name=name, prefix=key[:10], key_hash=hash_secret(key)
     )
+    audit.record(
+        organization=organization,
+        action=AuditAction.TOKEN_CREATED,
+        target=token,
+        summary=f"{name} ({token.prefix}…) for {user.email}",
+        actor=user,
+    )
     return token, key
 
 
 @transaction.atomic
 def api_token_revoke(*, organization, token):
+    audit.record(
+        organization=organization,
+        action=AuditAction.TOKEN_REVOKED,
+        target=token,
+        summary=f"{token.name} ({token.prefix}…)",
+    )
     token.delete()
 
 
@@ -415,9 +482,17 @@ def relationship_remove(*, organization, relationship):
 
 # --- Interactions ----------------------------------------------------------------------------
 
+# Times before it are typos, and in most time zones they carry local mean time offsets in seconds
+# (London: -00:01:15), which no client reads as a time.
+EARLIEST_YEAR = 1900
+
 
 def _validate_interaction(interaction, *, organization):
     errors = {}
+    for field in ("occurred_at", "resolved_at"):
+        value = getattr(interaction, field)
+        if value and value.year < EARLIEST_YEAR:
+            errors[field] = [_("Give a date from %(year)d on.") % {"year": EARLIEST_YEAR}]
     if interaction.kind == InteractionKind.COMPLAINT and interaction.complaint_category_id is None:
         errors["complaint_category"] = [_("Choose what the complaint is about.")]
     if interaction.kind != InteractionKind.COMPLAINT:
@@ -683,6 +758,14 @@ def contact_merge(*, organization, keep, remove, actor):
     for hook in contact_hooks:
         if hook.merge:
             hook.merge(organization=organization, keep=keep, remove=remove)
+    audit.record(
+        organization=organization,
+        action=AuditAction.MERGED,
+        target=keep,
+        summary=f"contact {remove.pk} merged into {keep.pk}",
+        changes={"merged": remove.pk, "kept": keep.pk},
+        actor=actor,
+    )
     remove.merged_into = keep
     remove.save(update_fields=["merged_into"])
     DuplicatePair.objects.filter(organization=organization).filter(
@@ -706,7 +789,26 @@ ERASED = "—"
 
 @transaction.atomic
 def contact_erase(*, organization, contact, actor):
-    """Anonymise a person everywhere (right to erasure). Totals (e.g. gift sums) survive."""
+    """Anonymise a person everywhere (right to erasure). Totals (e.g. gift sums) survive. The
+    records merged into theirs hold the same person's old details: they are erased with it."""
+    merged = selectors.merged_records(organization=organization, contact=contact)
+    for record in [*merged, contact]:
+        _erase_record(organization=organization, contact=record)
+    logger.info(
+        "contact %s of organization %s erased by user %s", contact.pk, organization.pk, actor.pk
+    )
+    audit.record(
+        organization=organization,
+        action=AuditAction.ERASED,
+        target=contact,
+        summary=f"contact {contact.pk}",
+        changes={"merged_records": [record.pk for record in merged]} if merged else None,
+        actor=actor,
+    )
+    return contact
+
+
+def _erase_record(*, organization, contact):
     for hook in contact_hooks:
         if hook.erase:
             hook.erase(organization=organization, contact=contact)
@@ -728,17 +830,6 @@ def contact_erase(*, organization, contact, actor):
     contact.do_not_contact = True
     contact.erased_at = timezone.now()
     contact.save()
-    ContactTag.objects.filter(organization=organization, contact=contact).delete()
-    Relationship.objects.filter(organization=organization).filter(
-        Q(person=contact) | Q(related=contact)
-    ).delete()
-    DuplicatePair.objects.filter(organization=organization).filter(
-        Q(contact=contact) | Q(other=contact)
-    ).delete()
-    logger.info(
-        "contact %s of organization %s erased by user %s", contact.pk, organization.pk, actor.pk
-    )
-    return contact
 
 
 def feedback_link_measure(*, organization, token):

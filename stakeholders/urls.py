@@ -25,6 +25,7 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("settings/tokens/", views.settings_tokens, name="settings_tokens"),
+    path("settings/audit/", views.settings_audit, name="settings_audit"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     # Contacts and their timeline
     path("contacts/", views.contact_list, name="index"),

@@ -1,6 +1,7 @@
 """HTML pages of the core: choosing and creating an organization, invitations, settings."""
 
 import mimetypes
+import tempfile
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
@@ -21,12 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from stakeholders import (
+    audit,
     csv_export,
     data_export,
     importing,
@@ -38,6 +41,7 @@ from stakeholders import (
 from stakeholders.contributions import interaction_event
 from stakeholders.forms import (
     ApiTokenForm,
+    AuditFilterForm,
     ComplaintResolutionForm,
     ConsentForm,
     ContactForm,
@@ -56,20 +60,25 @@ from stakeholders.forms import (
 )
 from stakeholders.models import (
     SCORE_RANGES,
+    AuditAction,
     Channel,
     ConsentChannel,
     ConsentPurpose,
     ConsentSource,
     Contact,
     DataImport,
-    Feedback,
     Invitation,
     Membership,
     Relationship,
     Role,
     Tag,
 )
-from stakeholders.registries import contact_panels, dashboard_cards, timeline
+from stakeholders.registries import (
+    contact_panels,
+    dashboard_cards,
+    restricted_contact_roles,
+    timeline,
+)
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 
@@ -168,7 +177,9 @@ def invitation_accept(request, key):
 def dashboard(request, org_slug):
     organization = request.organization
     member_count = selectors.organization_members(organization=organization).count()
-    figures = selectors.dashboard_figures(organization=organization, user=request.user)
+    figures = selectors.dashboard_figures(
+        organization=organization, user=request.user, staff_role=request.membership.role
+    )
     channel_labels = dict(Channel.choices)
     context = {
         "cards": dashboard_cards.render_context(request),
@@ -323,6 +334,41 @@ def settings_tokens(request, org_slug):
     )
 
 
+AUDIT_PAGE = 50
+
+
+@never_cache
+@staff_view(roles=ADMINS)
+def settings_audit(request, org_slug):
+    """Who changed roles, tokens and settings, exported, imported, merged or erased: newest
+    first, filtered, paged by key (the log only grows)."""
+    members = selectors.organization_members(organization=request.organization)
+    form = AuditFilterForm(request.GET or None, members=members)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = audit.events(
+        organization=request.organization,
+        action=filters.get("action"),
+        actor_id=filters.get("actor"),
+        since=filters.get("since"),
+        until=filters.get("until"),
+    )
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        rows = rows.filter(id__lt=int(before))
+    rows = list(rows[: AUDIT_PAGE + 1])
+    query = request.GET.copy()
+    if len(rows) > AUDIT_PAGE:
+        rows = rows[:AUDIT_PAGE]
+        query["before"] = rows[-1].pk
+    else:
+        query = None
+    return render(
+        request,
+        "stakeholders/settings_audit.html",
+        {"form": form, "rows": rows, "next_query": query.urlencode() if query else ""},
+    )
+
+
 @require_POST
 @staff_view()
 def api_token_revoke(request, org_slug, token_id):
@@ -363,13 +409,21 @@ def _contact_or_404(request, contact_id):
 
 def _search_params(request):
     params = request.GET
+    manager = params.get("manager") or ""
     return {
         "query": params.get("q", "").strip(),
         "role": params.get("role") or None,
         "tag": params.get("tag") or None,
-        "manager_id": params.get("manager") if (params.get("manager") or "").isdigit() else None,
+        # one of the organization's members, or no filter (never another organization's user)
+        "manager_id": manager
+        if manager.isdigit()
+        and selectors.organization_members(organization=request.organization)
+        .filter(user_id=int(manager))
+        .exists()
+        else None,
         "last_interaction_after": parse_date(params.get("seen_after") or "") or None,
         "last_interaction_before": parse_date(params.get("seen_before") or "") or None,
+        "staff_role": request.membership.role,
     }
 
 
@@ -397,6 +451,7 @@ def contact_list(request, org_slug):
         "tags": Tag.objects.filter(organization=organization),
         "managers": selectors.organization_members(organization=organization),
         "pending_duplicates": selectors.duplicate_pairs_open(organization=organization).exists(),
+        "hidden_roles": restricted_contact_roles.hidden_from(request.membership.role),
     }
     if request.htmx:
         return render(request, "stakeholders/contacts/_results.html", context)
@@ -406,8 +461,13 @@ def contact_list(request, org_slug):
 @staff_view()
 def contact_export(request, org_slug):
     """The filtered list as CSV; cells that a spreadsheet would run as formulas are defused."""
-    contacts = selectors.contact_search(
-        organization=request.organization, **_search_params(request)
+    params = _search_params(request)
+    contacts = selectors.contact_search(organization=request.organization, **params)
+    audit.record(
+        organization=request.organization,
+        action=AuditAction.EXPORT,
+        summary="contacts CSV",
+        changes={"filters": {key: str(value) for key, value in params.items() if value}},
     )
     response = StreamingHttpResponse(
         csv_export.rows(contacts), content_type="text/csv; charset=utf-8"
@@ -640,10 +700,11 @@ def contact_consent(request, org_slug, contact_id):
 @staff_view()
 def interaction_detail(request, org_slug, interaction_id):
     organization = request.organization
+    role = request.membership.role
     interaction = get_object_or_404(
-        selectors.interactions_for(organization=organization), pk=interaction_id
+        selectors.interactions_for(organization=organization, staff_role=role), pk=interaction_id
     )
-    can_edit = request.membership.role in EDITORS
+    can_edit = role in EDITORS
     resolution_form = ComplaintResolutionForm(instance=interaction)
     feedback_form = StaffFeedbackForm()
     if request.method == "POST" and can_edit:
@@ -681,7 +742,9 @@ def interaction_detail(request, org_slug, interaction_id):
         "interaction": interaction,
         "resolution_form": resolution_form,
         "feedback_form": feedback_form,
-        "feedback": Feedback.objects.filter(organization=organization, interaction=interaction),
+        "feedback": selectors.feedback_visible(organization=organization, staff_role=role).filter(
+            interaction=interaction
+        ),
         "can_edit": can_edit,
     }
     return render(request, "stakeholders/interactions/detail.html", context)
@@ -691,7 +754,10 @@ def interaction_detail(request, org_slug, interaction_id):
 @staff_view(roles=EDITORS)
 def follow_up_done(request, org_slug, interaction_id):
     interaction = get_object_or_404(
-        selectors.interactions_for(organization=request.organization), pk=interaction_id
+        selectors.interactions_for(
+            organization=request.organization, staff_role=request.membership.role
+        ),
+        pk=interaction_id,
     )
     services.follow_up_complete(organization=request.organization, interaction=interaction)
     if request.htmx:
@@ -699,7 +765,12 @@ def follow_up_done(request, org_slug, interaction_id):
             format_html('<span class="badge badge--done">{}</span>', _("Done")), status=200
         )
     messages.success(request, _("Follow-up done."))
-    return redirect(request.POST.get("next") or reverse("stakeholders:follow_ups", args=[org_slug]))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("stakeholders:follow_ups", args=[org_slug])  # never off to another site
+    return redirect(back)
 
 
 @staff_view(roles=EDITORS)
@@ -736,7 +807,9 @@ def interaction_log(request, org_slug):
 
 @staff_view()
 def follow_ups(request, org_slug):
-    items = selectors.follow_ups_for(organization=request.organization, user=request.user)
+    items = selectors.follow_ups_for(
+        organization=request.organization, user=request.user, staff_role=request.membership.role
+    )
     return render(
         request,
         "stakeholders/interactions/follow_ups.html",
@@ -810,12 +883,36 @@ def duplicate_review(request, org_slug, pair_id):
 
 # --- Data subject requests -------------------------------------------------------------------
 
+EXPORT_IN_MEMORY_BYTES = 8 * 1024 * 1024  # a bigger ZIP (many attachments) goes to a temp file
+
 
 @staff_view(roles=ADMINS)
 def contact_data_export(request, org_slug, contact_id):
-    """Everything held about a person: JSON (machine-readable) or a PDF summary."""
+    """Everything held about a person: JSON (machine-readable), a PDF summary, or a ZIP of the
+    JSON and their own files (letters, attachments)."""
     contact = _contact_or_404(request, contact_id)
     data = selectors.contact_everything(organization=request.organization, contact=contact)
+    audit.record(
+        organization=request.organization,
+        action=AuditAction.SUBJECT_EXPORT,
+        target=contact,
+        summary=f"contact {contact.pk} ({request.GET.get('format') or 'json'})",
+    )
+    if request.GET.get("format") == "zip":
+        # FileResponse closes it once sent.
+        archive = tempfile.SpooledTemporaryFile(max_size=EXPORT_IN_MEMORY_BYTES)  # noqa: SIM115
+        data_export.write_zip(
+            data=data,
+            files=selectors.contact_files(organization=request.organization, contact=contact),
+            out=archive,
+        )
+        archive.seek(0)
+        return FileResponse(
+            archive,
+            as_attachment=True,
+            filename=f"contact-{contact.pk}.zip",
+            content_type="application/zip",
+        )
     if request.GET.get("format") == "pdf":
         pdf = data_export.render_pdf(organization=request.organization, contact=contact, data=data)
         response = HttpResponse(pdf, content_type="application/pdf")
@@ -890,7 +987,7 @@ def import_start(request, org_slug):
     )
     if request.method == "POST" and form.is_valid():
         importer = importing.importers[form.cleaned_data["kind"]]
-        if importer.roles and request.membership.role not in importer.roles:
+        if not importer.allows(request.membership.role):
             raise PermissionDenied
         try:
             job = importing.import_create(
@@ -903,13 +1000,23 @@ def import_start(request, org_slug):
             form.add_error("file", error)
         else:
             return redirect("stakeholders:import_detail", org_slug=org_slug, import_id=job.pk)
-    imports = DataImport.objects.filter(organization=request.organization)[:20]
+    imports = importing.imports_for(
+        organization=request.organization, staff_role=request.membership.role
+    )[:20]
     return render(request, "stakeholders/imports/start.html", {"form": form, "imports": imports})
+
+
+def _import_or_404(request, import_id):
+    """A job of a kind the member's role may import (else it is not theirs to see)."""
+    jobs = importing.imports_for(
+        organization=request.organization, staff_role=request.membership.role
+    )
+    return get_object_or_404(jobs, pk=import_id)
 
 
 @staff_view(roles=EDITORS)
 def import_detail(request, org_slug, import_id):
-    job = get_object_or_404(DataImport, organization=request.organization, pk=import_id)
+    job = _import_or_404(request, import_id)
     error = None
     if request.method == "POST":
         action = request.POST.get("action")
@@ -970,7 +1077,7 @@ def import_detail(request, org_slug, import_id):
 
 @staff_view(roles=EDITORS)
 def import_errors(request, org_slug, import_id):
-    job = get_object_or_404(DataImport, organization=request.organization, pk=import_id)
+    job = _import_or_404(request, import_id)
     response = HttpResponse(
         "\ufeff" + importing.errors_csv(job), content_type="text/csv; charset=utf-8"
     )

@@ -11,9 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def python(*args, unset=(), timeout=300, **env):
     """``python *args`` in the project folder with the tests' environment plus ``env``, minus
     ``unset`` (and the browser tests' async switch)."""
-    environment = {**os.environ, **env}
+    environment = dict(os.environ)
     for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", *unset):
         environment.pop(name, None)
+    environment.update(env)
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,

@@ -74,8 +74,7 @@ def manage(tmp_path, database_url, *args):
     """A command as an operator runs it on the machine restored to (production-like settings)."""
     return processes.manage(
         *args,
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="config.settings.development",
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(tmp_path / "restored-media"),
         PRIVATE_FILES_ROOT=str(tmp_path / "restored-private"),

@@ -109,8 +109,13 @@ def test_a_client_asks_follows_the_link_and_adds_a_message(client, org, mailbox)
     assert arrival.direction == "inbound" and "housing" not in arrival.subject
 
     (email,) = mailbox.to("samira@example.org")
-    link = next(url for url in mailbox.links(email) if "/help/request/status/" in url)
-    url = urlsplit(link)
+    link = next(url for url in mailbox.links(email) if "/help/request/confirm/" in url)
+    confirm = urlsplit(link).path
+    assert client.get(confirm).status_code == 200  # a button only: mail scanners open links
+    confirmed = client.post(confirm)
+    assert confirmed.status_code == 302
+    url = urlsplit(confirmed["Location"])
+    assert url.path == "/o/riverside/help/request/status/"
     page = client.get(f"{url.path}?{url.query}")
     assert page.status_code == 200 and b"Help with my housing benefit form" in page.content
     assert page["Referrer-Policy"] == "same-origin"
@@ -126,7 +131,8 @@ def test_a_known_email_is_matched_not_duplicated(client, org):
     client.post("/o/riverside/help/request/", public_form())
     assert Contact.objects.filter(email="samira@example.org").count() == 1
     known.refresh_from_db()
-    assert known.first_name == "Sam" and known.is_client  # details never changed by the form
+    assert known.first_name == "Sam"  # details never changed by the form
+    assert ServiceRequest.objects.get().contact == known
 
 
 def test_the_honeypot_and_a_forged_timestamp_store_nothing(client, org):
@@ -590,7 +596,7 @@ def test_the_contact_page_shows_the_client_panel_to_caseworkers_only(
     client.force_login(member_factory(org, role=Role.FUNDRAISER))
     page = client.get(contact_url)
     assert b"Client services" not in page.content and b"food parcel" not in page.content
-    assert b"Client" in page.content  # the role badge, nothing more
+    assert b'badge--role">Client<' not in page.content  # not even that they are a client
 
 
 # --- Merge, erase, export ------------------------------------------------------------------------

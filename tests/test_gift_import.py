@@ -101,6 +101,43 @@ def test_fundraisers_only(client, org_a, member_factory):
 
 
 @pytest.mark.parametrize(
+    "role,status",
+    [
+        ("admin", 200),
+        ("fundraiser", 200),
+        ("caseworker", 404),
+        ("volunteer_coordinator", 404),
+        ("viewer", 403),
+    ],
+)
+def test_a_gift_import_is_read_and_run_only_by_roles_that_may_import_gifts(
+    client, staff, org_a, member_factory, role, status
+):
+    content = b"Email,Last Name,Amount,Date,Transaction ID\nbo@example.org,Bo,-5,2026-01-02,T2\n"
+    staff.post(
+        "/o/riverside/contacts/import/",
+        {"kind": "gifts", "file": SimpleUploadedFile("gifts-2026.csv", content, "text/csv")},
+    )
+    with organization_scope(org_a):
+        job = DataImport.objects.get()
+    mapping = {f"map-{i}": job.mapping.get(h, "") for i, h in enumerate(job.headers)}
+    staff.post(f"/o/riverside/contacts/import/{job.pk}/", {"action": "check", **mapping})
+    job.refresh_from_db()
+    assert job.status == "checked" and job.errors  # the refund row
+
+    client.force_login(member_factory(org_a, role=role))
+    detail = f"/o/riverside/contacts/import/{job.pk}/"
+    assert client.get(detail).status_code == status
+    errors = client.get(f"{detail}errors.csv")
+    assert errors.status_code == status and (b"bo@example.org" in errors.content) == (status == 200)
+    listed = client.get("/o/riverside/contacts/import/")
+    assert (b"gifts-2026.csv" in listed.content) == (status == 200)
+    client.post(detail, {"action": "run"})
+    job.refresh_from_db()
+    assert job.status == ("done" if status == 200 else "checked")
+
+
+@pytest.mark.parametrize(
     "text,amount",
     [
         ("1,234.50", "1234.50"),

@@ -140,6 +140,12 @@ OBJECT_FACTORIES = {
             organization=org, profile=VolunteerProfileFactory(contact__organization=org)
         )
     ),
+    # the link confirming a public request of ``org`` (clients)
+    "request_token": lambda org: SimpleNamespace(
+        pk=client_services.confirm_token(
+            organization=org, request=ServiceRequestFactory(contact__organization=org)
+        )
+    ),
     # a signed survey link for an interaction of ``org`` (public page: the token is the key)
     "token": lambda org: SimpleNamespace(
         pk=services.feedback_link_token(

@@ -3,6 +3,7 @@
 import secrets
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
@@ -26,6 +27,31 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+UNCONFIGURED = ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL",
+                "DEBUG", "EMBEDDED_POSTGRES")  # fmt: skip
+
+
+def test_every_entry_point_defaults_to_production_and_refuses_to_start_without_secrets():
+    """manage.py, the WSGI app and the Celery app start with the production settings, which have
+    no fallback secret: a forgotten variable stops start-up with a message that names it."""
+    entry_points = [
+        ("manage.py", "check"),
+        ("-c", "import config.wsgi"),
+        ("-c", "from config.celery import app; app.loader.import_default_modules()"),
+    ]
+    for args in entry_points:
+        done = python(*args, unset=UNCONFIGURED)
+        assert done.returncode != 0, args
+        assert "SECRET_KEY is not set" in done.stderr, (args, done.stderr[-1500:])
+    done = python("manage.py", "check", unset=UNCONFIGURED, SECRET_KEY="x" * 50)
+    assert "FIELD_ENCRYPTION_KEYS is not set" in done.stderr
+    keys = {"SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    done = python("manage.py", "check", unset=UNCONFIGURED, **keys)
+    assert "Set DATABASE_URL" in done.stderr  # no embedded database outside development
+    development = {"DJANGO_SETTINGS_MODULE": "config.settings.development"}
+    assert python("manage.py", "check", unset=UNCONFIGURED, **development).returncode == 0
 
 
 def test_production_headers(client, settings):
@@ -181,8 +207,7 @@ def test_make_run_serves_the_full_demo_on_a_fresh_embedded_postgres_without_redi
     no Redis, so tasks run in-process. Demo data, every page of the demo organization (staff and
     anonymous) without a server error, and the same typo-tolerant search as production."""
     environment = {
-        "DEBUG": "1",
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DJANGO_SETTINGS_MODULE": "config.settings.development",
         "EMBEDDED_POSTGRES_DIR": str(tmp_path / "postgres"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PRIVATE_FILES_ROOT": str(tmp_path / "private"),

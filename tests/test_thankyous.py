@@ -515,7 +515,7 @@ def test_both_channels_the_email_tonight_and_the_letter_in_the_print_batch(org, 
     assert len(mailbox.messages) == 3
     emailed_at = rows[posted.pk].sent_at
 
-    batch = services.print_batch_create(organization=org, user=admin_a)
+    (batch,) = services.print_batch_create(organization=org, user=admin_a, staff_role="admin")
     assert batch.letters == 1
     services.print_batch_mark_printed(organization=org, batch=batch, user=admin_a)
     row = Acknowledgment.objects.get(target_id=posted.pk)

@@ -550,7 +550,7 @@ def test_portal_sign_up_cancel_log_hours_and_preferences(client, org, volunteer)
     Skill.objects.create(organization=org, name="Cooking")
     target = shift(org, capacity=1)
     token = services.portal_token(organization=org, profile=volunteer)
-    client.get(f"/o/riverside/volunteer/portal/enter/{token}/")
+    client.post(f"/o/riverside/volunteer/portal/enter/{token}/")
     shifts = client.get("/o/riverside/volunteer/portal/shifts/")
     assert shifts.status_code == 200 and "no-store" in shifts["Cache-Control"]
     client.post("/o/riverside/volunteer/portal/shifts/", {"shift": target.pk})
@@ -589,7 +589,7 @@ def test_portal_cannot_take_a_shift_of_another_organization(client, org, org_b, 
     with scopes_disabled():
         theirs = ShiftFactory(opportunity__organization=org_b)
     token = services.portal_token(organization=org, profile=volunteer)
-    client.get(f"/o/riverside/volunteer/portal/enter/{token}/")
+    client.post(f"/o/riverside/volunteer/portal/enter/{token}/")
     assert (
         client.post("/o/riverside/volunteer/portal/shifts/", {"shift": theirs.pk}).status_code
         == 404
@@ -766,7 +766,7 @@ def test_portal_offers_and_takes_only_open_shifts_ahead(client, org, volunteer):
     closed = shift(org, opportunity=OpportunityFactory(organization=org, is_active=False))
     past = shift(org, starts_in=-timedelta(days=2))
     token = services.portal_token(organization=org, profile=volunteer)
-    client.get(f"/o/riverside/volunteer/portal/enter/{token}/")
+    client.post(f"/o/riverside/volunteer/portal/enter/{token}/")
     for hidden in (closed, past):
         response = client.post("/o/riverside/volunteer/portal/shifts/", {"shift": hidden.pk})
         assert response.status_code == 404

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django_scopes import scopes_disabled
 
@@ -242,7 +243,7 @@ def test_portal_link_binds_the_session_to_one_organization(client, org_a, org_b)
         profile = VolunteerProfileFactory(contact__organization=org_a, contact__first_name="Ada")
         token = services.portal_token(organization=org_a, profile=profile)
     assert client.get(f"/o/hope/volunteer/portal/enter/{token}/").status_code == 400
-    entered = client.get(f"/o/riverside/volunteer/portal/enter/{token}/")
+    entered = client.post(f"/o/riverside/volunteer/portal/enter/{token}/")
     assert entered.status_code == 302 and entered["Referrer-Policy"] == "no-referrer"
     home = client.get("/o/riverside/volunteer/portal/")
     assert b"Hello, Ada" in home.content
@@ -312,3 +313,93 @@ def test_a_burst_queues_one_sweep_a_second_and_the_sweep_sends_each_once(
         assert services.signup_confirmations_send(organization=org_a) == 5
         assert services.signup_confirmations_send(organization=org_a) == 0  # a rerun: nothing
     assert sorted(m["To"] for m in mailbox.messages) == [f"b{n}@example.org" for n in range(5)]
+
+
+def test_a_portal_link_opens_the_portal_once_and_a_used_one_offers_a_fresh_one(
+    client, org_a, mailbox, django_capture_on_commit_callbacks
+):
+    with organization_scope(org_a):
+        profile = VolunteerProfileFactory(
+            contact__organization=org_a, contact__first_name="Ada", contact__email="ada@example.org"
+        )
+        token = services.portal_token(organization=org_a, profile=profile)
+    enter = f"/o/riverside/volunteer/portal/enter/{token}/"
+    page = client.get(enter)  # what a mail scanner does: it spends nothing
+    assert page.status_code == 200 and b"Open my volunteer page" in page.content
+    assert page["Referrer-Policy"] == "same-origin"  # the button's post carries an Origin
+    assert b"Send me a link" in client.get("/o/riverside/volunteer/portal/").content
+    assert client.post(enter).status_code == 302
+    assert b"Hello, Ada" in client.get("/o/riverside/volunteer/portal/").content
+
+    # the same link again — a forwarded email, another browser — opens nothing
+    other = Client()
+    for used in (other.get(enter), other.post(enter)):
+        assert used.status_code == 410 and b"Email me a fresh link" in used.content
+    assert b"Hello" not in other.get("/o/riverside/volunteer/portal/").content
+
+    # …but offers a fresh link, sent to the volunteer's own address
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = other.post(enter, {"action": "resend", "email": "thief@example.org"})
+    assert sent.status_code == 200 and b"on its way" in sent.content
+    assert not mailbox.to("thief@example.org")
+    (email,) = mailbox.to("ada@example.org")
+    fresh = next(u for u in mailbox.links(email) if "/volunteer/portal/enter/" in u)
+    fresh = fresh[fresh.index("/o/") :]
+    assert fresh != enter and other.post(fresh).status_code == 302
+    assert b"Hello, Ada" in other.get("/o/riverside/volunteer/portal/").content
+
+
+def test_a_forged_post_cannot_confirm_a_signup_into_a_victims_browser(org_a):
+    """Confirming binds the portal to the browser: the attacker's own link, posted from their
+    site into a victim's browser, is refused without the page's CSRF token."""
+    services.signup_submit(
+        organization=org_a,
+        data={"email": "mallory@example.org", "first_name": "M", "last_name": "X"},
+    )
+    with organization_scope(org_a):
+        pending = PendingSignup.objects.get()
+        token = services.confirm_token(organization=org_a, pending=pending)
+    path = f"/o/riverside/volunteer/confirm/{token}/"
+    victim = Client(enforce_csrf_checks=True)
+    assert victim.post(path).status_code == 403
+    assert rows(org_a)["profiles"] == 0 and "volunteer_portal" not in victim.session
+    page = victim.get(path)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+    confirmed = victim.post(path, {"csrfmiddlewaretoken": token.decode()})
+    assert confirmed.status_code == 200 and rows(org_a)["profiles"] == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "http://www.riverside.example",  # https only
+        "https://www.riverside.example/volunteer",  # an origin has no path
+        "https://*.riverside.example",
+        "https://user@www.riverside.example",
+        "https://www.riverside.example?x=1",
+        "https://a.example https://b.example",
+    ],
+)
+def test_embed_origins_must_be_origins(org_a, line):
+    with organization_scope(org_a), pytest.raises(ValidationError) as refused:
+        services.settings_save(
+            organization=org_a, skills_text="", causes_text="", embed_origins=line, hourly_rate=0
+        )
+    assert "embed_origins" in refused.value.message_dict
+
+
+def test_embed_origins_are_kept_as_origins(org_a):
+    with organization_scope(org_a):
+        saved = services.settings_save(
+            organization=org_a,
+            skills_text="",
+            causes_text="",
+            embed_origins="https://WWW.Riverside.example/\nhttp://localhost:3000\n"
+            "https://bücher.example:8443",
+            hourly_rate=0,
+        )
+    assert saved.origins == [
+        "https://www.riverside.example",
+        "http://localhost:3000",
+        "https://xn--bcher-kva.example:8443",
+    ]

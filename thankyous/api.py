@@ -8,8 +8,9 @@ from rest_framework.routers import SimpleRouter
 
 from stakeholders.models import Role
 from stakeholders.tenancy.api import OrganizationViewSet
-from thankyous import services
+from thankyous import selectors, services
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
+from thankyous.registry import thankables
 
 READERS = (Role.ADMIN, Role.FUNDRAISER, Role.VIEWER)
 MANAGERS = (Role.ADMIN, Role.FUNDRAISER)
@@ -35,6 +36,7 @@ class AcknowledgmentSerializer(serializers.ModelSerializer):
             "last_error",
         ]
         read_only_fields = fields
+        extra_kwargs = {"channel": {"allow_blank": True}}  # empty until the row is decided
 
 
 class SkipSerializer(serializers.Serializer):
@@ -51,6 +53,10 @@ class AcknowledgmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
     write_roles = MANAGERS
     filterset_fields = ["state", "kind", "contact", "channel"]
     keyset_ordering = ("-created_at", "-id")
+
+    def scope_queryset(self, queryset):
+        hidden = thankables.hidden_from(self.request.membership.role)
+        return queryset.exclude(kind__in=hidden)
 
     @extend_schema(request=None, responses=AcknowledgmentSerializer)
     @action(detail=True, methods=["post"])
@@ -131,9 +137,17 @@ class PrintBatchSerializer(serializers.ModelSerializer):
 
 
 class PrintBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+    """Print batches, but none holding a letter the member's role may not read."""
+
     model = PrintBatch
     serializer_class = PrintBatchSerializer
     read_roles = write_roles = MANAGERS
+
+    def scope_queryset(self, queryset):
+        visible = selectors.print_batches(
+            organization=self.request.organization, staff_role=self.request.membership.role
+        )
+        return queryset & visible
 
     @extend_schema(request=None, responses=PrintBatchSerializer)
     @action(detail=True, methods=["post"])

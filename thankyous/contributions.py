@@ -1,4 +1,5 @@
-"""Acknowledgments on the contact's timeline; their rows follow merges."""
+"""Acknowledgments on the contact's timeline; their rows follow merges, and erasure and
+export of a person take their letters."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,13 +13,14 @@ from stakeholders.registries import (
     platform_metrics,
     timeline,
 )
-from thankyous import selectors
+from thankyous import selectors, services
 from thankyous.models import Acknowledgment
 
 
-def acknowledgment_events(*, organization, contact, before, limit, channel):
+def acknowledgment_events(*, organization, contact, before, limit, channel, role):
     rows = (
-        Acknowledgment.objects.filter(organization=organization, contact=contact)
+        selectors.acknowledgments_visible(organization=organization, staff_role=role)
+        .filter(contact=contact)
         .filter(older_than(before, "thank-you", at="created_at"))
         .order_by("-created_at", "-id")[:limit]
     )
@@ -43,11 +45,14 @@ def merge(*, organization, keep, remove):
 
 
 def dashboard_card(request):
-    from thankyous import selectors, services
-
     target = services.thankyou_settings(organization=request.organization).target_hours
+    figures = selectors.time_to_thank(
+        organization=request.organization,
+        staff_role=request.membership.role,
+        target_hours=target,
+    )
     return {
-        "figures": selectors.time_to_thank(organization=request.organization, target_hours=target),
+        "figures": figures,
         "target_hours": target,
     }
 
@@ -59,8 +64,26 @@ def register():
         context=dashboard_card,
         roles=(Role.ADMIN, Role.FUNDRAISER, Role.VIEWER),
     )
-    timeline.register("thank-you", gettext_lazy("Thank-yous"), acknowledgment_events)
-    contact_hooks.register("thankyous", merge=merge)
+    timeline.register(
+        "thank-you", gettext_lazy("Thank-yous"), acknowledgment_events, wants_role=True
+    )
+    contact_hooks.register(
+        "thankyous",
+        merge=merge,
+        erase=services.acknowledgments_erase,
+        export=selectors.acknowledgments_export,
+        files=selectors.letter_files,
+        covers=[
+            "thankyous.Acknowledgment.contact",
+            "thankyous.Acknowledgment.pdf",
+            # Others' letters too: rebuilt without the person's; theirs is exported on its own.
+            "thankyous.PrintBatch.pdf",
+        ],
+        no_personal_data={
+            "thankyous.ThankYouTemplate.signature_image": "the signature of the staff member "
+            "who signs the letters, not of a contact",
+        },
+    )
     platform_metrics.register(
         "steward_thankyou_acknowledgments",
         "Thank-yous not sent yet, by state (review: waiting for a person)",

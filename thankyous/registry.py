@@ -51,6 +51,10 @@ class Thankable:
     sample: Callable  # (organization) -> merge fields for previews
     rules: tuple  # template rules for this kind, most specific first; the last: "any …"
     default_template: DefaultTemplate | None = None  # created with the last rule
+    # Staff roles that may see these thank-yous — the rows, letters, print batches, the
+    # timeline and the figures (None: everyone who reads thank-yous). A client's participation
+    # thank-you names their programme: it is for caseworkers and admins only.
+    roles: tuple | None = None
 
 
 class Thankables:
@@ -65,6 +69,11 @@ class Thankables:
 
     def __iter__(self):
         return iter(self._kinds.values())
+
+    def hidden_from(self, role):
+        """The kinds of thank-you a member with ``role`` may not see (all restricted ones, for no
+        role)."""
+        return [t.kind for t in self._kinds.values() if t.roles is not None and role not in t.roles]
 
     def for_rule(self, rule):
         """The thankable whose templates use this rule (a template's sample fields come from it)."""

@@ -17,28 +17,30 @@ from django.template.loader import render_to_string
 from django.utils.html import linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateError
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-MARKUP = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+from thankyous import sandbox
+
+TEXT = sandbox.LetterEnvironment(autoescape=False)
+MARKUP = sandbox.LetterEnvironment(autoescape=True)
 LOGO_URL = "steward-logo:"
 SIGNATURE_URL = "steward-signature:"
 
 
 def render_text(source, fields, *, html=False):
     """Render what staff wrote with merge fields only: plain strings, no attributes to walk, no
-    settings, no other organization's data; an unknown field is an error, not a blank."""
-    return _compiled(source, html).render(**fields)
+    settings, no other organization's data; an unknown field is an error, not a blank. Within
+    the sandbox's limits of size and time (``thankyous.sandbox``), or a ``TemplateError``."""
+    return sandbox.render(_compiled(source, html), fields)
 
 
 @lru_cache(maxsize=512)
 def _compiled(source, html):
     """Compiling costs more than rendering: a batch compiles each template once per process."""
-    return (MARKUP if html else TEXT).from_string(source)
+    return (MARKUP if html else TEXT).compile_checked(source)
 
 
 def check_template(template, fields):
@@ -56,6 +58,8 @@ def check_template(template, fields):
             continue
         try:
             render_text(source, fields, html=html)
+        except sandbox.LimitExceeded as error:
+            errors[name] = [error.message]
         except TemplateError as error:
             errors[name] = [_("This does not work: %(error)s") % {"error": error.message or error}]
     if errors:

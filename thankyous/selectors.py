@@ -28,9 +28,17 @@ def platform_backlog():
     return {"by_state": by_state, "failed": failed, "oldest_seconds": age}
 
 
-def queue_counts(*, organization):
+def acknowledgments_visible(*, organization, staff_role=None):
+    """The thank-yous a member with ``staff_role`` may see: not those of kinds restricted to
+    other roles (a client's participation thank-you)."""
+    return Acknowledgment.objects.filter(organization=organization).exclude(
+        kind__in=thankables.hidden_from(staff_role)
+    )
+
+
+def queue_counts(*, organization, staff_role=None):
     return dict(
-        Acknowledgment.objects.filter(organization=organization)
+        acknowledgments_visible(organization=organization, staff_role=staff_role)
         .values_list("state")
         .annotate(n=Count("pk"))
         .values_list("state", "n")
@@ -44,20 +52,24 @@ def due(*, organization):
     ).exclude(retry_at__gt=timezone.now())
 
 
-def not_yet_enqueued(*, organization):
-    """Things that should be thanked and have no acknowledgment row yet (the next batch's work)."""
+def not_yet_enqueued(*, organization, staff_role=None):
+    """Things that should be thanked and have no acknowledgment row yet (the next batch's work),
+    of the kinds ``staff_role`` may see."""
     total = 0
+    hidden = thankables.hidden_from(staff_role)
     for thankable in thankables:
+        if thankable.kind in hidden:
+            continue
         done = Acknowledgment.objects.filter(organization=organization, kind=thankable.kind)
         total += thankable.candidates(organization).exclude(pk__in=done.values("target_id")).count()
     return total
 
 
-def waiting(*, organization, limit=20):
+def waiting(*, organization, staff_role=None, limit=20):
     """Thank-yous not sent yet, oldest first."""
     return (
-        Acknowledgment.objects.filter(
-            organization=organization,
+        acknowledgments_visible(organization=organization, staff_role=staff_role)
+        .filter(
             state__in=[
                 Acknowledgment.State.PENDING,
                 Acknowledgment.State.REVIEW,
@@ -69,17 +81,17 @@ def waiting(*, organization, limit=20):
     )
 
 
-def time_to_thank(*, organization, days=30, target_hours=48):
-    """Hours from receipt to the thank-you going out, over the last ``days`` days."""
+def time_to_thank(*, organization, staff_role=None, days=30, target_hours=48):
+    """Hours from receipt to the thank-you going out, over the last ``days`` days, for the kinds
+    ``staff_role`` may see."""
     since = timezone.now() - timedelta(days=days)
+    visible = acknowledgments_visible(organization=organization, staff_role=staff_role)
+    thanked = visible.filter(sent_at__gte=since, sent_at__isnull=False)
     hours = sorted(
         (sent - received).total_seconds() / 3600
-        for received, sent in Acknowledgment.objects.filter(
-            organization=organization, sent_at__gte=since, sent_at__isnull=False
-        ).values_list("received_at", "sent_at")
+        for received, sent in thanked.values_list("received_at", "sent_at")
     )
-    overdue = Acknowledgment.objects.filter(
-        organization=organization,
+    overdue = visible.filter(
         state__in=[Acknowledgment.State.PENDING, Acknowledgment.State.REVIEW],
         received_at__lt=timezone.now() - timedelta(hours=target_hours),
     ).count()
@@ -103,18 +115,55 @@ def time_to_thank(*, organization, days=30, target_hours=48):
     }
 
 
-def print_queue(*, organization):
+MAILING_ORDER = (F("contact__country").asc(), "contact__postal_code", "contact__search_name")
+
+
+def print_queue(*, organization, staff_role=None):
+    """Letters waiting for a print batch, in mailing order."""
     return (
-        Acknowledgment.objects.filter(
-            organization=organization, state=Acknowledgment.State.PRINT, print_batch__isnull=True
-        )
+        acknowledgments_visible(organization=organization, staff_role=staff_role)
+        .filter(state=Acknowledgment.State.PRINT, print_batch__isnull=True)
         .select_related("contact")
-        .order_by(F("contact__country").asc(), "contact__postal_code", "contact__search_name")
+        .order_by(*MAILING_ORDER)
     )
 
 
-def print_batches(*, organization):
-    return PrintBatch.objects.filter(organization=organization)[:20]
+def print_batch_letters(*, organization, batch):
+    """The letters of a print batch, in mailing order."""
+    return (
+        Acknowledgment.objects.filter(organization=organization, print_batch=batch)
+        .select_related("contact")
+        .order_by(*MAILING_ORDER)
+    )
+
+
+def acknowledgments_export(*, organization, contact):
+    """A person's thank-yous, for a data subject request (their letters come as files)."""
+    return {
+        "thank_yous": list(
+            Acknowledgment.objects.filter(organization=organization, contact=contact)
+            .order_by("created_at")
+            .values("kind", "state", "channel", "skip_reason", "created_at", "sent_at")
+        )
+    }
+
+
+def letter_files(*, organization, contact):
+    """(name in the export, file) of each stored letter thanking the person."""
+    rows = Acknowledgment.objects.filter(organization=organization, contact=contact).exclude(pdf="")
+    return [(f"letters/thank-you-{row.kind}-{row.target_id}.pdf", row.pdf) for row in rows]
+
+
+def print_batches(*, organization, staff_role=None):
+    """Print batches, newest first, but none holding a letter ``staff_role`` may not read."""
+    hidden = Acknowledgment.objects.filter(
+        organization=organization,
+        kind__in=thankables.hidden_from(staff_role),
+        print_batch__isnull=False,
+    )
+    return PrintBatch.objects.filter(organization=organization).exclude(
+        pk__in=hidden.values("print_batch_id")
+    )
 
 
 def templates(*, organization):

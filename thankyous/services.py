@@ -23,10 +23,18 @@ from django.db.models import FileField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from jinja2 import TemplateError
 
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders.storage import delete_on_commit
 from thankyous import rendering, selectors
-from thankyous.models import Acknowledgment, Rule, ThankYouSettings, ThankYouTemplate
+from thankyous.models import (
+    Acknowledgment,
+    PrintBatch,
+    Rule,
+    ThankYouSettings,
+    ThankYouTemplate,
+)
 from thankyous.registry import thankables
 
 logger = logging.getLogger(__name__)
@@ -311,10 +319,24 @@ def _prepare(organization, row, templates, item, consents):
         if template.letter_body and (
             channel != Acknowledgment.Channel.EMAIL or template.attach_letter
         ):
-            letter = rendering.letter_pdf_started(
-                organization=organization, template=template, fields=fields
-            )
+            try:
+                letter = rendering.letter_pdf_started(
+                    organization=organization, template=template, fields=fields
+                )
+            except TemplateError as error:
+                return _needs_a_person(row, error), None
     return None, partial(_finish, organization, row, template, fields, language, letter)
+
+
+def _needs_a_person(row, error):
+    """The template failed for this row (it took too long, or wants a field this row lacks):
+    a person looks at it, and the batch goes on with the next row."""
+    logger.warning("thank-you %s: its template failed: %s", row.pk, error)
+    row.state = Acknowledgment.State.REVIEW
+    reason = _("The template did not work: %(error)s") % {"error": error.message or error}
+    row.last_error = reason[:300]
+    row.save(update_fields=["state", "last_error", "channel", "template", "pdf"])
+    return "failed"
 
 
 def _finish(organization, row, template, fields, language, letter):
@@ -329,18 +351,22 @@ def _finish(organization, row, template, fields, language, letter):
             row.state = Acknowledgment.State.PRINT
             row.save(update_fields=["state", "channel", "template", "pdf"])
             return "print", None
+        try:
+            subject = rendering.render_text(template.email_subject, fields)
+            text = rendering.render_text(template.email_body, fields)
+            body = rendering.email_html_body(template=template, fields=fields, text=text)
+        except TemplateError as error:
+            return _needs_a_person(row, error), None
         sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
         row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
-        text = rendering.render_text(template.email_body, fields)
         message = EmailMultiAlternatives(
-            subject=rendering.render_text(template.email_subject, fields),
+            subject=subject,
             body=text,
             from_email=formataddr((organization.sender_name or organization.name, sender)),
             to=[row.contact.email],
             reply_to=[organization.contact_email] if organization.contact_email else None,
             headers={"Message-ID": row.message_id},
         )
-        body = rendering.email_html_body(template=template, fields=fields, text=text)
         message.attach_alternative(
             rendering.email_html(organization=organization, body=body), "text/html"
         )
@@ -514,18 +540,28 @@ def ensure_default_templates(*, organization):
 
 
 @transaction.atomic
-def print_batch_create(*, organization, user):
-    """Merge the letters waiting for the post into one PDF, sorted for mailing, with a cover."""
-    from pypdf import PdfReader, PdfWriter
-
-    from thankyous.models import PrintBatch
-    from thankyous.selectors import print_queue
-
+def print_batch_create(*, organization, user, staff_role):
+    """Merge the letters waiting for the post that ``staff_role`` may read into PDFs sorted for
+    mailing, each with a cover sheet. Letters only some roles may read (a client's) get a batch
+    of their own, so a batch never shows one role what belongs to another. Returns the
+    batches."""
     rows = list(
-        print_queue(organization=organization).select_for_update(of=("self",), skip_locked=True)
+        selectors.print_queue(organization=organization, staff_role=staff_role).select_for_update(
+            of=("self",), skip_locked=True
+        )
     )
     if not rows:
         raise ValidationError(_("No letters are waiting to be printed."))
+    audiences = {}  # the roles that may read a letter → its letters, in mailing order
+    for row in rows:
+        audiences.setdefault(thankables[row.kind].roles, []).append(row)
+    return [_print_batch(organization, user, letters) for letters in audiences.values()]
+
+
+def _merged_letters(organization, rows):
+    """One PDF: a cover sheet listing ``rows``, then each row's letter."""
+    from pypdf import PdfReader, PdfWriter
+
     writer = PdfWriter()
     cover = rendering.cover_sheet_pdf(organization=organization, rows=rows)
     for page in PdfReader(io.BytesIO(cover)).pages:
@@ -536,15 +572,75 @@ def print_batch_create(*, organization, user):
                 writer.add_page(page)
     buffer = io.BytesIO()
     writer.write(buffer)
+    return ContentFile(buffer.getvalue())
+
+
+def _print_batch(organization, user, rows):
     batch = PrintBatch(organization=organization, created_by=user, letters=len(rows))
     batch.pdf.save(
         f"letters-{timezone.localdate().isoformat()}.pdf",
-        ContentFile(buffer.getvalue()),
+        _merged_letters(organization, rows),
         save=False,
     )
     batch.save()
     Acknowledgment.objects.filter(pk__in=[r.pk for r in rows]).update(print_batch=batch)
     return batch
+
+
+ERASED_REASON = "erased"  # the skip reason of a thank-you whose person was erased
+
+
+@transaction.atomic
+def acknowledgments_erase(*, organization, contact):
+    """An erased person's letters are deleted, with what was written about their thank-yous,
+    and one not sent yet never will be. A print batch that held a letter of theirs is made
+    again without it."""
+    rows = Acknowledgment.objects.select_for_update().filter(
+        organization=organization, contact=contact
+    )
+    batch_ids = set()
+    for row in rows:
+        delete_on_commit(row.pdf)
+        batch_ids.add(row.print_batch_id)
+    rows.exclude(state=Acknowledgment.State.SENT).update(
+        state=Acknowledgment.State.SKIPPED, skip_reason=ERASED_REASON
+    )
+    rows.update(pdf="", last_error="", print_batch=None)
+    for batch in PrintBatch.objects.select_for_update().filter(
+        organization=organization, pk__in=batch_ids - {None}
+    ):
+        _print_batch_rebuild(organization, batch)
+
+
+def _print_batch_rebuild(organization, batch):
+    """Make a batch's PDF again from the letters left in it, after one was taken out.
+
+    Rebuilt rather than deleted: a batch not printed yet is still work to do, and one that was
+    printed is the record of that post run — neither should lose the other people's letters.
+    When it can't be rebuilt (no letter left, or a letter's file is gone) the merged PDF is
+    deleted all the same: a batch not printed yet then disappears and its letters wait for the
+    next one; a printed one stays, without a file, as the record that it went out. ``letters``
+    of a printed batch keeps the number posted.
+    """
+    rows = list(selectors.print_batch_letters(organization=organization, batch=batch))
+    delete_on_commit(batch.pdf)
+    if rows and all(row.pdf and row.pdf.storage.exists(row.pdf.name) for row in rows):
+        batch.pdf.save(
+            f"letters-{timezone.localdate(batch.created_at).isoformat()}.pdf",
+            _merged_letters(organization, rows),
+            save=False,
+        )
+        if batch.printed_at is None:
+            batch.letters = len(rows)
+        batch.save(update_fields=["pdf", "letters"])
+    elif batch.printed_at is None:
+        Acknowledgment.objects.filter(organization=organization, print_batch=batch).update(
+            print_batch=None
+        )
+        batch.delete()
+    else:
+        batch.pdf = ""
+        batch.save(update_fields=["pdf"])
 
 
 @transaction.atomic
@@ -650,9 +746,9 @@ def alert_overdue(*, organization, today=None):
     settings_ = thankyou_settings(organization=organization)
     if settings_.last_alert_on == today:
         return 0
-    overdue = time_to_thank(organization=organization, target_hours=settings_.target_hours)[
-        "overdue"
-    ]
+    overdue = time_to_thank(
+        organization=organization, staff_role=Role.ADMIN, target_hours=settings_.target_hours
+    )["overdue"]
     if not overdue:
         return 0
     admins = list(

@@ -15,7 +15,7 @@ from stakeholders.models import Role
 from stakeholders.tenancy.views import staff_view
 from thankyous import rendering, selectors, services, tasks
 from thankyous.forms import SettingsForm, SkipForm, TemplateForm
-from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
+from thankyous.models import ThankYouTemplate
 
 MANAGERS = [Role.ADMIN, Role.FUNDRAISER]
 READERS = [Role.ADMIN, Role.FUNDRAISER, Role.VIEWER]
@@ -30,19 +30,22 @@ def index(request, org_slug):
         tasks.run_thankyou_batch.delay_on_commit(organization_id=organization.pk)
         messages.success(request, _("The batch is running. Refresh in a moment."))
         return redirect(request.path)
+    role = request.membership.role
     target = services.thankyou_settings(organization=organization).target_hours
-    figures = selectors.time_to_thank(organization=organization, target_hours=target)
-    counts = selectors.queue_counts(organization=organization)
+    figures = selectors.time_to_thank(
+        organization=organization, staff_role=role, target_hours=target
+    )
+    counts = selectors.queue_counts(organization=organization, staff_role=role)
     context = {
         "counts": counts,
-        "next_run": selectors.not_yet_enqueued(organization=organization)
+        "next_run": selectors.not_yet_enqueued(organization=organization, staff_role=role)
         + counts.get("pending", 0),
-        "waiting": selectors.waiting(organization=organization),
+        "waiting": selectors.waiting(organization=organization, staff_role=role),
         "figures": figures,
         "target_hours": target,
-        "print_waiting": selectors.print_queue(organization=organization).count(),
-        "batches": selectors.print_batches(organization=organization),
-        "can_edit": request.membership.role in MANAGERS,
+        "print_waiting": selectors.print_queue(organization=organization, staff_role=role).count(),
+        "batches": selectors.print_batches(organization=organization, staff_role=role)[:20],
+        "can_edit": role in MANAGERS,
     }
     return render(request, "thankyous/index.html", context)
 
@@ -152,7 +155,17 @@ def settings_edit(request, org_slug):
 
 
 def _acknowledgment(request, ack_id):
-    return get_object_or_404(Acknowledgment, organization=request.organization, pk=ack_id)
+    visible = selectors.acknowledgments_visible(
+        organization=request.organization, staff_role=request.membership.role
+    )
+    return get_object_or_404(visible, pk=ack_id)
+
+
+def _print_batch(request, batch_id):
+    visible = selectors.print_batches(
+        organization=request.organization, staff_role=request.membership.role
+    )
+    return get_object_or_404(visible, pk=batch_id)
 
 
 @require_POST
@@ -207,19 +220,24 @@ def acknowledgment_letter(request, org_slug, ack_id):
 @staff_view(roles=MANAGERS)
 def print_batch_create(request, org_slug):
     try:
-        batch = services.print_batch_create(organization=request.organization, user=request.user)
+        batches = services.print_batch_create(
+            organization=request.organization,
+            user=request.user,
+            staff_role=request.membership.role,
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request, _("%(count)d letters are ready to print.") % {"count": batch.letters}
-        )
+        letters = sum(batch.letters for batch in batches)
+        messages.success(request, _("%(count)d letters are ready to print.") % {"count": letters})
     return redirect("thankyous:index", org_slug=org_slug)
 
 
 @staff_view(roles=MANAGERS)
 def print_batch_pdf(request, org_slug, batch_id):
-    batch = get_object_or_404(PrintBatch, organization=request.organization, pk=batch_id)
+    batch = _print_batch(request, batch_id)
+    if not batch.pdf:  # deleted when a person in it was erased (see acknowledgments_erase)
+        raise Http404
     return FileResponse(
         batch.pdf.open("rb"),
         content_type="application/pdf",
@@ -231,7 +249,7 @@ def print_batch_pdf(request, org_slug, batch_id):
 @require_POST
 @staff_view(roles=MANAGERS)
 def print_batch_printed(request, org_slug, batch_id):
-    batch = get_object_or_404(PrintBatch, organization=request.organization, pk=batch_id)
+    batch = _print_batch(request, batch_id)
     services.print_batch_mark_printed(
         organization=request.organization, batch=batch, user=request.user
     )

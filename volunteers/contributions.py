@@ -15,11 +15,12 @@ from stakeholders.registries import (
     dashboard_cards,
     demo_data,
     older_than,
+    related_objects,
     timeline,
 )
 from thankyous.registry import Thankable, thankables
 from volunteers import demo, selectors, services, thanks
-from volunteers.models import Assignment, VolunteerProfile
+from volunteers.models import Assignment, Opportunity, Shift, VolunteerProfile
 
 VOLUNTEER_ROLES = (Role.ADMIN, Role.VOLUNTEER_COORDINATOR, Role.VIEWER)
 
@@ -124,5 +125,15 @@ def register():
         merge=services.merge_profiles,
         erase=services.erase_profiles,
         export=services.export_profiles,
+        covers=["volunteers.VolunteerProfile.contact", "volunteers.HoursEntry"],
     )
     demo_data.register("volunteers", demo.seed)
+    # A personal thank-you points at the shift; a matching invitation at the opportunity.
+    related_objects.register(
+        "volunteers.shift",
+        rows=lambda organization: Shift.objects.filter(organization=organization),
+    )
+    related_objects.register(
+        "volunteers.opportunity",
+        rows=lambda organization: Opportunity.objects.filter(organization=organization),
+    )

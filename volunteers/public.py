@@ -4,8 +4,9 @@ magic link.
 
 The signup form takes no CSRF token: it is anonymous (there is no session to ride on), it must
 work inside an iframe on another site (where the CSRF cookie is a third-party cookie) and it is
-guarded by a signed form stamp, a honeypot and rate limits instead. The portal is session-bound
-and keeps Django's CSRF protection.
+guarded by a signed form stamp, a honeypot and rate limits instead. Every page that binds the
+portal to a session (the confirmation, the magic link) and the portal itself keep Django's CSRF
+protection: a forged post must not sign a browser into someone else's portal.
 """
 
 from functools import wraps
@@ -40,9 +41,14 @@ from volunteers.views import in_organization_time
 PORTAL_SESSION = "volunteer_portal"
 
 
-def _private(response, *, token_in_url=False):
+def _private(response, *, token_in_url=False, posts_form=False):
     response["Cache-Control"] = "private, no-store"
-    if token_in_url:  # a signed link must not travel on in a Referer header
+    if posts_form:
+        # The link's own page, with a button that posts back: the token stays on this site
+        # (same-origin), and the browser still sends an Origin for the CSRF check
+        # ("no-referrer" would make it "null").
+        response["Referrer-Policy"] = "same-origin"
+    elif token_in_url:  # a signed link must not travel on in a Referer header
         response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -142,7 +148,6 @@ def signup_embed(request, org_slug):
     return _signup(request, embed=True)
 
 
-@csrf_exempt  # the signed token is the proof; see the module docstring
 @organization_public
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -172,7 +177,7 @@ def signup_confirm(request, org_slug, confirm_token):
         render(
             request, "volunteers/public/confirm.html", {"pending": pending, "token": confirm_token}
         ),
-        token_in_url=True,
+        posts_form=True,
     )
 
 
@@ -211,12 +216,15 @@ def portal_view(view):
 
 @organization_public
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 @in_organization_time
 def portal_enter(request, org_slug, portal_token):
+    """A magic link to the portal. GET shows a button (mail scanners open links and must not
+    spend them); POST spends the link, once, and binds this browser to the volunteer. A used
+    link offers to email a fresh one to the volunteer's own address."""
     organization = request.organization
-    profile = services.profile_from_portal_token(organization=organization, token=portal_token)
-    if profile is None:
+    link = services.portal_link_check(organization=organization, token=portal_token)
+    if link is None:
         return _private(
             render(
                 request,
@@ -226,12 +234,59 @@ def portal_enter(request, org_slug, portal_token):
             ),
             token_in_url=True,
         )
-    _portal_login(request, profile)
-    target = reverse("volunteers:portal_shifts", kwargs={"org_slug": org_slug})
-    opportunity = request.GET.get("opportunity", "")
-    if opportunity.isdigit():
-        return _private(redirect(f"{target}?opportunity={opportunity}"), token_in_url=True)
-    return _private(redirect("volunteers:portal", org_slug=org_slug), token_in_url=True)
+    profile, used = link
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        return _portal_link_resend(request, profile)
+    if request.method == "POST" and not used:
+        entered = services.portal_link_use(organization=organization, token=portal_token)
+        if entered is not None:
+            _portal_login(request, entered)
+            target = reverse("volunteers:portal_shifts", kwargs={"org_slug": org_slug})
+            opportunity = request.GET.get("opportunity", "")
+            if opportunity.isdigit():
+                return _private(redirect(f"{target}?opportunity={opportunity}"), token_in_url=True)
+            return _private(redirect("volunteers:portal", org_slug=org_slug), token_in_url=True)
+        used = True  # spent by another tab a moment ago
+    return _private(
+        render(
+            request,
+            "volunteers/public/portal_enter.html",
+            {"used": used},
+            status=410 if used else 200,
+        ),
+        posts_form=True,
+    )
+
+
+def _portal_link_resend(request, profile):
+    """A fresh link to the address we hold (never one typed here), rate limited per volunteer
+    and per IP address."""
+    organization = request.organization
+    by_volunteer = is_ratelimited(
+        request,
+        group=f"volunteer-portal-resend-{organization.pk}",
+        key=lambda group, req: str(profile.pk),
+        rate=settings.VOLUNTEER_SIGNUP_EMAIL_RATE,
+        increment=True,
+    )
+    by_ip = is_ratelimited(
+        request,
+        group=f"volunteer-portal-resend-ip-{organization.pk}",
+        key="ip",
+        rate=settings.VOLUNTEER_SIGNUP_IP_RATE,
+        increment=True,
+    )
+    if by_volunteer or by_ip:
+        return _private(
+            render(request, "volunteers/public/limited.html", {"embed": False}, status=429)
+        )
+    tasks.send_portal_link.delay_on_commit(
+        organization_id=organization.pk, email=profile.contact.email
+    )
+    return _private(
+        render(request, "volunteers/public/portal_enter.html", {"used": True, "sent": True}),
+        posts_form=True,
+    )
 
 
 @organization_public

@@ -9,6 +9,7 @@ import json
 import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -17,6 +18,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.template.loader import render_to_string
@@ -64,6 +66,10 @@ CONFIRM_DAYS = 7
 PORTAL_LINK_DAYS = 3
 HOUR_MILESTONES = (10, 50, 100, 250)
 MAX_SERIES_SHIFTS = 104
+# A shift lasts a day at most (its attendance is an hours entry, 24 hours at most), in years
+# anyone can mean: a date centuries away is a typo, and would overflow the hours and dates.
+MAX_SHIFT_HOURS = 24
+SHIFT_YEARS = range(stakeholder_services.EARLIEST_YEAR, 2100)
 
 
 def volunteer_settings(*, organization):
@@ -426,7 +432,8 @@ def pending_purge(*, organization, older_than_days=CONFIRM_DAYS * 2):
 
 
 def portal_token(*, organization, profile):
-    return links.sign(organization=organization, salt=PORTAL_SALT, p=profile.pk)
+    """A magic link's token: single-use, since it opens a session."""
+    return links.sign(organization=organization, salt=PORTAL_SALT, single_use=True, p=profile.pk)
 
 
 def portal_url(*, organization, profile, opportunity=None):
@@ -438,9 +445,7 @@ def portal_url(*, organization, profile, opportunity=None):
     )
 
 
-def profile_from_portal_token(*, organization, token):
-    """The volunteer a portal link is for; None when forged, expired, another organization's,
-    or the volunteer has left."""
+def _portal_link_data(*, organization, token):
     data = links.unsign(
         organization=organization,
         token=token,
@@ -448,8 +453,28 @@ def profile_from_portal_token(*, organization, token):
         max_age=timedelta(days=PORTAL_LINK_DAYS),
     )
     if data is None:
+        return None, None
+    return data, selectors.profile_for_portal(organization=organization, profile_id=data.get("p"))
+
+
+def portal_link_check(*, organization, token):
+    """The volunteer a portal link is for and whether it was used already, as (profile, used);
+    None when forged, expired, another organization's, or the volunteer has left."""
+    data, profile = _portal_link_data(organization=organization, token=token)
+    if profile is None:
         return None
-    return selectors.profile_for_portal(organization=organization, profile_id=data.get("p"))
+    return profile, links.is_used(organization=organization, data=data)
+
+
+def portal_link_use(*, organization, token):
+    """Spend a portal link: its volunteer the first time, None ever after (a forwarded email or a
+    browser's history opens nothing) and for a link ``portal_link_check`` refuses."""
+    data, profile = _portal_link_data(organization=organization, token=token)
+    if profile is None or not links.use(
+        organization=organization, data=data, max_age=timedelta(days=PORTAL_LINK_DAYS)
+    ):
+        return None
+    return profile
 
 
 def portal_link_send(*, organization, email):
@@ -529,6 +554,34 @@ def _lines(text, limit):
     return list(seen.values())
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def embed_origin(value):
+    """``value`` as a web origin that may frame the signup form (it goes into the page's
+    Content-Security-Policy): scheme://host[:port] and nothing more, https — or http on this
+    machine, for a website under development. Raises ValidationError otherwise."""
+    error = ValidationError(
+        _("“%(value)s” is not a website address like https://www.example.org.") % {"value": value}
+    )
+    value = value.strip()
+    try:
+        URLValidator(schemes=["https", "http"])(value)
+        parts = urlsplit(value)
+        port = parts.port
+        host = (parts.hostname or "").encode("idna").decode("ascii")  # a header is ASCII
+    except (ValidationError, ValueError):  # UnicodeError is a ValueError
+        raise error from None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise error
+    if parts.scheme != "https" and host not in LOCAL_HOSTS:
+        raise ValidationError(
+            _("“%(value)s”: only https websites may embed the form.") % {"value": value}
+        )
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
 @transaction.atomic
 def settings_save(*, organization, skills_text, causes_text, **fields):
     """Save the settings; the skills and causes lists become exactly the lines given (a removed
@@ -536,15 +589,15 @@ def settings_save(*, organization, skills_text, causes_text, **fields):
     instance = volunteer_settings(organization=organization)
     for name, value in fields.items():
         setattr(instance, name, value)
-    errors = {}
-    for origin in instance.origins:
-        if not origin.startswith(("https://", "http://")) or any(c in origin for c in " ';,"):
-            errors.setdefault("embed_origins", []).append(
-                _("“%(value)s” is not a web address like https://www.example.org.")
-                % {"value": origin}
-            )
+    origins, errors = [], []
+    for line in instance.origins:
+        try:
+            origins.append(embed_origin(line))
+        except ValidationError as error:
+            errors.extend(error.messages)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"embed_origins": errors})
+    instance.embed_origins = "\n".join(dict.fromkeys(origins))
     _full_clean(instance)
     instance.save()
     for model, text in ((Skill, skills_text), (Cause, causes_text)):
@@ -585,17 +638,36 @@ def opportunity_save(
     OpportunitySkill.objects.bulk_create(
         [
             OpportunitySkill(organization=organization, opportunity=opportunity, skill=s)
-            for s in skills
+            for s in dict.fromkeys(skills)  # a skill named twice is linked once
         ]
     )
     OpportunityTraining.objects.filter(organization=organization, opportunity=opportunity).delete()
     OpportunityTraining.objects.bulk_create(
         [
             OpportunityTraining(organization=organization, opportunity=opportunity, training=t)
-            for t in trainings
+            for t in dict.fromkeys(trainings)
         ]
     )
     return opportunity
+
+
+def _outside_shift_years():
+    return _("Give a date between %(first)d and %(last)d.") % {
+        "first": SHIFT_YEARS[0],
+        "last": SHIFT_YEARS[-1],
+    }
+
+
+def _check_shift_times(starts_at, ends_at):
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value.year not in SHIFT_YEARS:
+            raise ValidationError({name: [_outside_shift_years()]})
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": [_("A shift must end after it starts.")]})
+    if ends_at - starts_at > timedelta(hours=MAX_SHIFT_HOURS):
+        raise ValidationError(
+            {"ends_at": [_("A shift lasts %(hours)d hours at most.") % {"hours": MAX_SHIFT_HOURS}]}
+        )
 
 
 def _shift_times(organization, day, starts, ends):
@@ -626,6 +698,9 @@ def shift_create(
     _same_organization(organization, opportunity)
     if starts == ends:
         raise ValidationError({"ends": [_("A shift must end after it starts.")]})
+    for name, day in (("date", date), ("until", until)):
+        if day is not None and day.year not in SHIFT_YEARS:
+            raise ValidationError({name: [_outside_shift_years()]})
     days = [date]
     series = None
     if repeat_weeks:
@@ -668,8 +743,7 @@ def shift_create(
 def shift_add(*, organization, opportunity, starts_at, ends_at, capacity=1, location="", notes=""):
     """One shift at exact times (the API's way; the page uses ``shift_create``)."""
     _same_organization(organization, opportunity)
-    if ends_at <= starts_at:
-        raise ValidationError({"ends_at": [_("A shift must end after it starts.")]})
+    _check_shift_times(starts_at, ends_at)
     shift = Shift(
         organization=organization,
         opportunity=opportunity,
@@ -691,8 +765,7 @@ def shift_update(*, organization, shift, **fields):
     shift = Shift.objects.select_for_update().get(organization=organization, pk=shift.pk)
     for name, value in fields.items():
         setattr(shift, name, value)
-    if shift.ends_at <= shift.starts_at:
-        raise ValidationError({"ends_at": [_("A shift must end after it starts.")]})
+    _check_shift_times(shift.starts_at, shift.ends_at)
     _full_clean(shift, exclude=["opportunity", "series"])
     shift.save()
     _promote_waitlist(organization=organization, shift=shift)
@@ -874,7 +947,8 @@ def attendance_record(*, organization, assignment, attended, actor=None):
                 "worked_on": timezone.localtime(
                     shift.starts_at, ZoneInfo(organization.timezone)
                 ).date(),
-                "hours": Decimal(str(shift.duration_hours)),
+                # a day at most, like any hours entry (a shift saved before the bound may be longer)
+                "hours": min(Decimal(str(shift.duration_hours)), Decimal(MAX_SHIFT_HOURS)),
                 "status": HoursEntry.Status.APPROVED,
                 "source": HoursEntry.Source.ATTENDANCE,
                 "decided_by": actor,
@@ -1243,7 +1317,9 @@ def erase_profiles(*, organization, contact):
         status=VolunteerProfile.Status.LEFT,
     )
     emails = [e for e in (contact.email, contact.email_alt) if e]
-    PendingSignup.objects.filter(organization=organization, email__in=emails).delete()
+    PendingSignup.objects.filter(organization=organization).filter(
+        Q(email__in=emails) | Q(profile__contact=contact)
+    ).delete()
     HoursEntry.objects.filter(organization=organization, profile__contact=contact).update(
         description=""
     )

@@ -24,13 +24,28 @@ env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+# Fail closed: outside DEBUG there is no fallback secret (development and tests set theirs).
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. In production, set it (and FIELD_ENCRYPTION_KEYS) in the "
+        "environment or .env; for development use `make run` "
+        "(DJANGO_SETTINGS_MODULE=config.settings.development)."
+    )
+# Fernet keys (comma-separated, newest first) for client free text encrypted at rest.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS and not DEBUG:  # DEBUG alone derives one from SECRET_KEY
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS is not set: client case notes can't be encrypted. Generate one "
+        "with `python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'` and keep a copy apart from your backups."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "stakeholders.admin_site.StewardAdminConfig",  # django.contrib.admin, behind allauth and MFA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +78,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "stakeholders.operations.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -106,8 +122,8 @@ def database_from_environment():
         database = dbserver.ensure_running()
     else:
         raise ImproperlyConfigured(
-            "Set DATABASE_URL (postgres://user:password@host:5432/steward), or DEBUG=1 for the "
-            "embedded development database."
+            "Set DATABASE_URL (postgres://user:password@host:5432/steward); for development use "
+            "`make run` (config.settings.development starts an embedded PostgreSQL)."
         )
     if database["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured(
@@ -274,12 +290,22 @@ CSRF_COOKIE_HTTPONLY = True
 VOLUNTEER_SIGNUP_IP_RATE = env("VOLUNTEER_SIGNUP_IP_RATE", default="20/h")
 VOLUNTEER_SIGNUP_EMAIL_RATE = env("VOLUNTEER_SIGNUP_EMAIL_RATE", default="3/h")
 VOLUNTEER_SIGNUP_MIN_SECONDS = env.int("VOLUNTEER_SIGNUP_MIN_SECONDS", default=3)
+# New service requests from the public (request form and email together) per organization: past
+# it the form answers 429 and the mail server is told to try again later.
+CLIENTS_PUBLIC_REQUESTS_RATE = env("CLIENTS_PUBLIC_REQUESTS_RATE", default="100/h")
+
+# The platform admin: at ADMIN_URL (a less guessable path cuts noise), or off altogether.
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=True)
+ADMIN_URL = env("ADMIN_URL", default="admin/").strip("/") + "/"
 
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # django-environ reads filemail:///abs/path as a relative path: name the folder here.
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Steward <noreply@steward.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -296,6 +322,21 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "stakeholders.tenancy.parsers.JSONObjectParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Per API token (or signed-in user) and per organization, in the cache (Redis); an empty
+    # value turns a limit off. Over the limit: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "stakeholders.tenancy.throttling.ApiUserRateThrottle",
+        "stakeholders.tenancy.throttling.ApiOrganizationRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_user": env("API_RATE_LIMIT_USER", default="600/min"),
+        "api_organization": env("API_RATE_LIMIT_ORGANIZATION", default="3000/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "stakeholders.tenancy.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -346,10 +387,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Request sizes, refused before they are read: the whole body (413; three 10 MB attachments fit),
+# form fields without the files, files kept in memory before they go to disk, fields and files.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=32 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2560 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2560 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000  # a 100-row gift batch posts ~800
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Client attachments: outside MEDIA_ROOT, never served by URL (a staff view streams them).
 PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=VAR_DIR / "private")
-# Fernet keys (comma-separated, newest first) for client free text encrypted at rest.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Security headers (production tightens the rest) ----------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -3,7 +3,11 @@ hashing, own cache."""
 
 import os
 
+# What the tests need, said here rather than found by accident: the embedded server, a secret
+# key and an encryption key that exist nowhere else.
 os.environ.setdefault("EMBEDDED_POSTGRES", "1")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-7d1f0c2b9a6e4358")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "lEa7ZQvVjeXVj3ER6l4Vx0wXH9Qm4o5c7n1xZp8YJQk=")
 
 from .base import *  # noqa: F403
 from .base import env
@@ -11,6 +15,9 @@ from .base import env
 # Two test runs side by side on one server: give each its own test database and Redis databases
 # (TEST_DATABASE_NAME, TEST_CACHE_URL, TEST_BROKER_URL).
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}  # noqa: F405
+# Between tests that commit, the suite empties every table: append-only tables allow TRUNCATE
+# only with this setting, which nothing but the tests sets (stakeholders/tenancy/append_only.py).
+DATABASES["default"]["OPTIONS"]["options"] += " -c steward.allow_truncate=on"  # noqa: F405
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
@@ -35,4 +42,3 @@ STATIC_ROOT = None  # static files come from the app folders (finders); nothing 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 PRIVATE_FILES_ROOT = env.path("TEST_PRIVATE_FILES_ROOT", default=VAR_DIR / "test-private")  # noqa: F405
-FIELD_ENCRYPTION_KEYS = ["lEa7ZQvVjeXVj3ER6l4Vx0wXH9Qm4o5c7n1xZp8YJQk="]  # tests only

@@ -1,4 +1,10 @@
-"""The first middleware of every request: the health check, and the request id."""
+"""The first middleware of every request: the health check, the request id, and the ceiling on
+a request's size."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from stakeholders.operations import context
 
@@ -34,3 +40,31 @@ class HealthCheckMiddleware:
 
             return health_response()
         return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request whose body is larger than ``REQUEST_BODY_MAX_BYTES`` with 413, before
+    anything reads it. Django reads a body only up to its Content-Length (one without is empty
+    to it), so the header is the size; ``DATA_UPLOAD_MAX_MEMORY_SIZE`` caps the form fields but
+    not the files, which would otherwise be streamed to disk whatever their size."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads nothing of a body whose length it can't read
+        if length > settings.REQUEST_BODY_MAX_BYTES:
+            return self.too_large(request)
+        return self.get_response(request)
+
+    def too_large(self, request):
+        limit = settings.REQUEST_BODY_MAX_BYTES // (1024 * 1024)
+        message = _("What you sent is too large: at most %(limit)d MB at a time.") % {
+            "limit": limit
+        }
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        return render(request, "413.html", {"message": message}, status=413)

@@ -1,4 +1,4 @@
-"""Small template helpers for the staff UI (charts)."""
+"""Small template helpers for the staff UI (charts, phones, money, role badges)."""
 
 import phonenumbers
 from babel.core import UnknownLocaleError
@@ -24,6 +24,12 @@ def bar_width(value, maximum):
 @register.filter
 def multiply(value, factor):
     return int(value) * int(factor)
+
+
+@register.filter
+def roles_seen_by(contact, staff_role):
+    """The badges of a contact that a member with ``staff_role`` may see."""
+    return [label for _code, label in contact.roles_seen_by(staff_role)]
 
 
 @register.filter

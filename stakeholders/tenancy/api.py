@@ -1,16 +1,28 @@
 """The API's tenancy: the base viewset, its permission and JSON errors."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from stakeholders.models import ALL_ROLES, Role
+from stakeholders.tenancy.filters import OrganizationFilterBackend
+
+
+class MfaRequired(exceptions.PermissionDenied):
+    default_detail = _(
+        "This organization requires two-factor authentication. Turn it on in your account "
+        "(/accounts/2fa/) to use the API."
+    )
+    default_code = "mfa_required"
 
 
 class OrganizationMemberPermission(permissions.BasePermission):
-    """Non-members get 404 (never confirm that an organization exists); roles decide the rest."""
+    """Non-members get 404 (never confirm that an organization exists); members without MFA
+    where the organization requires it get 403, whether they come with a session or a token
+    (a token made before MFA was required opens nothing); roles decide the rest."""
 
     def has_permission(self, request, view):
         from stakeholders import selectors
@@ -22,6 +34,8 @@ class OrganizationMemberPermission(permissions.BasePermission):
         membership = selectors.membership_get(organization=request.organization, user=request.user)
         if membership is None:
             raise exceptions.NotFound()
+        if request.organization.require_mfa and not selectors.user_has_mfa(user=request.user):
+            raise MfaRequired()
         request.membership = membership
         roles = view.read_roles if request.method in permissions.SAFE_METHODS else view.write_roles
         return membership.role in roles
@@ -46,6 +60,7 @@ class OrganizationViewSet(viewsets.GenericViewSet):
 
     model = None
     permission_classes = (permissions.IsAuthenticated, OrganizationMemberPermission)
+    filter_backends = (OrganizationFilterBackend,)  # a filter on a user takes members only
     read_roles = ALL_ROLES
     write_roles = (Role.ADMIN,)
     lookup_value_converter = "int"

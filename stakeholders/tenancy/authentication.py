@@ -8,6 +8,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from stakeholders.models import ApiToken, hash_secret
+from stakeholders.tenancy.middleware import ORGANIZATION_PATH
 
 # "Last used" is shown to people; a write per request would be a cost for no one's benefit.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -17,11 +18,23 @@ class ApiTokenAuthentication(TokenAuthentication):
     """``Authorization: Token <key>``. Tokens are stored hashed and belong to one organization.
 
     The lookup runs inside the scope of the organization in the URL, so a token of another
-    organization is simply unknown here.
+    organization is simply unknown here. Outside an organization (the schema and its docs, which
+    need no credentials) a token is not looked up at all; under an organization that does not
+    exist it is refused like any unknown token, so the answer doesn't tell which slugs exist.
     """
 
+    def authenticate(self, request):
+        self.organization = getattr(request, "organization", None)
+        if self.organization is None and ORGANIZATION_PATH.match(request.path_info) is None:
+            return None
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key):
-        token = ApiToken.objects.select_related("user").filter(key_hash=hash_secret(key)).first()
+        token = None
+        if self.organization is not None:
+            token = (
+                ApiToken.objects.select_related("user").filter(key_hash=hash_secret(key)).first()
+            )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         now = timezone.now()

@@ -5,11 +5,10 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from stakeholders.tenancy.models import organization_scope
 
@@ -31,7 +30,8 @@ class OrganizationMiddleware:
     The organization never comes from the session. For HTML pages that are not marked
     ``@organization_public`` it also demands a membership (non-members get 404, so an organization's
     staff area does not confirm it exists) and, where the organization requires it, MFA.
-    The API checks membership in its base viewset, after DRF has authenticated the token.
+    The API checks membership in its base viewset, after DRF has authenticated the token (also
+    under an unknown slug, where ``request.organization`` stays None).
     """
 
     def __init__(self, get_response):
@@ -48,7 +48,9 @@ class OrganizationMiddleware:
         organization = Organization.objects.filter(slug=match["slug"]).first()
         if organization is None:
             if match["api"]:
-                return JsonResponse({"detail": _("Not found.")}, status=404)
+                # The API answers as for an organization the caller doesn't belong to (401
+                # without credentials, 404 with them), so it never tells which slugs exist.
+                return self.get_response(request)
             raise Http404
         request.organization = organization
         # Dates and times on the organization's pages are in its own time zone.

@@ -1,4 +1,5 @@
-"""The abstract base of every tenant-owned model and the scope helpers."""
+"""The abstract base of every tenant-owned model, the scope helpers, and the record of the
+daily jobs each organization has run."""
 
 from contextlib import contextmanager
 
@@ -7,7 +8,7 @@ from django_scopes import ScopedManager, scope, scopes_disabled
 
 from stakeholders.operations import context as log_context
 
-__all__ = ("TenantOwned", "organization_scope", "scopes_disabled")
+__all__ = ("ScheduledRun", "TenantOwned", "organization_scope", "scopes_disabled")
 
 
 @contextmanager
@@ -50,3 +51,20 @@ class TenantOwned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ScheduledRun(TenantOwned):
+    """The local date an organization's daily job (a Celery task's name) last ran. A run is
+    claimed here before its task is queued, so a doubled beat or a repeated hour never runs a
+    job twice on one date (see ``stakeholders.tenancy.tasks.fan_out_at_local_hour``)."""
+
+    job = models.CharField(max_length=200)
+    last_run_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "job"], name="uniq_scheduled_run")
+        ]
+
+    def __str__(self):
+        return f"{self.job} {self.last_run_on}"

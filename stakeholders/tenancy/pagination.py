@@ -1,5 +1,7 @@
 """API pagination (a module of its own: DRF imports it while loading itself)."""
 
+from django.core.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
 
@@ -17,7 +19,24 @@ class KeysetPagination(CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         if getattr(view, "relevance_ordered", lambda: False)():
             return self._first_page(queryset, request)
+        self.model = queryset.model
         return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """DRF's cursor, its position checked against the type of the field it pages by: a
+        crafted position ("abc" for an id) is an invalid cursor, not an error in the query."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            name = self.ordering[0].lstrip("-")
+            meta = self.model._meta
+            field = meta.pk if name == "pk" else meta.get_field(name)
+            try:
+                valid = field.to_python(cursor.position) is not None  # "" is None here
+            except ValidationError:
+                valid = False
+            if not valid:
+                raise NotFound(self.invalid_cursor_message)
+        return cursor
 
     def _first_page(self, queryset, request):
         """Results ranked by relevance (search) come as one page, without a cursor."""

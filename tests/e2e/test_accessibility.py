@@ -127,11 +127,15 @@ def test_client_pages_have_no_accessibility_violations(live_server, page, data):
         status_link = urlsplit(
             client_services.status_url(organization=organization, request=request)
         )
+        confirm_link = urlsplit(
+            client_services.confirm_url(organization=organization, request=request)
+        )
     for path in [
         "/o/riverside/help/",
         "/o/riverside/help/?q=parcel",
         f"/o/riverside/help/articles/{article.pk}/",
         "/o/riverside/help/request/",
+        confirm_link.path,
         f"{status_link.path}?{status_link.query}",
     ]:
         page.goto(live_server.url + path)
@@ -191,6 +195,8 @@ def test_volunteer_pages_have_no_accessibility_violations(live_server, page, dat
         page.goto(live_server.url + path)
         assert_accessible(page, path)
     page.goto(f"{live_server.url}{portal.path}")
+    assert_accessible(page, "portal link")
+    page.get_by_role("button", name="Open my volunteer page").click()
     for path in [
         "/o/riverside/volunteer/portal/",
         "/o/riverside/volunteer/portal/shifts/",

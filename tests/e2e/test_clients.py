@@ -66,10 +66,11 @@ def test_client_asks_on_a_phone_and_a_caseworker_resolves_it(
     ).to_be_visible()
 
     (email,) = mailbox.to("samira@example.org")
-    link = urlsplit(next(url for url in mailbox.links(email) if "/help/request/status/" in url))
-    status_url = f"{live_server.url}{link.path}?{link.query}"
-    client_page.goto(status_url)
+    link = urlsplit(next(url for url in mailbox.links(email) if "/help/request/confirm/" in url))
+    client_page.goto(f"{live_server.url}{link.path}")
+    client_page.get_by_role("button", name="Confirm and see my request").click()
     expect(client_page.get_by_text("My food parcel did not come")).to_be_visible()
+    status_url = client_page.url
     client_page.get_by_label("Your message").fill("I am at home all day Friday.")
     client_page.get_by_role("button", name="Send message").click()
     expect(client_page.get_by_text("your message has been added")).to_be_visible()

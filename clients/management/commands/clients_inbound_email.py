@@ -1,5 +1,6 @@
 """Read one email (RFC 822) from standard input and file it as a service request."""
 
+import os
 import sys
 
 from django.core.exceptions import ValidationError
@@ -18,4 +19,8 @@ class Command(OrganizationCommand):
             request, created = inbound.receive(organization=organization, raw=raw)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
+        except inbound.TryLater as error:  # the mail server defers the message and retries
+            raise CommandError(
+                "too many new requests this hour; try again later", returncode=os.EX_TEMPFAIL
+            ) from error
         self.stdout.write(f"{'created' if created else 'updated'} request {request.pk}")

@@ -1,0 +1,255 @@
+"""Every operation of the API schema, fuzzed with schemathesis through the real WSGI app and
+PostgreSQL: no server error, responses that match the schema, and nothing of the other
+organization — its ids in the path are 404, in a body or a filter 400 or 404, and its rows
+never show up in a response.
+
+Two organizations hold one row of every kind each, under ids that say whose it is (800001 for
+Riverside's, 900001 for Hope's, in every table); each generated request goes as one of them,
+with their token, and may carry their own ids or the other's. ``API_FUZZ_EXAMPLES`` sets the
+examples per operation (default 12: the whole file runs in about two minutes).
+"""
+
+import os
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
+from django_filters.rest_framework import DjangoFilterBackend
+from django_scopes import scopes_disabled
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rest_framework import serializers
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from clients.models import RequestCategory
+from config.wsgi import application
+from stakeholders.models import ComplaintCategory, Role
+from tests.factories import (
+    AcknowledgmentFactory,
+    ApiTokenFactory,
+    ArticleCategoryFactory,
+    ArticleFactory,
+    AssignmentFactory,
+    CampaignFactory,
+    ConsentFactory,
+    ContactFactory,
+    DonorUpdateFactory,
+    FeedbackFactory,
+    FundFactory,
+    GiftFactory,
+    HoursEntryFactory,
+    ImpactStoryFactory,
+    InteractionFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OpportunityFactory,
+    OrganizationFactory,
+    PledgeFactory,
+    PrintBatchFactory,
+    ProgrammeFactory,
+    RecurringGiftFactory,
+    ServiceLevelFactory,
+    ServiceRecordFactory,
+    ServiceRequestFactory,
+    ShiftFactory,
+    TagFactory,
+    ThankYouTemplateFactory,
+    TrainingFactory,
+    TrainingRecordFactory,
+    UserFactory,
+    VolunteerProfileFactory,
+)
+from tests.test_isolation import all_routes
+from volunteers.models import Cause, Skill
+
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
+IDS = {"riverside": 800001, "hope": 900001}
+
+SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+
+
+def relation_fields():
+    """The writable fields of API serializers that take ids of rows: name → takes a list."""
+    names = {"related_id": False}
+    for route, _name, entry in all_routes():
+        serializer_class = getattr(getattr(entry.callback, "cls", None), "serializer_class", None)
+        if not route.startswith("api/") or serializer_class is None:
+            continue
+        for name, field in serializer_class(context={"request": None}).fields.items():
+            if isinstance(field, serializers.RelatedField | serializers.ManyRelatedField):
+                names[name] = isinstance(field, serializers.ManyRelatedField)
+    return names
+
+
+def id_filters():
+    """Names of the API's query filters that take an id of a row."""
+    names = set()
+    backend = DjangoFilterBackend()
+    for route, _name, entry in all_routes():
+        view = getattr(entry.callback, "cls", None)
+        if not route.startswith("api/") or getattr(view, "model", None) is None:
+            continue
+        with scopes_disabled():
+            filterset = backend.get_filterset_class(view(), view.model._default_manager.none())
+        if filterset is not None:
+            names |= {
+                name
+                for name, choice in filterset.base_filters.items()
+                if isinstance(choice, ModelChoiceFilter | ModelMultipleChoiceFilter)
+            }
+    return names
+
+
+RELATIONS = relation_fields()
+ID_FILTERS = id_filters()
+
+
+def world(organization, key):
+    """One row of every kind the API reaches, each with the id ``key`` and, in its text, the
+    organization's canary (no response to the other organization may carry it)."""
+    canary = f"canary-{organization.slug}"
+    with scopes_disabled():
+        user = UserFactory(id=key, email=f"{canary}@example.org")
+        MembershipFactory(id=key, organization=organization, user=user, role=Role.VIEWER)
+        contact = ContactFactory(
+            id=key, organization=organization, first_name=canary, email=f"{canary}@example.net"
+        )
+        common = {"id": key, "organization": organization}
+        fund = FundFactory(**common, name=f"{canary} fund")
+        campaign = CampaignFactory(**common, name=f"{canary} campaign")
+        GiftFactory(id=key, contact=contact, campaign=campaign)
+        PledgeFactory(id=key, contact=contact)
+        RecurringGiftFactory(id=key, contact=contact)
+        ImpactStoryFactory(**common, title=f"{canary} story", fund=fund)
+        DonorUpdateFactory(**common, title=f"{canary} update")
+        interaction = InteractionFactory(id=key, contact=contact, subject=f"{canary} call")
+        FeedbackFactory(id=key, contact=contact, interaction=interaction, comment=canary)
+        ConsentFactory(id=key, contact=contact, wording=canary)
+        TagFactory(**common, name=f"{canary} tag")
+        InvitationFactory(**common, email=f"{canary}@example.com")
+        ComplaintCategory.objects.create(**common, name=f"{canary} complaint")
+        ThankYouTemplateFactory(**common, name=f"{canary} template")
+        AcknowledgmentFactory(id=key, contact=contact)
+        PrintBatchFactory(**common)
+        category = RequestCategory.objects.create(**common, name=f"{canary} topic")
+        ServiceRequestFactory(id=key, contact=contact, category=category, subject=canary)
+        ServiceLevelFactory(**common, category=category, priority="normal")
+        ArticleFactory(id=key, category=ArticleCategoryFactory(**common), title=f"{canary} article")
+        programme = ProgrammeFactory(**common, name=f"{canary} programme")
+        ServiceRecordFactory(id=key, contact=contact, programme=programme, notes=canary)
+        skill = Skill.objects.create(**common, name=f"{canary} skill")
+        cause = Cause.objects.create(**common, name=f"{canary} cause")
+        training = TrainingFactory(**common, name=f"{canary} training", grants_skill=skill)
+        opportunity = OpportunityFactory(**common, title=f"{canary} opportunity", cause=cause)
+        profile = VolunteerProfileFactory(id=key, contact=contact, other_skills=canary)
+        started = timezone.now() - timedelta(hours=4)  # attendance can be taken
+        shift = ShiftFactory(id=key, opportunity=opportunity, starts_at=started)
+        AssignmentFactory(id=key, shift=shift, profile=profile)
+        HoursEntryFactory(id=key, profile=profile, opportunity=opportunity, hours=Decimal(2))
+        TrainingRecordFactory(id=key, profile=profile, training=training)
+
+
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker):
+    """Both organizations, their rows and an admin's token each (the only admin: it can't be
+    demoted), made once for the module in a transaction rolled back at its end; each test's
+    own writes roll back to a savepoint inside it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        tokens = {}
+        for slug, key in IDS.items():
+            organization = OrganizationFactory(slug=slug)
+            admin = MembershipFactory(organization=organization, role=Role.ADMIN).user
+            world(organization, key)
+            tokens[slug] = ApiTokenFactory(organization=organization, user=admin).key
+        yield tokens
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def tokens(worlds, db, settings):
+    """The tokens, with no rate limit, and requests through the WSGI app in the test's
+    transaction: as with Django's test client, the end of a request must not close the
+    connection under it."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_user": None, "api_organization": None},
+    }
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield worlds
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def replace_ids(value, draw_id):
+    """``value`` with the ids in relation fields drawn again (the own or the other's rows)."""
+    if isinstance(value, list):
+        return [replace_ids(item, draw_id) for item in value]
+    if not isinstance(value, dict):
+        return value
+    replaced = {}
+    for name, item in value.items():
+        many = RELATIONS.get(name)
+        if many and isinstance(item, list) and all(isinstance(i, int) for i in item):
+            replaced[name] = [draw_id() for _ in item]
+        elif many is False and isinstance(item, int) and not isinstance(item, bool):
+            replaced[name] = draw_id()
+        else:
+            replaced[name] = replace_ids(item, draw_id)
+    return replaced
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
+def test_operation(operation, tokens):
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(data=st.data())
+    def fuzz(data):
+        mode = data.draw(st.sampled_from(list(schemathesis.GenerationMode)), label="mode")
+        case = data.draw(operation.as_strategy(generation_mode=mode), label="case")
+        slug = data.draw(st.sampled_from(sorted(IDS)), label="as")
+        own, foreign = IDS[slug], next(key for other, key in IDS.items() if other != slug)
+
+        sent_ids = []
+
+        def draw_id():
+            sent_ids.append(data.draw(st.sampled_from([own, foreign]), label="id"))
+            return sent_ids[-1]
+
+        case.path_parameters["org_slug"] = slug
+        if "id" in case.path_parameters:
+            case.path_parameters["id"] = data.draw(st.sampled_from([own, foreign]), label="id")
+        if isinstance(case.query, dict):
+            for name in set(case.query) & ID_FILTERS:
+                case.query[name] = draw_id()
+        if isinstance(case.body, dict | list):
+            case.body = replace_ids(case.body, draw_id)
+
+        response = case.call(headers={"Authorization": f"Token {tokens[slug]}"})
+        case.validate_response(
+            response,
+            checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        )
+        label = f"{case.method} {case.formatted_path} {case.query} {case.body!r}"
+        if case.path_parameters.get("id") == foreign:
+            assert response.status_code == 404, f"{label} → {response.status_code}"
+        if foreign in sent_ids:
+            assert response.status_code in (400, 404), f"{label} → {response.status_code}"
+        other = next(name for name in IDS if name != slug)
+        assert f"canary-{other}".encode() not in response.content, label
+
+    fuzz()
