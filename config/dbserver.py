@@ -109,39 +109,59 @@ def _server(pgdata):
     return server
 
 
+OWNER = "steward"  # owns the tables and runs migrations
+APP = "steward_app"  # what the application connects as: owns nothing, no BYPASSRLS
+ROLES = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER}') THEN
+        CREATE ROLE {OWNER} LOGIN CREATEDB NOSUPERUSER;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP}') THEN
+        CREATE ROLE {APP} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    END IF;
+END $$;
+"""  # noqa: S608 (our own constants)
+
+
 def ensure_running(database=DEFAULT_DATABASE):
-    """Start the embedded server if needed, create `database` if missing; return Django's
-    connection settings for it (HOST is the socket directory)."""
+    """Start the embedded server if needed, create the two roles and `database` (owned by the
+    owner role) if missing; return Django's connection settings for the application role (HOST
+    is the socket directory) and the owner's user name."""
     pgdata = data_dir()
     info = _server(pgdata).get_postmaster_info()
     settings = {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": database,
-        "USER": SUPERUSER,
+        "USER": APP,
         "PASSWORD": "",
         "HOST": str(info.socket_dir),
         "PORT": str(info.port),
     }
-    _create_database(settings)
+    _create_roles_and_database(settings)
     return settings
 
 
-def _create_database(settings):
+def _create_roles_and_database(settings):
     import psycopg2
     from psycopg2 import errors, sql
 
     connection = psycopg2.connect(
-        dbname="postgres", user=settings["USER"], host=settings["HOST"], port=settings["PORT"]
+        dbname="postgres", user=SUPERUSER, host=settings["HOST"], port=settings["PORT"]
     )
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
+            # Two processes may both find something missing: the second one's CREATEs fail
+            # harmlessly.
+            with contextlib.suppress(errors.UniqueViolation, errors.DuplicateObject):
+                cursor.execute(ROLES)
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]])
             if cursor.fetchone() is None:
-                # Two processes may both find it missing: the second one's CREATE fails harmlessly.
                 with contextlib.suppress(errors.DuplicateDatabase, errors.UniqueViolation):
                     cursor.execute(
-                        sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings["NAME"]))
+                        sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                            sql.Identifier(settings["NAME"]), sql.Identifier(OWNER)
+                        )
                     )
     finally:
         connection.close()
@@ -184,9 +204,10 @@ def status():
     return f"stopped ({pgdata})"
 
 
-def url(database=DEFAULT_DATABASE):
-    """A libpq URL of the embedded server's ``database``, for psql, pg_dump or DATABASE_URL."""
-    return url_for(ensure_running(database))
+def url(database=DEFAULT_DATABASE, *, user=APP):
+    """A libpq URL of the embedded server's ``database`` (as the application role, or ``user``),
+    for psql, pg_dump or DATABASE_URL."""
+    return url_for({**ensure_running(database), "USER": user})
 
 
 def url_for(database):
@@ -206,7 +227,11 @@ def url_for(database):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Steward's embedded PostgreSQL (var/postgres).")
     parser.add_argument("action", choices=["start", "stop", "status", "url"])
-    action = parser.parse_args(argv).action
+    parser.add_argument(
+        "--owner", action="store_true", help="url: as the owner of the tables (psql, pg_dump)"
+    )
+    arguments = parser.parse_args(argv)
+    action = arguments.action
     if action == "start":
         ensure_running()
         print(status())
@@ -215,7 +240,7 @@ def main(argv=None):
     elif action == "status":
         print(status())
     else:
-        print(url())
+        print(url(user=OWNER if arguments.owner else APP))
 
 
 if __name__ == "__main__":

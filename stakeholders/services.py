@@ -46,6 +46,7 @@ from stakeholders.models import (
 )
 from stakeholders.registries import contact_hooks, organization_hooks
 from stakeholders.tenancy import links
+from stakeholders.tenancy.models import organization_scope
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def organization_create(*, creator, name, slug, timezone="UTC", currency="USD", 
     organization.full_clean()
     organization.save()
     Membership.objects.create(organization=organization, user=creator, role=Role.ADMIN)
-    with translation.override(language):
+    with translation.override(language), organization_scope(organization):  # its first rows
         ComplaintCategory.objects.bulk_create(
             ComplaintCategory(organization=organization, name=str(name))
             for name in DEFAULT_COMPLAINT_CATEGORIES
@@ -104,11 +105,11 @@ def organization_update(*, organization, **fields):
 def organization_delete(*, organization):
     """A platform operator removes an organization and everything it owns. Append-only tables
     refuse deletions except for the organization named here, for this transaction only."""
-    with connection.cursor() as cursor:
+    with scopes_disabled(), connection.cursor() as cursor:  # every row it owns, openly
         cursor.execute(
             "SELECT set_config('steward.deleting_organization', %s, true)", [str(organization.pk)]
         )
-    organization.delete()
+        organization.delete()
 
 
 def _ensure_an_admin_remains(*, organization, membership):

@@ -470,7 +470,8 @@ def contact_export(request, org_slug):
         changes={"filters": {key: str(value) for key, value in params.items() if value}},
     )
     response = StreamingHttpResponse(
-        csv_export.rows(contacts), content_type="text/csv; charset=utf-8"
+        csv_export.rows_in_scope(contacts, organization=request.organization),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
     return response

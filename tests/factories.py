@@ -43,12 +43,29 @@ from stakeholders.models import (
     hash_secret,
 )
 from stakeholders.services import normalise_text
+from stakeholders.tenancy.models import TenantOwned, organization_scope
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
 
 PASSWORD = "correct horse battery staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class DjangoModelFactory(factory.django.DjangoModelFactory):
+    """Writes tenant rows inside their organization's scope, as the application does: row-level
+    security refuses a row written outside its organization's scope."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        organization = kwargs.get("organization")
+        if organization is not None and issubclass(model_class, TenantOwned):
+            with organization_scope(organization):
+                return super()._create(model_class, *args, **kwargs)
+        return super()._create(model_class, *args, **kwargs)
+
+
+class UserFactory(DjangoModelFactory):
     """A staff user with a verified primary email, able to sign in with PASSWORD."""
 
     class Meta:
@@ -65,7 +82,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(DjangoModelFactory):
     class Meta:
         model = Organization
 
@@ -76,7 +93,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     contact_email = factory.Sequence(lambda n: f"hello{n}@charity.example.org")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory):
     class Meta:
         model = Membership
 
@@ -85,7 +102,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.ADMIN
 
 
-class InvitationFactory(factory.django.DjangoModelFactory):
+class InvitationFactory(DjangoModelFactory):
     """An open invitation; its raw key is on ``invitation.key`` (only the hash is stored)."""
 
     class Meta:
@@ -105,7 +122,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
         return invitation
 
 
-class ApiTokenFactory(factory.django.DjangoModelFactory):
+class ApiTokenFactory(DjangoModelFactory):
     """A token; its raw key is on ``token.key``."""
 
     class Meta:
@@ -125,7 +142,7 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
         return token
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(DjangoModelFactory):
     class Meta:
         model = Contact
 
@@ -138,7 +155,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
 
 
-class InteractionFactory(factory.django.DjangoModelFactory):
+class InteractionFactory(DjangoModelFactory):
     class Meta:
         model = Interaction
 
@@ -150,7 +167,7 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     occurred_at = factory.LazyFunction(timezone.now)
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(DjangoModelFactory):
     class Meta:
         model = Tag
 
@@ -158,7 +175,7 @@ class TagFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"tag {n}")
 
 
-class ConsentFactory(factory.django.DjangoModelFactory):
+class ConsentFactory(DjangoModelFactory):
     class Meta:
         model = Consent
 
@@ -170,7 +187,7 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     source = ConsentSource.STAFF
 
 
-class FeedbackFactory(factory.django.DjangoModelFactory):
+class FeedbackFactory(DjangoModelFactory):
     class Meta:
         model = Feedback
 
@@ -180,7 +197,7 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     score = 4
 
 
-class DuplicatePairFactory(factory.django.DjangoModelFactory):
+class DuplicatePairFactory(DjangoModelFactory):
     class Meta:
         model = DuplicatePair
 
@@ -192,7 +209,7 @@ class DuplicatePairFactory(factory.django.DjangoModelFactory):
     reasons = "email"
 
 
-class DataImportFactory(factory.django.DjangoModelFactory):
+class DataImportFactory(DjangoModelFactory):
     class Meta:
         model = DataImport
 
@@ -208,7 +225,7 @@ class DataImportFactory(factory.django.DjangoModelFactory):
     total_rows = 1
 
 
-class RelationshipFactory(factory.django.DjangoModelFactory):
+class RelationshipFactory(DjangoModelFactory):
     class Meta:
         model = Relationship
 
@@ -225,7 +242,7 @@ class RelationshipFactory(factory.django.DjangoModelFactory):
     kind = "trustee"
 
 
-class FundFactory(factory.django.DjangoModelFactory):
+class FundFactory(DjangoModelFactory):
     class Meta:
         model = Fund
 
@@ -235,7 +252,7 @@ class FundFactory(factory.django.DjangoModelFactory):
     impact_unit_label = "one week of meals"
 
 
-class CampaignFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(DjangoModelFactory):
     class Meta:
         model = Campaign
 
@@ -243,7 +260,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Appeal {n}")
 
 
-class GiftFactory(factory.django.DjangoModelFactory):
+class GiftFactory(DjangoModelFactory):
     class Meta:
         model = Gift
 
@@ -253,7 +270,7 @@ class GiftFactory(factory.django.DjangoModelFactory):
     received_on = factory.LazyFunction(timezone.localdate)
 
 
-class ImpactStoryFactory(factory.django.DjangoModelFactory):
+class ImpactStoryFactory(DjangoModelFactory):
     class Meta:
         model = ImpactStory
 
@@ -263,7 +280,7 @@ class ImpactStoryFactory(factory.django.DjangoModelFactory):
     published_on = factory.LazyFunction(timezone.localdate)
 
 
-class PledgeFactory(factory.django.DjangoModelFactory):
+class PledgeFactory(DjangoModelFactory):
     class Meta:
         model = Pledge
 
@@ -273,7 +290,7 @@ class PledgeFactory(factory.django.DjangoModelFactory):
     pledged_on = factory.LazyFunction(timezone.localdate)
 
 
-class RecurringGiftFactory(factory.django.DjangoModelFactory):
+class RecurringGiftFactory(DjangoModelFactory):
     class Meta:
         model = RecurringGift
 
@@ -284,7 +301,7 @@ class RecurringGiftFactory(factory.django.DjangoModelFactory):
     started_on = factory.LazyFunction(timezone.localdate)
 
 
-class DonorUpdateFactory(factory.django.DjangoModelFactory):
+class DonorUpdateFactory(DjangoModelFactory):
     class Meta:
         model = DonorUpdate
 
@@ -293,7 +310,7 @@ class DonorUpdateFactory(factory.django.DjangoModelFactory):
     body = "Thanks to you, the shelter stayed open all winter."
 
 
-class GrantFactory(factory.django.DjangoModelFactory):
+class GrantFactory(DjangoModelFactory):
     class Meta:
         model = Grant
 
@@ -304,7 +321,7 @@ class GrantFactory(factory.django.DjangoModelFactory):
     title = "Youth club 2027"
 
 
-class ThankYouTemplateFactory(factory.django.DjangoModelFactory):
+class ThankYouTemplateFactory(DjangoModelFactory):
     class Meta:
         model = ThankYouTemplate
 
@@ -315,7 +332,7 @@ class ThankYouTemplateFactory(factory.django.DjangoModelFactory):
     letter_body = "<p>{{ salutation }}</p>"
 
 
-class AcknowledgmentFactory(factory.django.DjangoModelFactory):
+class AcknowledgmentFactory(DjangoModelFactory):
     class Meta:
         model = Acknowledgment
 
@@ -328,7 +345,7 @@ class AcknowledgmentFactory(factory.django.DjangoModelFactory):
     pdf = factory.django.FileField(filename="letter.pdf", data=b"%PDF-1.7 test")
 
 
-class PrintBatchFactory(factory.django.DjangoModelFactory):
+class PrintBatchFactory(DjangoModelFactory):
     class Meta:
         model = PrintBatch
 
@@ -342,7 +359,7 @@ class PrintBatchFactory(factory.django.DjangoModelFactory):
 from clients import models as client_models  # noqa: E402
 
 
-class RequestCategoryFactory(factory.django.DjangoModelFactory):
+class RequestCategoryFactory(DjangoModelFactory):
     class Meta:
         model = client_models.RequestCategory
 
@@ -350,7 +367,7 @@ class RequestCategoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Topic {n}")
 
 
-class ServiceRequestFactory(factory.django.DjangoModelFactory):
+class ServiceRequestFactory(DjangoModelFactory):
     """A request written straight to the table (clocks unset): tests of the clocks use services."""
 
     class Meta:
@@ -364,7 +381,7 @@ class ServiceRequestFactory(factory.django.DjangoModelFactory):
     next_due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=4))
 
 
-class RequestMessageFactory(factory.django.DjangoModelFactory):
+class RequestMessageFactory(DjangoModelFactory):
     class Meta:
         model = client_models.RequestMessage
 
@@ -374,7 +391,7 @@ class RequestMessageFactory(factory.django.DjangoModelFactory):
     body = "Called the council."
 
 
-class AttachmentFactory(factory.django.DjangoModelFactory):
+class AttachmentFactory(DjangoModelFactory):
     class Meta:
         model = client_models.Attachment
 
@@ -386,7 +403,7 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     size = 13
 
 
-class ServiceLevelFactory(factory.django.DjangoModelFactory):
+class ServiceLevelFactory(DjangoModelFactory):
     class Meta:
         model = client_models.ServiceLevel
 
@@ -396,7 +413,7 @@ class ServiceLevelFactory(factory.django.DjangoModelFactory):
     resolution_minutes = 960
 
 
-class HolidayFactory(factory.django.DjangoModelFactory):
+class HolidayFactory(DjangoModelFactory):
     class Meta:
         model = client_models.Holiday
 
@@ -405,7 +422,7 @@ class HolidayFactory(factory.django.DjangoModelFactory):
     name = "Founders' day"
 
 
-class ArticleCategoryFactory(factory.django.DjangoModelFactory):
+class ArticleCategoryFactory(DjangoModelFactory):
     class Meta:
         model = client_models.ArticleCategory
 
@@ -413,7 +430,7 @@ class ArticleCategoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Section {n}")
 
 
-class ArticleFactory(factory.django.DjangoModelFactory):
+class ArticleFactory(DjangoModelFactory):
     """A published article (its search vector is set by ``clients.services.article_save``)."""
 
     class Meta:
@@ -426,7 +443,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     is_published = True
 
 
-class ProgrammeFactory(factory.django.DjangoModelFactory):
+class ProgrammeFactory(DjangoModelFactory):
     class Meta:
         model = client_models.Programme
 
@@ -435,7 +452,7 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     sessions_to_complete = 3
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
+class SessionFactory(DjangoModelFactory):
     class Meta:
         model = client_models.Session
 
@@ -445,7 +462,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(timezone.now)
 
 
-class ServiceRecordFactory(factory.django.DjangoModelFactory):
+class ServiceRecordFactory(DjangoModelFactory):
     class Meta:
         model = client_models.ServiceRecord
 
@@ -472,7 +489,7 @@ from volunteers.models import (  # noqa: E402
 )
 
 
-class VolunteerProfileFactory(factory.django.DjangoModelFactory):
+class VolunteerProfileFactory(DjangoModelFactory):
     class Meta:
         model = VolunteerProfile
 
@@ -482,7 +499,7 @@ class VolunteerProfileFactory(factory.django.DjangoModelFactory):
     approved_at = factory.LazyFunction(timezone.now)
 
 
-class OpportunityFactory(factory.django.DjangoModelFactory):
+class OpportunityFactory(DjangoModelFactory):
     class Meta:
         model = Opportunity
 
@@ -490,7 +507,7 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Food sorting {n}")
 
 
-class ShiftFactory(factory.django.DjangoModelFactory):
+class ShiftFactory(DjangoModelFactory):
     class Meta:
         model = Shift
 
@@ -501,7 +518,7 @@ class ShiftFactory(factory.django.DjangoModelFactory):
     capacity = 2
 
 
-class AssignmentFactory(factory.django.DjangoModelFactory):
+class AssignmentFactory(DjangoModelFactory):
     class Meta:
         model = Assignment
 
@@ -513,7 +530,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     status = Assignment.Status.CONFIRMED
 
 
-class HoursEntryFactory(factory.django.DjangoModelFactory):
+class HoursEntryFactory(DjangoModelFactory):
     class Meta:
         model = HoursEntry
 
@@ -525,7 +542,7 @@ class HoursEntryFactory(factory.django.DjangoModelFactory):
     source = HoursEntry.Source.SELF
 
 
-class TrainingFactory(factory.django.DjangoModelFactory):
+class TrainingFactory(DjangoModelFactory):
     class Meta:
         model = Training
 
@@ -534,7 +551,7 @@ class TrainingFactory(factory.django.DjangoModelFactory):
     valid_months = 24
 
 
-class TrainingRecordFactory(factory.django.DjangoModelFactory):
+class TrainingRecordFactory(DjangoModelFactory):
     class Meta:
         model = TrainingRecord
 

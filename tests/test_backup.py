@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from config import dbserver
 from stakeholders.operations import backup
 from tests import processes
 from tests.factories import (
@@ -44,16 +45,19 @@ def folders(settings, tmp_path):
 
 @pytest.fixture
 def empty_database():
-    """A new database on the same server, dropped afterwards."""
+    """A new database on the same server, made (and dropped afterwards) by the owner role."""
     name = f"steward_restore_{secrets.token_hex(4)}"
-    server = {**connection.settings_dict}
+    server = {**connection.settings_dict, **settings.DATABASE_OWNER}
     admin = psycopg2.connect(
         dbname="postgres", user=server["USER"], host=server["HOST"], port=server["PORT"]
     )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgres://{server['USER']}@/{name}?host={server['HOST']}&port={server['PORT']}"
+    yield {
+        "DATABASE_URL": dbserver.url_for({**connection.settings_dict, "NAME": name}),
+        "DATABASE_OWNER_URL": dbserver.url_for({**server, "NAME": name}),
+    }
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     admin.close()
@@ -70,12 +74,12 @@ def seed():
     OrganizationFactory(slug="hope")
 
 
-def manage(tmp_path, database_url, *args):
+def manage(tmp_path, database, *args):
     """A command as an operator runs it on the machine restored to (production-like settings)."""
     return processes.manage(
         *args,
         DJANGO_SETTINGS_MODULE="config.settings.development",
-        DATABASE_URL=database_url,
+        **database,
         MEDIA_ROOT=str(tmp_path / "restored-media"),
         PRIVATE_FILES_ROOT=str(tmp_path / "restored-private"),
         FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),

@@ -13,11 +13,13 @@ from tests.processes import last_line, python
 
 
 @pytest.fixture
-def cluster(tmp_path):
-    pgdata = tmp_path / "postgres"
+def cluster(cluster_dir):
+    pgdata = cluster_dir
 
-    def dbserver(action):
-        return last_line(python("-m", "config.dbserver", action, EMBEDDED_POSTGRES_DIR=str(pgdata)))
+    def dbserver(*action):
+        return last_line(
+            python("-m", "config.dbserver", *action, EMBEDDED_POSTGRES_DIR=str(pgdata))
+        )
 
     dbserver.pgdata = pgdata
     yield dbserver
@@ -55,11 +57,11 @@ def test_the_first_start_creates_the_cluster_and_the_next_reuses_it(cluster):
 
 
 def test_a_killed_server_restarts_with_its_data(cluster):
-    url = cluster("url")
+    url = cluster("url", "--owner")
     query(url, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)")
     os.kill(postmaster_pid(cluster.pgdata), signal.SIGKILL)
     time.sleep(0.5)
-    assert cluster("url") == url
+    assert cluster("url", "--owner") == url
     assert query(url, "SELECT n FROM kept") == [(42,)]
 
 

@@ -5,6 +5,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
+from django_scopes import scopes_disabled
 
 from clients.fields import PREFIX
 from clients.models import ServiceRequest
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def stored(request_id):
-    with connection.cursor() as cursor:
+    with scopes_disabled(), connection.cursor() as cursor:
         cursor.execute("SELECT subject FROM clients_servicerequest WHERE id = %s", [request_id])
         return cursor.fetchone()[0]
 

@@ -326,6 +326,7 @@ def test_the_compose_file_validates_and_runs_a_worker_per_queue(tmp_path):
         "FIELD_ENCRYPTION_KEYS": "lEa7ZQvVjeXVj3ER6l4Vx0wXH9Qm4o5c7n1xZp8YJQk=",
         "SITE_DOMAIN": "steward.example.org",
         "POSTGRES_PASSWORD": "p" * 20,
+        "POSTGRES_APP_PASSWORD": "a" * 20,
     }
     done = subprocess.run(
         [*compose_command(), "--file", "docker-compose.yml", "--profile", "tls", "config"],
@@ -346,5 +347,11 @@ def test_the_compose_file_validates_and_runs_a_worker_per_queue(tmp_path):
     assert services["postgres"]["image"] == "pgvector/pgvector:pg18"
     assert services["web"]["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
     assert "caddy" in services and services["web"]["healthcheck"]["test"][-1].endswith("/healthz")
+    # The application connects as a role that owns no table; only migrate knows the owner.
+    assert services["web"]["environment"]["DATABASE_URL"].startswith("postgres://steward_app:")
+    assert "DATABASE_OWNER_URL" not in services["web"]["environment"]
+    assert services["migrate"]["environment"]["DATABASE_OWNER_URL"].startswith(
+        "postgres://steward:"
+    )
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", ".venv", "var", "db.*", ".git"} <= set(ignored)

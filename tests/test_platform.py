@@ -202,13 +202,15 @@ with scopes_disabled():
 """
 
 
-def test_make_run_serves_the_full_demo_on_a_fresh_embedded_postgres_without_redis(tmp_path):
+def test_make_run_serves_the_full_demo_on_a_fresh_embedded_postgres_without_redis(
+    tmp_path, cluster_dir
+):
     """`make run` on a fresh machine: no DATABASE_URL, so a new embedded PostgreSQL is created;
     no Redis, so tasks run in-process. Demo data, every page of the demo organization (staff and
     anonymous) without a server error, and the same typo-tolerant search as production."""
     environment = {
         "DJANGO_SETTINGS_MODULE": "config.settings.development",
-        "EMBEDDED_POSTGRES_DIR": str(tmp_path / "postgres"),
+        "EMBEDDED_POSTGRES_DIR": str(cluster_dir),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PRIVATE_FILES_ROOT": str(tmp_path / "private"),
         "unset": ("REDIS_URL", "DATABASE_URL"),

@@ -270,10 +270,11 @@ def test_the_same_address_sent_at_once_is_one_open_signup(org_a, settings):
     def send(n):
         barrier.wait()
         try:
-            services.signup_submit(
-                organization=org_a,
-                data={"email": "twin@example.org", "first_name": f"Try {n}", "last_name": "X"},
-            )
+            with organization_scope(org_a):  # as the public form's request would be
+                services.signup_submit(
+                    organization=org_a,
+                    data={"email": "twin@example.org", "first_name": f"Try {n}", "last_name": "X"},
+                )
         finally:
             connection.close()
 
@@ -352,11 +353,11 @@ def test_a_portal_link_opens_the_portal_once_and_a_used_one_offers_a_fresh_one(
 def test_a_forged_post_cannot_confirm_a_signup_into_a_victims_browser(org_a):
     """Confirming binds the portal to the browser: the attacker's own link, posted from their
     site into a victim's browser, is refused without the page's CSRF token."""
-    services.signup_submit(
-        organization=org_a,
-        data={"email": "mallory@example.org", "first_name": "M", "last_name": "X"},
-    )
     with organization_scope(org_a):
+        services.signup_submit(
+            organization=org_a,
+            data={"email": "mallory@example.org", "first_name": "M", "last_name": "X"},
+        )
         pending = PendingSignup.objects.get()
         token = services.confirm_token(organization=org_a, pending=pending)
     path = f"/o/riverside/volunteer/confirm/{token}/"

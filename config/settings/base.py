@@ -114,7 +114,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 def database_from_environment():
     """DATABASE_URL's server, or the embedded one when EMBEDDED_POSTGRES is on (it is, with DEBUG
-    and in the tests); anything else is refused rather than guessed."""
+    and in the tests); anything else is refused rather than guessed. The engine is PostgreSQL's
+    with the organization scope kept in step with row-level security."""
     url = env("DATABASE_URL", default="")
     if url:
         database = env.db_url_config(url)
@@ -129,7 +130,20 @@ def database_from_environment():
         raise ImproperlyConfigured(
             "Steward runs on PostgreSQL only: DATABASE_URL must be postgres://"
         )
+    database["ENGINE"] = "stakeholders.tenancy.postgresql"
     return tune_database(database)
+
+
+def database_owner_from_environment():
+    """Who owns the tables and runs migrations and backups (DATABASE_OWNER_URL, the embedded
+    server's owner role), when that is not the application's own role."""
+    url = env("DATABASE_OWNER_URL", default="")
+    if url:
+        owner = env.db_url_config(url)
+        return {"USER": owner["USER"], "PASSWORD": owner["PASSWORD"]}
+    if not env("DATABASE_URL", default="") and env.bool("EMBEDDED_POSTGRES", default=DEBUG):
+        return {"USER": dbserver.OWNER, "PASSWORD": ""}
+    return None
 
 
 def tune_database(database):
@@ -145,6 +159,11 @@ def tune_database(database):
 
 
 DATABASES = {"default": database_from_environment()}
+# Row-level security holds when the application connects as a role that owns no table: then
+# migrations (and backups) run as the owner named here (stakeholders/tenancy/rls.py).
+DATABASE_OWNER = database_owner_from_environment()
+DATABASE_APP_USER = DATABASES["default"]["USER"]
+DATABASE_APP_PASSWORD = DATABASES["default"]["PASSWORD"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------

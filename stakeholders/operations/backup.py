@@ -28,8 +28,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
+from django_scopes import scopes_disabled
 
 from config import dbserver
+from stakeholders.tenancy import rls
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -70,7 +72,7 @@ def table_fingerprints(alias="default"):
     """{table: {"rows": n, "checksum": md5}} for every table of the public schema. The checksum
     is over each row's text, in a fixed order, so equal tables give equal sums wherever they are."""
     connection = connections[alias]
-    with connection.cursor() as cursor:
+    with scopes_disabled(), connection.cursor() as cursor:  # every organization, openly
         cursor.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
         )
@@ -122,7 +124,13 @@ def _migrations(alias):
 
 
 def create_backup(*, output_dir, alias="default", progress=None):
-    """Write one archive into ``output_dir`` and return its path."""
+    """Write one archive into ``output_dir`` and return its path (as the owner of the tables:
+    row-level security hides every organization from the application's role outside a scope)."""
+    with rls.as_owner(alias):
+        return _create_backup(output_dir=output_dir, alias=alias, progress=progress)
+
+
+def _create_backup(*, output_dir, alias, progress):
     say = progress or (lambda message: None)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -176,7 +184,17 @@ def read_manifest(archive_path):
 
 
 def restore_backup(*, archive_path, alias="default", replace_files=False, progress=None):
-    """Restore an archive into the (empty) database and file folders; return the manifest."""
+    """Restore an archive into the (empty) database and file folders, as the owner of the
+    tables; the application role gets its grants back; return the manifest."""
+    with rls.as_owner(alias):
+        manifest = _restore_backup(
+            archive_path=archive_path, alias=alias, replace_files=replace_files, progress=progress
+        )
+        rls.apply_row_level_security(using=alias, app_role=rls.application_role())
+    return manifest
+
+
+def _restore_backup(*, archive_path, alias, replace_files, progress):
     say = progress or (lambda message: None)
     manifest = read_manifest(archive_path)
     if manifest.get("format") != FORMAT:

@@ -80,7 +80,7 @@ def test_find_a_contact_and_log_a_call_with_the_keyboard(live_server, page, rive
     assert page.evaluate("window.__noReload") is True  # no page reload
     screenshot(page, "contact-timeline")
     with organization_scope(organization):
-        logged = Interaction.objects.order_by("-pk").first()
+        logged = Interaction.objects.select_related("contact").order_by("-pk").first()
     assert (logged.channel, logged.staff, logged.contact) == ("phone", admin, fatima)
     assert logged.initiated_by_contact
 
