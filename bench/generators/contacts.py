@@ -1,6 +1,8 @@
 """A large organization's contacts and their history, streamed into PostgreSQL with COPY.
 
-``bulk_create`` needs hours for ten million rows; COPY of generated text takes minutes. The rows
+``bulk_create`` needs hours for ten million rows; COPY of generated text takes minutes (as the
+owner of the tables: ``bench/generators/copying.py``, which also fills every column the lines
+leave out from the model's defaults). The rows
 hold what the services would have written (display and search names, lower-case emails, E.164
 phones, ``last_interaction_at``), and interactions are spread the way real ones are: most people
 have a handful, a few hundred have dozens, a few partners have thousands. Interaction ids follow
@@ -18,6 +20,13 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from bench.generators.copying import (
+    add_foreign_keys,
+    copy,
+    create_indexes,
+    drop_foreign_keys,
+    drop_indexes,
+)
 from bench.generators.organizations import organization_with_members
 from stakeholders.models import (
     Channel,
@@ -353,79 +362,6 @@ class Clock:
 
     def date(self, t):
         return self.dates[t // 86400 - self.first_day]
-
-
-class Stream:
-    """A read()-able file over an iterator of text chunks, for ``cursor.copy_expert``."""
-
-    def __init__(self, chunks):
-        self.chunks = chunks
-
-    def read(self, size=-1):
-        return next(self.chunks, "").encode()
-
-
-def _chunks(lines, size=20_000):
-    batch = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) == size:
-            yield "".join(batch)
-            batch = []
-    if batch:
-        yield "".join(batch)
-
-
-def check_columns(cursor, table, columns):
-    """COPY gets no Django defaults: every NOT NULL column without a database default must be in
-    ``columns`` (fails early, and clearly, when a model gains a field)."""
-    cursor.execute(
-        """
-        SELECT column_name FROM information_schema.columns
-        WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL
-          AND is_identity = 'NO'
-        """,
-        [table],
-    )
-    missing = {name for (name,) in cursor.fetchall()} - set(columns)
-    if missing:
-        raise RuntimeError(f"{table}: the generator does not fill {sorted(missing)}")
-
-
-def copy(cursor, table, columns, lines):
-    check_columns(cursor, table, columns)
-    cursor.copy_expert(
-        f"COPY {table} ({', '.join(columns)}) FROM STDIN", Stream(_chunks(lines)), size=1 << 20
-    )
-
-
-# --- Indexes -----------------------------------------------------------------------------------
-
-
-def drop_indexes(cursor, tables):
-    """Drop the secondary indexes of ``tables`` (not the primary keys nor indexes behind
-    constraints); returns their definitions for ``create_indexes``. Loading then indexing once is
-    several times faster than maintaining a dozen indexes row by row."""
-    cursor.execute(
-        """
-        SELECT c.relname, pg_get_indexdef(i.indexrelid)
-        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
-                          AND k.contype IN ('p', 'u', 'x'))
-        ORDER BY c.relname
-        """,
-        [list(tables)],
-    )
-    definitions = cursor.fetchall()
-    for name, _definition in definitions:
-        cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _name, definition in definitions]
-
-
-def create_indexes(cursor, definitions):
-    for definition in definitions:
-        cursor.execute(definition)
 
 
 # --- The data set ------------------------------------------------------------------------------
@@ -789,12 +725,14 @@ def populate(
     members=25,
     others=20,
     other_contacts=1000,
+    heavy=HEAVY_COUNTS,
     seed=20240601,
     log=print,
 ):
     """Build it all in one transaction (a crash leaves nothing half-loaded): ``slug`` with
-    ``contacts`` and ``interactions``, and ``others`` small organizations beside it. Returns the
-    big organization and its admin."""
+    ``contacts`` and ``interactions`` (the first contacts with ``heavy`` interactions each), and
+    ``others`` small organizations beside it. Runs as the owner of the tables
+    (``bench.roles.loading``). Returns the big organization and its admin."""
     rng = random.Random(seed)
     clock = Clock(timezone.now().astimezone(UTC))
     log(f"organizations and staff ({others + 1})")
@@ -809,7 +747,7 @@ def populate(
         raise ValueError("too many contacts for the interaction sort key")
 
     log("interaction counts and times")
-    counts = interaction_counts(rng, contacts, interactions)
+    counts = interaction_counts(rng, contacts, interactions, heavy=heavy)
     for size in sizes[1:]:
         counts += interaction_counts(rng, size, round(size * ORDINARY_MEAN), heavy=[])
     start = clock.now - YEARS_OF_HISTORY * 365 * 86400
@@ -831,8 +769,10 @@ def populate(
         created += [contact_start + int(contact_span * (j + rand()) / size) for j in range(size)]
 
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")  # no FK triggers per row
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # the foreign keys' one-pass checks
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the staff and tags made above
+        foreign_keys = drop_foreign_keys(cursor, TABLES)  # no trigger per row
         definitions = drop_indexes(cursor, TABLES)
         cursor.execute("SELECT COALESCE(max(id), 0) + 1 FROM stakeholders_contact")
         (first_contact_id,) = cursor.fetchone()
@@ -906,6 +846,8 @@ def populate(
             )
         log(f"CREATE {len(definitions)} indexes")
         create_indexes(cursor, definitions)
+        log(f"ADD {len(foreign_keys)} foreign keys (each checked in one pass)")
+        add_foreign_keys(cursor, foreign_keys)
     return tenant.organization, admin
 
 

@@ -6,6 +6,13 @@ Loading takes minutes, so the data lives in its own database and is kept between
 reused when the row counts match (BENCH_REGENERATE=1 rebuilds it). Runs only when named or with
 BENCH_LARGE=1. The targets are the issue's, for a 2-core machine; for a missed one the result
 carries the EXPLAIN (ANALYZE, BUFFERS) of the request's slowest query, to say why.
+
+The data is loaded as the owner of the tables; every request is timed as the application's role,
+under row-level security (``bench/roles.py``). Then every SELECT of every case is explained as
+both roles (``plans under row-level security``): a plan that changes under RLS is listed with
+both plans — PostgreSQL evaluates a condition whose operator is not LEAKPROOF only after the
+policy's, so it can't use an index for it. BENCH_COMPARE_OWNER=1 also times the same requests as
+the owner (no RLS), for comparison only.
 """
 
 import cProfile
@@ -14,6 +21,7 @@ import pstats
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,26 +29,48 @@ import phonenumbers
 from django.db import connection, transaction
 from django.test import Client
 from django.utils.html import escape
-from django_scopes import scopes_disabled
 
+from bench import roles
 from bench.generators import contacts as generator
+from config import dbserver
 from stakeholders import services
 from stakeholders.models import ApiToken, Contact, Interaction, Organization, User
+from stakeholders.tenancy.models import organization_scope
 
 LARGE = True
 DATABASE = "steward_bench_large"
 KEEP_DATABASE = True
 
 SLUG = "bench"
-CONTACTS = 1_000_000
-INTERACTIONS = 10_000_000
-OTHER_ORGANIZATIONS = 20
-OTHER_CONTACTS = 1_000
-MEMBERS = 25
 
-REQUESTS = 300
-MIN_REQUESTS = 30
-BUDGET_S = 20  # per case: a slow page gets fewer requests, so the whole run stays short
+
+@dataclass(frozen=True)
+class Size:
+    contacts: int = 1_000_000
+    interactions: int = 10_000_000
+    others: int = 20
+    other_contacts: int = 1_000
+    members: int = 25
+    heavy: tuple = tuple(generator.HEAVY_COUNTS)
+
+
+@dataclass(frozen=True)
+class Timing:
+    requests: int = 300
+    min_requests: int = 30
+    budget_s: float = 20  # per case: a slow page gets fewer requests, so the run stays short
+    profile_requests: int = 10
+
+
+# A few rows and requests: the test suite runs every scenario so (tests/test_bench.py).
+TINY = {
+    "size": Size(
+        contacts=300, interactions=3_000, others=2, other_contacts=20, members=3, heavy=(300,)
+    ),
+    "timing": Timing(requests=2, min_requests=2, budget_s=0, profile_requests=1),
+    "compare_owner": True,
+}
+
 TARGET_CONTACT_PAGE_MS = 80
 TARGET_SEARCH_MS = 150
 TARGET_API_LIST_MS = 60
@@ -51,15 +81,14 @@ def log(message):
     print(f"[contacts {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-# --- Data ----------------------------------------------------------------------------------------
+# --- Data (as the owner of the tables) -----------------------------------------------------------
 
 
-def _complete(organization):
-    with scopes_disabled():
-        return (
-            Contact.objects.filter(organization=organization).count() == CONTACTS
-            and Interaction.objects.filter(organization=organization).count() == INTERACTIONS
-        )
+def _complete(organization, size):
+    return (
+        Contact.objects.filter(organization=organization).count() == size.contacts
+        and Interaction.objects.filter(organization=organization).count() == size.interactions
+    )
 
 
 def _load_info():
@@ -72,10 +101,11 @@ def _load_info():
     return json.loads(comment) if comment and comment.startswith("{") else {}
 
 
-def ensure_data():
-    """The organization and its admin: the kept data when complete, else built afresh."""
+def ensure_data(size):
+    """The organization and its admin: the kept data when complete, else built afresh. Runs as
+    the owner (``roles.loading``)."""
     organization = Organization.objects.filter(slug=SLUG).first()
-    if organization is not None and _complete(organization):
+    if organization is not None and _complete(organization, size):
         log("reusing the data set")
         return organization, User.objects.get(email=f"{SLUG}-0@bench.example.org"), True
     if organization is not None:  # an older or different data set: start from empty tables
@@ -85,11 +115,12 @@ def ensure_data():
     with transaction.atomic():
         organization, admin = generator.populate(
             slug=SLUG,
-            contacts=CONTACTS,
-            interactions=INTERACTIONS,
-            members=MEMBERS,
-            others=OTHER_ORGANIZATIONS,
-            other_contacts=OTHER_CONTACTS,
+            contacts=size.contacts,
+            interactions=size.interactions,
+            members=size.members,
+            others=size.others,
+            other_contacts=size.other_contacts,
+            heavy=size.heavy,
             log=log,
         )
         log("COMMIT")
@@ -97,11 +128,16 @@ def ensure_data():
     generator.vacuum_analyze(log=log)
     info = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "loaded_by": roles.current_role(),
         "load_s": round(loaded),
         "generation_s": round(time.perf_counter() - started),
     }
     with connection.cursor() as cursor:
-        cursor.execute(f"COMMENT ON DATABASE \"{DATABASE}\" IS '{json.dumps(info)}'")
+        cursor.execute("SELECT current_database()")
+        (database,) = cursor.fetchone()
+        cursor.execute(
+            f"COMMENT ON DATABASE {connection.ops.quote_name(database)} IS '{json.dumps(info)}'"
+        )
     log(f"generated in {info['generation_s']} s")
     return organization, admin, False
 
@@ -124,37 +160,42 @@ def _check_indexes():
 
 def _subjects(organization):
     """The contacts to time: the heaviest (first) one and a typical one with an email, a UK phone
-    and an external id (for the search box)."""
+    and an external id (for the search box), from the second half of the organization's ids:
+    8–15 interactions when there is such a contact (a small data set may have none)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT min(id), max(id) FROM stakeholders_contact WHERE organization_id = %s",
             [organization.pk],
         )
         first, last = cursor.fetchone()
-        cursor.execute(
-            """
-            SELECT c.id FROM stakeholders_contact c
-            WHERE c.organization_id = %s AND c.id >= %s AND c.kind = 'person'
-              AND c.country = 'GB' AND c.phone LIKE '+44%%' AND c.external_id <> ''
-              AND (SELECT count(*) FROM stakeholders_interaction i
-                   WHERE i.organization_id = c.organization_id AND i.contact_id = c.id)
-                  BETWEEN 8 AND 15
-            ORDER BY c.id LIMIT 1
-            """,
-            [organization.pk, (first + last) // 2],
-        )
-        (typical,) = cursor.fetchone()
-    with scopes_disabled():
-        heavy = Contact.objects.get(pk=first)
-        typical = Contact.objects.get(pk=typical)
-        for contact in (heavy, typical):
-            contact.interaction_count = Interaction.objects.filter(
-                organization=organization, contact=contact
-            ).count()
+        for interactions in ((8, 15), (0, 1_000_000)):
+            cursor.execute(
+                """
+                SELECT c.id FROM stakeholders_contact c
+                WHERE c.organization_id = %s AND c.kind = 'person' AND c.email <> ''
+                  AND c.country = 'GB' AND c.phone LIKE '+44%%' AND c.external_id <> ''
+                  AND c.id >= %s
+                  AND (SELECT count(*) FROM stakeholders_interaction i
+                       WHERE i.organization_id = c.organization_id AND i.contact_id = c.id)
+                      BETWEEN %s AND %s
+                ORDER BY c.id LIMIT 1
+                """,
+                [organization.pk, (first + last) // 2, *interactions],
+            )
+            found = cursor.fetchone()
+            if found:
+                break
+        (typical,) = found
+    heavy = Contact.objects.get(pk=first)
+    typical = Contact.objects.get(pk=typical)
+    for contact in (heavy, typical):
+        contact.interaction_count = Interaction.objects.filter(
+            organization=organization, contact=contact
+        ).count()
     return heavy, typical
 
 
-# --- Timing --------------------------------------------------------------------------------------
+# --- Timing (as the application's role) ---------------------------------------------------------
 
 
 def _explain(sql, params):
@@ -209,7 +250,8 @@ def _profile(client, path, headers, requests=10):
     }
 
 
-def _time(client, path, *, target_ms, expect=None, **headers):
+def _time(client, path, *, target_ms, timing, expect=None, profile=True, **headers):
+    """p50/p95 of ``path``; the queries of one request are kept (``_queries``) for the plans."""
     response = client.get(path, **headers)  # warm up
     assert response.status_code == 200, (path, response.status_code)
     queries = []
@@ -225,7 +267,10 @@ def _time(client, path, *, target_ms, expect=None, **headers):
     with connection.execute_wrapper(record):
         client.get(path, **headers)
     profiled_ms = (time.perf_counter() - start) * 1000
-    requests = max(MIN_REQUESTS, min(REQUESTS, int(BUDGET_S * 1000 / max(profiled_ms, 1))))
+    requests = max(
+        timing.min_requests,
+        min(timing.requests, int(timing.budget_s * 1000 / max(profiled_ms, 1))),
+    )
     timings = []
     for _ in range(requests):
         start = time.perf_counter()
@@ -233,7 +278,7 @@ def _time(client, path, *, target_ms, expect=None, **headers):
         timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.status_code
     timings.sort()
-    p95 = round(timings[int(len(timings) * 0.95) - 1], 2)
+    p95 = round(timings[max(int(len(timings) * 0.95) - 1, 0)], 2)
     slowest = max(queries, key=lambda q: q[0])
     result = {
         "path": path,
@@ -248,10 +293,14 @@ def _time(client, path, *, target_ms, expect=None, **headers):
     }
     if expect is not None:
         result["finds_expected"] = expect(response)
-    if not result["target_met"]:
+    if profile and not result["target_met"]:
         result["slowest_query"] = _explain(slowest[1], slowest[2])
-        result["python_profile"] = _profile(client, path, headers)
-    log(f"{path}: p50 {result['p50_ms']} ms, p95 {p95} ms, {len(queries)} queries")
+        result["python_profile"] = _profile(client, path, headers, timing.profile_requests)
+    log(
+        f"{roles.current_role()} {path}: p50 {result['p50_ms']} ms, p95 {p95} ms, "
+        f"{len(queries)} queries"
+    )
+    result["_queries"] = queries
     return result
 
 
@@ -263,16 +312,114 @@ def _in_results(name):
     return lambda response: any(row["name"] == name for row in response.json()["results"])
 
 
-def run():
-    organization, admin, reused = ensure_data()
-    indexes = _check_indexes()
-    heavy, typical = _subjects(organization)
-    with scopes_disabled():
-        ApiToken.objects.filter(organization=organization, name="bench").delete()
-    _token, key = services.api_token_create(organization=organization, user=admin, name="bench")
+# --- Plans as the application's role and as the owner -------------------------------------------
+
+
+def _plan_shape(node):
+    """The plan without its numbers: node types with the index or table each reads."""
+    here = [
+        " ".join(
+            str(part)
+            for part in (node["Node Type"], node.get("Index Name") or node.get("Relation Name"))
+            if part
+        )
+    ]
+    for child in node.get("Plans", []):
+        here += ["  " + line for line in _plan_shape(child)]
+    return here
+
+
+def _plans(queries, role):
+    """The plan of each query (SQL text → plan) as ``role``: its shape, and the EXPLAIN
+    (ANALYZE, BUFFERS) text with its execution time."""
+    plans = {}
+    with roles.measuring(role), connection.cursor() as cursor:
+        for text, (sql, params) in queries.items():
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            (document,) = cursor.fetchone()
+            if isinstance(document, str):
+                document = json.loads(document)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            lines = [row[0] for row in cursor.fetchall()]
+            executed = [line for line in lines if line.startswith("Execution Time:")]
+            plans[text] = {
+                "shape": _plan_shape(document[0]["Plan"]),
+                "execution_ms": float(executed[-1].split()[2]) if executed else None,
+                "plan": lines,
+            }
+    return plans
+
+
+def _compare_plans(organization, cases):
+    """Every SELECT of every case, explained as the application (RLS) and as the owner (no RLS):
+    the case's slowest query with both plans, and any query whose plan changes under RLS."""
+    selects = {}  # label -> [(ms, SQL text)]
+    queries = {}  # SQL text -> (sql, params), each explained once
+    for label, result in cases.items():
+        for ms, sql, params in result["_queries"]:
+            if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                text = connection.ops.compose_sql(sql, params)
+                queries[text] = (sql, params)
+                selects.setdefault(label, []).append((ms, text))
+    with organization_scope(organization):
+        application = _plans(queries, roles.APPLICATION)
+        owner = _plans(queries, roles.OWNER)
+    comparison = {}
+    for label, statements in selects.items():
+        changed = []
+        for text in dict.fromkeys(text for _ms, text in statements):
+            if application[text]["shape"] != owner[text]["shape"]:
+                # Another plan is often just the estimate moving (the policy's filter): only a
+                # slower one, by more than a millisecond, keeps both plans here.
+                slower = (application[text]["execution_ms"] or 0) > max(
+                    1.0, 2 * (owner[text]["execution_ms"] or 0)
+                )
+                change = _both(text, application[text], owner[text])
+                if not slower:
+                    del change["application_plan"], change["owner_plan"]
+                changed.append({**change, "slower_under_rls": slower})
+        _ms, slowest = max(statements)
+        comparison[label] = {
+            "queries_explained": len(statements),
+            "slowest_query": {
+                **_both(slowest, application[slowest], owner[slowest]),
+                "same_plan": application[slowest]["shape"] == owner[slowest]["shape"],
+            },
+            "plans_changed_by_rls": changed,
+        }
+    return comparison
+
+
+def _both(text, application, owner):
+    return {
+        "sql": text,
+        "application_ms": application["execution_ms"],
+        "owner_ms": owner["execution_ms"],
+        "application_plan": application["plan"],
+        "owner_plan": owner["plan"],
+    }
+
+
+# --- The run ---------------------------------------------------------------------------------
+
+
+def _leakproof():
+    """Which of the search's operator functions the planner may use before the RLS policy."""
+    names = [*dbserver.LEAKPROOF_FUNCTIONS, "textlike(text,text)"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT f, p.proleakproof FROM unnest(%s::text[]) f "
+            "LEFT JOIN pg_proc p ON p.oid = to_regprocedure(f)",
+            [names],
+        )
+        return dict(cursor.fetchall())
+
+
+def _cases(heavy, typical, organization, key):
+    """(label, client, path, target, expect) of every timed case."""
     client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
-    api = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {key}")
+    client.force_login(User.objects.get(pk=key[0]))
+    api = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {key[1]}")
     national = phonenumbers.format_number(
         phonenumbers.parse(typical.phone), phonenumbers.PhoneNumberFormat.NATIONAL
     )
@@ -284,59 +431,160 @@ def run():
         ("external id", typical.external_id, typical.name),
     ]
     base, api_base = f"/o/{SLUG}/contacts/", f"/api/v1/o/{SLUG}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-        (size,) = cursor.fetchone()
+    cases = [
+        (
+            f"contact page, heavy contact ({heavy.interaction_count:,} interactions)",
+            client,
+            f"{base}{heavy.pk}/",
+            TARGET_CONTACT_PAGE_MS,
+            None,
+        ),
+        (
+            f"contact page, typical contact ({typical.interaction_count} interactions)",
+            client,
+            f"{base}{typical.pk}/",
+            TARGET_CONTACT_PAGE_MS,
+            None,
+        ),
+    ]
+    for label, query, expected in searches:
+        cases.append(
+            (
+                f"search box: {label} ({query})",
+                client,
+                f"{base}?q={quote(query)}",
+                TARGET_SEARCH_MS,
+                _in_page(expected),
+            )
+        )
+    for label, query, expected in searches:
+        cases.append(
+            (
+                f"API contacts search: {label} ({query})",
+                api,
+                f"{api_base}/contacts/?search={quote(query)}",
+                TARGET_SEARCH_MS,
+                _in_page(expected) if label == "partial name" else _in_results(expected),
+            )
+        )
+    cases += [
+        (
+            "API interactions, 50 per page",
+            api,
+            f"{api_base}/interactions/?page_size=50",
+            TARGET_API_LIST_MS,
+            None,
+        ),
+        (
+            "API interactions, 200 per page",
+            api,
+            f"{api_base}/interactions/?page_size=200",
+            TARGET_API_LIST_MS,
+            None,
+        ),
+        (
+            f"API interactions of the heavy contact ({heavy.pk})",
+            api,
+            f"{api_base}/interactions/?contact={heavy.pk}",
+            TARGET_API_LIST_MS,
+            None,
+        ),
+        (
+            f"API interactions of the typical contact ({typical.pk})",
+            api,
+            f"{api_base}/interactions/?contact={typical.pk}",
+            TARGET_API_LIST_MS,
+            None,
+        ),
+    ]
+    return cases
+
+
+def _time_cases(cases, timing, *, compare_owner):
+    """Each case as the application's role; with ``compare_owner``, right after it the same case
+    as the owner (back to back, so both see the same load on the machine)."""
+    timed, owner = {}, {}
+    for label, client, path, target, expect in cases:
+        with roles.measuring(roles.APPLICATION):
+            timed[label] = _time(client, path, target_ms=target, timing=timing, expect=expect)
+        if compare_owner:
+            with roles.measuring(roles.OWNER):
+                owner[label] = _time(
+                    client, path, target_ms=target, timing=timing, expect=expect, profile=False
+                )
+    return timed, owner
+
+
+def _load_average():
+    return Path("/proc/loadavg").read_text().split()[:3]
+
+
+def run(*, size=Size(), timing=Timing(), compare_owner=None):
+    compare_owner = roles.compare_owner(compare_owner)
+    with roles.loading():
+        organization, admin, reused = ensure_data(size)
+        indexes = _check_indexes()
+        heavy, typical = _subjects(organization)
+        ApiToken.objects.filter(organization=organization, name="bench").delete()
+        _token, key = services.api_token_create(organization=organization, user=admin, name="bench")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+            (database_size,) = cursor.fetchone()
+    cases = _cases(heavy, typical, organization, (admin.pk, key))
+    load_before = _load_average()
+    timed, owner = _time_cases(cases, timing, compare_owner=compare_owner)
     results = {
         "data": {
-            "organizations": 1 + OTHER_ORGANIZATIONS,
-            "contacts_in_org": CONTACTS,
-            "interactions_in_org": INTERACTIONS,
-            "contacts_in_each_other_org": OTHER_CONTACTS,
+            "organizations": 1 + size.others,
+            "contacts_in_org": size.contacts,
+            "interactions_in_org": size.interactions,
+            "contacts_in_each_other_org": size.other_contacts,
             "heavy_contact_interactions": heavy.interaction_count,
             "typical_contact_interactions": typical.interaction_count,
             "reused": reused,
             **_load_info(),
-            "database_size": size,
+            "database_size": database_size,
             "indexes_on_contact_and_interaction": indexes,
         },
-        f"contact page, heavy contact ({heavy.interaction_count:,} interactions)": _time(
-            client, f"{base}{heavy.pk}/", target_ms=TARGET_CONTACT_PAGE_MS
-        ),
-        f"contact page, typical contact ({typical.interaction_count} interactions)": _time(
-            client, f"{base}{typical.pk}/", target_ms=TARGET_CONTACT_PAGE_MS
-        ),
+        "measured_as": roles.current_role(),
+        "row_level_security": roles.separate_owner(),
+        "load average before/after (1, 5, 15 min; other jobs share the machine)": [
+            load_before,
+            _load_average(),
+        ],
+        "leakproof": _leakproof(),
+        **timed,
     }
-    for label, query, expected in searches:
-        results[f"search box: {label} ({query})"] = _time(
-            client,
-            f"{base}?q={quote(query)}",
-            target_ms=TARGET_SEARCH_MS,
-            expect=_in_page(expected),
-        )
-    for label, query, expected in searches:
-        results[f"API contacts search: {label} ({query})"] = _time(
-            api,
-            f"{api_base}/contacts/?search={quote(query)}",
-            target_ms=TARGET_SEARCH_MS,
-            expect=_in_page(expected) if label == "partial name" else _in_results(expected),
-        )
-    page_50 = _time(api, f"{api_base}/interactions/?page_size=50", target_ms=TARGET_API_LIST_MS)
-    page_200 = _time(api, f"{api_base}/interactions/?page_size=200", target_ms=TARGET_API_LIST_MS)
-    results["API interactions, 50 per page"] = page_50
-    results["API interactions, 200 per page"] = page_200
     results["API interactions, 200 per page"]["queries_same_as_50_per_page"] = (
-        page_200["queries"] == page_50["queries"]
-    )
-    results[f"API interactions of the heavy contact ({heavy.pk})"] = _time(
-        api, f"{api_base}/interactions/?contact={heavy.pk}", target_ms=TARGET_API_LIST_MS
-    )
-    results[f"API interactions of the typical contact ({typical.pk})"] = _time(
-        api, f"{api_base}/interactions/?contact={typical.pk}", target_ms=TARGET_API_LIST_MS
+        timed["API interactions, 200 per page"]["queries"]
+        == timed["API interactions, 50 per page"]["queries"]
     )
     results["targets_missed"] = [
-        name
-        for name, value in results.items()
-        if isinstance(value, dict) and not value.get("target_met", True)
+        name for name, value in timed.items() if not value.get("target_met", True)
     ]
+    if roles.separate_owner():
+        results["plans under row-level security"] = _compare_plans(organization, timed)
+        results["plans_slower_under_rls"] = [
+            label
+            for label, value in results["plans under row-level security"].items()
+            if any(change["slower_under_rls"] for change in value["plans_changed_by_rls"])
+        ]
+    if compare_owner:
+        results["as the owner, no RLS (comparison only)"] = {
+            label: {
+                key: value[key]
+                for key in ("p50_ms", "p95_ms", "queries", "db_ms", "slowest_query_ms")
+            }
+            for label, value in owner.items()
+        }
+        results["row-level security cost (application / owner)"] = {
+            label: {
+                "p50_ms": [timed[label]["p50_ms"], owner[label]["p50_ms"]],
+                "p95_ms": [timed[label]["p95_ms"], owner[label]["p95_ms"]],
+                "db_ms": [timed[label]["db_ms"], owner[label]["db_ms"]],
+            }
+            for label in timed
+        }
+    for value in [*timed.values(), *owner.values()]:
+        value.pop("_queries", None)
     return results

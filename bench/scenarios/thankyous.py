@@ -4,6 +4,10 @@ SMTP server. Compared, in the same run, with the bare WeasyPrint rate for the sa
 
 Target (issue 5): the batch reaches at least 80% of the bare render rate; memory stays flat.
 BENCH_THANKYOU_GIFTS sets the size (default 20,000).
+
+The organizations, donors and gifts are made by the owner of the tables; the worker, the bare
+renders and the polling run as the application's role, under row-level security
+(``bench/roles.py``).
 """
 
 import contextlib
@@ -19,13 +23,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from bench import roles
 from bench.smtp_sink import SmtpSink
-from config import dbserver
 from config.celery import app
 from donors.models import Fund, Gift, GiftAllocation
 from stakeholders.models import Contact, Organization
@@ -36,10 +39,13 @@ from thankyous.models import Acknowledgment
 LARGE = True
 ORGANIZATIONS = 50
 ROOT = Path(__file__).resolve().parents[2]
+# A few rows and letters: the test suite runs every scenario so (tests/test_bench.py).
+TINY = {"gifts": 4, "organizations": 2, "letters": 2, "timeout_s": 120, "poll_s": 0.2}
 
 
-def _generate(total):
-    per_org = total // ORGANIZATIONS
+def _generate(total, organizations_count):
+    """As the owner of the tables."""
+    per_org = total // organizations_count
     today = timezone.localdate()
     organizations = Organization.objects.bulk_create(
         Organization(
@@ -50,7 +56,7 @@ def _generate(total):
             address="1 High Street\nBristol",
             sender_name="The Director",
         )
-        for n in range(ORGANIZATIONS)
+        for n in range(organizations_count)
     )
     with scopes_disabled():
         for organization in organizations:
@@ -91,7 +97,7 @@ def _generate(total):
             )
             with organization_scope(organization):
                 services.ensure_default_templates(organization=organization)
-    return organizations, per_org * ORGANIZATIONS
+    return organizations, per_org * organizations_count
 
 
 def _bare_rate(organization, environment, letters=150):
@@ -106,16 +112,16 @@ def _bare_rate(organization, environment, letters=150):
     return sum(r["rate"] for r in results), sum(r["cpu_ms"] for r in results) / len(results)
 
 
-def _render_rate_in_worker(organization, letters=150):
+def _render_rate_in_worker(organization, letters=150, timeout_s=600):
     """The same bare render loop in the worker's two processes at once (without the batch):
     what separates it from the bare rate is being in a Celery worker, not the orchestration."""
     with tempfile.TemporaryDirectory() as folder:
         reports = [Path(folder) / f"{n}.json" for n in range(2)]
         for report in reports:
             app.send_task("bench.render_letters", args=[organization.pk, letters, str(report)])
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + timeout_s
         while not all(r.exists() for r in reports) and time.monotonic() < deadline:
-            time.sleep(0.5)
+            time.sleep(0.2)
         results = [json.loads(r.read_text()) for r in reports]
     assert len({r["pid"] for r in results}) == 2, "both worker processes render"
     return sum(r["rate"] for r in results), sum(r["cpu_ms"] for r in results) / len(results)
@@ -163,21 +169,31 @@ def _machine_cpu():
     }
 
 
-def run():
-    total = int(os.environ.get("BENCH_THANKYOU_GIFTS", "20000"))
-    organizations, total = _generate(total)
+def _wait_for_worker(timeout_s):
+    """Until the worker answers (its two processes are then ready to take tasks)."""
+    deadline = time.monotonic() + min(timeout_s, 120)
+    while not app.control.ping(timeout=0.5):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the Celery worker did not start")
+
+
+def run(*, gifts=None, organizations=ORGANIZATIONS, letters=150, timeout_s=3600, poll_s=1):
+    """``letters``: how many each process renders for the two reference rates; ``poll_s``: how
+    often the sent letters are counted (the end time is the last letter's own)."""
+    total = gifts or int(os.environ.get("BENCH_THANKYOU_GIFTS", "20000"))
+    with roles.loading():
+        organizations, total = _generate(total, organizations)
     sink = SmtpSink().start()
-    letters = tempfile.TemporaryDirectory(prefix="steward-bench-letters-")  # no names from before
-    database = connection.settings_dict
+    folder = tempfile.TemporaryDirectory(prefix="steward-bench-letters-")  # no names from before
     environment = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_OWNER_URL"},
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": dbserver.url_for(database),
+        "DATABASE_URL": roles.application_database_url(),
         "CELERY_EAGER": "0",
         "TEST_SMTP_PORT": str(sink.port),
-        "TEST_PRIVATE_FILES_ROOT": letters.name,
+        "TEST_PRIVATE_FILES_ROOT": folder.name,
     }
-    bare_before, bare_cpu_ms = _bare_rate(organizations[0], environment)
+    bare_before, bare_cpu_ms = _bare_rate(organizations[0], environment, letters)
     app.control.purge()
     worker = subprocess.Popen(
         [
@@ -206,7 +222,7 @@ def run():
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(3)  # the worker starts
+        _wait_for_worker(timeout_s)
         memory = []
         cpu_start, machine_start = _cpu_seconds(worker.pid), _machine_cpu()
         own_start = time.process_time()  # this process: the SMTP server and the polling
@@ -219,27 +235,30 @@ def run():
             while True:
                 sent = Acknowledgment.objects.filter(state="sent").count()
                 memory.append((sent, _rss_mib(worker.pid)))
-                if sent >= total or time.perf_counter() - start > 3600:
+                if sent >= total or time.perf_counter() - start > timeout_s:
                     break
-                time.sleep(1)
+                time.sleep(poll_s)
             # To the last letter's "sent", not to the poll that noticed it.
             last = Acknowledgment.objects.aggregate(last=Max("sent_at"))["last"]
         elapsed = (last - started_at).total_seconds()
         worker_cpu = _cpu_seconds(worker.pid) - cpu_start
         own_cpu = time.process_time() - own_start
         machine = {k: v - machine_start[k] for k, v in _machine_cpu().items()}
-        worker_render_rate, worker_render_cpu_ms = _render_rate_in_worker(organizations[0])
+        worker_render_rate, worker_render_cpu_ms = _render_rate_in_worker(
+            organizations[0], letters, timeout_s
+        )
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
-    bare_after, _ = _bare_rate(organizations[0], environment)
+    bare_after, _ = _bare_rate(organizations[0], environment, letters)
     sink.stop()
-    letters.cleanup()
+    folder.cleanup()
     rate, bare = sent / elapsed, (bare_before + bare_after) / 2
     per_letter = 1000 / max(sent, 1)
     return {
+        "measured_as": roles.current_role(),
         "gifts": total,
-        "organizations": ORGANIZATIONS,
+        "organizations": len(organizations),
         "sent": sent,
         "smtp_messages_received": sink.count,
         "smtp_distinct_message_ids": len(sink.message_ids),

@@ -10,34 +10,48 @@ confirmation sweeps stay queued; the run measures the form, not the mail.)
 Target (issue 6): ≥ 150 form posts/s with p95 < 100 ms.
 BENCH_VOLUNTEER_POSTS sets the number of posts (default 3,000), BENCH_VOLUNTEER_CONCURRENCY the
 connections in flight (default 4), BENCH_VOLUNTEER_THREADS threads per gunicorn worker (default
-1: sync workers).
+1: sync workers), BENCH_VOLUNTEER_PORT the port (default: a free one).
+
+The organization is made by the owner of the tables; gunicorn and the counting run as the
+application's role, under row-level security (``bench/roles.py``).
 """
 
 import asyncio
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
 import redis
 from django.conf import settings
-from django.db import connection
 from django_scopes import scopes_disabled
 
-from config import dbserver
+from bench import roles
 from stakeholders.models import Organization
 from volunteers.models import Cause, PendingSignup, Skill
 
 DATABASE = "steward_bench_vol"
 ROOT = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("BENCH_VOLUNTEER_PORT", "8601"))
 HOST = "127.0.0.1"
+# A few posts: the test suite runs every scenario so (tests/test_bench.py).
+TINY = {"posts": 6, "warmup": 2, "concurrency": 2}
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+PORT = int(os.environ.get("BENCH_VOLUNTEER_PORT") or _free_port())
 
 
 def _organization():
@@ -106,6 +120,13 @@ async def _post(body, path):
     return status, elapsed
 
 
+def _run_loop(coroutine):
+    """asyncio.run on a thread of its own: the caller's thread may already run a loop (the
+    test suite's browser tests leave Playwright's there)."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
+
+
 async def _burst(bodies, path, concurrency):
     queue = asyncio.Queue()
     for body in bodies:
@@ -142,20 +163,19 @@ def _bodies(n, started, skills, causes, prefix):
         ).encode()
 
 
-def run():
-    posts = int(os.environ.get("BENCH_VOLUNTEER_POSTS", "3000"))
-    concurrency = int(os.environ.get("BENCH_VOLUNTEER_CONCURRENCY", "4"))
-    threads = int(os.environ.get("BENCH_VOLUNTEER_THREADS", "1"))
-    with scopes_disabled():
+def run(*, posts=None, warmup=100, concurrency=None, threads=None):
+    posts = posts or int(os.environ.get("BENCH_VOLUNTEER_POSTS", "3000"))
+    concurrency = concurrency or int(os.environ.get("BENCH_VOLUNTEER_CONCURRENCY", "4"))
+    threads = threads or int(os.environ.get("BENCH_VOLUNTEER_THREADS", "1"))
+    with roles.loading():
         organization, skills, causes = _organization()
-    database = connection.settings_dict
     broker_url = settings.CELERY_BROKER_URL
     broker = redis.Redis.from_url(broker_url)
     broker.delete("mail")  # the queue of the confirmation sweeps (settings.CELERY_TASK_ROUTES)
     environment = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_OWNER_URL"},
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": dbserver.url_for(database),
+        "DATABASE_URL": roles.application_database_url(),
         "CELERY_EAGER": "0",
         "VOLUNTEER_SIGNUP_IP_RATE": "1000000/h",
         "VOLUNTEER_SIGNUP_MIN_SECONDS": "1",
@@ -169,10 +189,10 @@ def run():
         started = re.search(rb'name="started" value="([^"]+)"', form).group(1).decode()
         time.sleep(1.2)  # the least time a person takes
         run = f"{time.time_ns()}-"  # fresh people every run: the per-address limit stays 3/h
-        warmup, _ = asyncio.run(
-            _burst(list(_bodies(100, started, skills, causes, f"warm{run}")), path, concurrency)
+        warmup, _ = _run_loop(
+            _burst(list(_bodies(warmup, started, skills, causes, f"warm{run}")), path, concurrency)
         )
-        results, seconds = asyncio.run(
+        results, seconds = _run_loop(
             _burst(list(_bodies(posts, started, skills, causes, f"p{run}")), path, concurrency)
         )
         load_after = Path("/proc/loadavg").read_text().split()[:3]
@@ -183,7 +203,7 @@ def run():
     statuses = {}
     for status, _ms in results + warmup:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-    with scopes_disabled():
+    with roles.measuring(), scopes_disabled():
         rows = PendingSignup.objects.filter(organization=organization)
         stored = rows.count()
         distinct = rows.values("email").distinct().count()
@@ -192,6 +212,7 @@ def run():
     broker.delete("mail")  # nobody sends these: the run measures the form, not the mail
     accepted = statuses.get("200", 0)
     return {
+        "measured_as": roles.current_role(),
         "setup": {
             "server": "gunicorn, 2 workers"
             + (" (sync)" if threads == 1 else f" × {threads} threads (gthread)")

@@ -1,0 +1,200 @@
+"""Every benchmark scenario at a tiny size (a few rows, a few requests): it completes, as the
+roles it should, and reports what it should — so a model change can't silently break a benchmark.
+Speed is never asserted here; ``python -m bench.run`` measures.
+
+The data is loaded as the owner of the tables and everything timed runs as the application's
+role, under row-level security (``bench/roles.py``); the tests run the same way. Scenarios commit
+(COPY, other processes reading the data), so these tests are transactional.
+"""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_scopes import scopes_disabled
+
+from bench import roles
+from bench.generators import copying
+from bench.scenarios import clients, contacts, donors, tenancy, thankyous, volunteers
+from stakeholders.models import Contact, Interaction, Organization
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TIMED = {"requests", "p50_ms"}
+
+
+def timed(results, *labels):
+    for label in labels:
+        assert set(results[label]) >= TIMED, (label, results[label])
+
+
+def one_starting(results, prefix):
+    """The result whose label starts with ``prefix`` (labels carry sizes and sample values)."""
+    (label,) = [label for label in results if label.startswith(prefix)]
+    return results[label]
+
+
+def test_the_owner_loads_and_creates_databases_the_application_is_measured(monkeypatch):
+    """The application's role may not create databases, COPY into tables with row-level
+    security or bypass it: loading (and ``bench.run``'s databases) is the owner's, timing the
+    application's."""
+    from bench import run
+
+    assert roles.separate_owner()
+    assert roles.current_role() == settings.DATABASE_APP_USER
+    with roles.loading():
+        assert roles.current_role() == settings.DATABASE_OWNER["USER"]
+    with roles.measuring():
+        assert roles.current_role() == settings.DATABASE_APP_USER
+    with roles.measuring(roles.OWNER):
+        assert roles.current_role() == settings.DATABASE_OWNER["USER"]
+    assert roles.current_role() == settings.DATABASE_APP_USER
+    assert f"{settings.DATABASE_APP_USER}@" in roles.application_database_url()
+
+    monkeypatch.setattr("django.core.management.call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr(run, "EMBEDDED", False)
+    name = connection.settings_dict["NAME"]
+    throwaway = f"{name}_bench_prepare"
+    try:
+        run.prepare_database(throwaway, keep=False)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [throwaway]
+            )
+            assert cursor.fetchone() == (settings.DATABASE_OWNER["USER"],)
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+        with roles.loading(), connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(throwaway)}")
+
+
+@pytest.mark.django_db  # no table is read: no need to commit
+def test_copy_fills_every_column_the_generator_leaves_out_from_the_model():
+    """A field added to a model later gets its default; one nothing can fill stops the load."""
+    with connection.cursor() as cursor:
+        columns, values = copying.defaults_for(
+            cursor, Interaction, ["id", "organization_id", "contact_id", "occurred_at"]
+        )
+        filled = dict(zip(columns, values, strict=True))
+        assert filled["is_bulk_message"] == "false"
+        assert filled["kind"] == "conversation"
+        assert filled["subject"] == ""
+        assert "created_at" in filled
+        assert "staff_id" not in filled  # nullable: NULL
+        with pytest.raises(RuntimeError, match="contact_id"):
+            copying.defaults_for(cursor, Interaction, ["id", "organization_id", "occurred_at"])
+
+
+def test_tenancy():
+    results = tenancy.run(**tenancy.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    pages = [
+        "dashboard (HTML, session)",
+        "team page (HTML, 2,000 members, first page)",
+        "API members, 50 per page (token)",
+        "API members, 200 per page (token)",
+    ]
+    timed(results, *pages, "unknown organization (404)")
+    timed(results["as the owner, no RLS (comparison only)"], *pages)
+
+
+def test_contacts_as_the_application_and_as_the_owner():
+    size = contacts.TINY["size"]
+    results = contacts.run(**contacts.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    assert results["row_level_security"] is True
+    assert results["data"]["loaded_by"] == settings.DATABASE_OWNER["USER"]
+    with scopes_disabled():  # every row loaded, every column filled
+        organization = Organization.objects.get(slug=contacts.SLUG)
+        assert Contact.objects.filter(organization=organization).count() == size.contacts
+        assert Interaction.objects.filter(organization=organization).count() == size.interactions
+    labels = [
+        "contact page, heavy contact",
+        "contact page, typical contact",
+        *(
+            f"{where}: {search}"
+            for where in ("search box", "API contacts search")
+            for search in (
+                "partial name",
+                "name with a typo",
+                "full email",
+                "phone, national format",
+                "external id",
+            )
+        ),
+        "API interactions, 50 per page",
+        "API interactions, 200 per page",
+        "API interactions of the heavy contact",
+        "API interactions of the typical contact",
+    ]
+    for label in labels:
+        result = one_starting(results, label)
+        assert {"p50_ms", "p95_ms", "queries", "target_met"} <= set(result)
+        assert "_queries" not in result
+        plans = one_starting(results["plans under row-level security"], label)
+        assert {"queries_explained", "plans_changed_by_rls", "slowest_query"} <= set(plans)
+        assert plans["slowest_query"]["application_plan"]
+        owner = one_starting(results["as the owner, no RLS (comparison only)"], label)
+        assert {"p50_ms", "p95_ms"} <= set(owner)
+        one_starting(results["row-level security cost (application / owner)"], label)
+    assert isinstance(results["targets_missed"], list)
+    assert isinstance(results["plans_slower_under_rls"], list)
+    assert results["leakproof"].keys() >= {"textlike(text,text)"}
+
+
+def test_donors():
+    results = donors.run(**donors.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    timed(results, "impact page, donor with 5 gifts")
+    timed(results["as the owner, no RLS (comparison only)"], "impact page, donor with 5 gifts")
+    gift_import = results["gift import"]
+    assert gift_import["rows"] == donors.TINY["import_rows"]
+    assert {"dry_run_s", "import_s", "rows_per_s", "duplicate_check_ms_per_new_donor"} <= set(
+        gift_import
+    )
+
+
+def test_clients():
+    results = clients.run(**clients.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    assert results["data"]["requests"] == clients.TINY["requests"]
+    timed(
+        results,
+        "queue page, most urgent first",
+        "queue page 2 (by key)",
+        "queue, my requests",
+        "queue, breached",
+        "queue, category and priority filter",
+        "queue, resolved (newest first)",
+        "API service requests, 50 per page",
+    )
+    assert results["plan"]
+    timed(results["as the owner, no RLS (comparison only)"], "queue page, most urgent first")
+
+
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # a real worker
+def test_thankyous():
+    results = thankyous.run(**thankyous.TINY)
+    gifts = thankyous.TINY["gifts"]
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    assert results["sent"] == results["smtp_messages_received"] == gifts
+    assert results["smtp_distinct_message_ids"] == gifts
+    assert {
+        "batch_letters_per_s",
+        "bare_render_letters_per_s_two_processes",
+        "ratio_to_bare",
+        "render_only_in_worker_letters_per_s",
+        "worker_cpu_ms_per_letter",
+        "worker_rss_mib",
+    } <= set(results)
+
+
+def test_volunteers():
+    results = volunteers.run(**volunteers.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    burst = results["signup form POST burst"]
+    assert {"requests_per_s", "p50_ms", "p95_ms", "statuses"} <= set(burst)
+    after = results["after the run"]
+    posts = volunteers.TINY["posts"] + volunteers.TINY["warmup"]
+    assert after["accepted_posts"] == after["pending_signups_stored"] == posts
+    assert after["lost"] == after["duplicated"] == 0
