@@ -19,7 +19,7 @@ COPY . .
 # placeholder URL that is never connected to.
 RUN export DJANGO_SETTINGS_MODULE=config.settings.development DATABASE_URL=postgres://build@localhost/none \
  && python manage.py collectstatic --noinput -v0 \
- && if [ -d locale ]; then python manage.py compilemessages -v0; fi \
+ && python -m config.translations \
  && useradd --system --home /app steward \
  && mkdir -p /app/var/media /app/var/private /app/var/backups /tmp/prometheus \
  && chown -R steward /app/var /tmp/prometheus \

@@ -22,7 +22,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# The translations, compiled from locale/*/LC_MESSAGES/*.po (Babel: no gettext needed).
 install: $(STAMP)
+	@$(BIN)/python -m config.translations
 
 # Debian packages: Chromium for the browser tests, HarfBuzz-subset and Noto fonts for fast PDF
 # letters, gettext for translations, Redis for the tests, docker-compose to validate the compose file.
@@ -82,5 +84,8 @@ beat: install
 bench: install services
 	$(BIN)/python -m bench.run
 
+# After changing user-facing strings: update every catalog, translate the new entries, compile.
 messages: install
-	$(DEV) $(BIN)/python manage.py makemessages --all --ignore ".venv/*" && $(DEV) $(BIN)/python manage.py compilemessages --ignore ".venv/*"
+	$(DEV) $(BIN)/python manage.py makemessages --all --no-obsolete --ignore ".venv/*" \
+	  --ignore "bench/*" --ignore "tests/*" --ignore "var/*"
+	$(BIN)/python -m config.translations

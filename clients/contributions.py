@@ -184,6 +184,7 @@ def register():
             sample=thanks.sample,
             rules=thanks.RULES,
             default_template=thanks.DEFAULT_TEMPLATE,
+            needs_a_yes=True,
             roles=CLIENT_ROLES,
         )
     )

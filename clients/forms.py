@@ -198,7 +198,12 @@ class PublicRequestForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"), help_text=_("We send the link to follow your request here.")
     )
-    phone = forms.CharField(label=_("Phone (optional)"), max_length=30, required=False)
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     category = forms.ModelChoiceField(
         label=_("What is it about?"), queryset=None, required=False, empty_label=_("Something else")
     )

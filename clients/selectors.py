@@ -33,7 +33,9 @@ from clients.models import (
     Status,
     WorkingHours,
 )
+from stakeholders import sending, text
 from stakeholders.models import Feedback, FeedbackMeasure
+from stakeholders.sending import Transactional
 
 QUEUE_PAGE = 50
 UNSAFE_IN_NAME = re.compile(r"[^\w.\- ]")
@@ -164,6 +166,18 @@ def request_get(*, organization, request_id):
         ServiceRequest.objects.filter(organization=organization, pk=request_id)
         .select_related("contact", "category", "assignee", "complaint_category")
         .first()
+    )
+
+
+def email_decision(*, organization, request):
+    """May a reply or the resolution be emailed to the client? Transactional either way; only
+    once the address owner confirmed the request (staff-opened ones are confirmed) do we know the
+    person themselves asked, which is what lets it through to someone who asked not to be
+    contacted."""
+    return sending.decide(
+        organization=organization,
+        contact=request.contact,
+        transactional=Transactional.ASKED if request.confirmed_at else Transactional.SERVICE,
     )
 
 
@@ -387,9 +401,6 @@ def help_categories(*, organization):
     return [(category, by_category[category.pk]) for category in categories]
 
 
-WORD = re.compile(r"\w+", re.UNICODE)
-
-
 def article_search(*, organization, query, limit=10, prefix=False):
     """Published articles matching ``query`` in the organization's language, best first.
 
@@ -397,18 +408,20 @@ def article_search(*, organization, query, limit=10, prefix=False):
     otherwise the query is read like a web search (all words, "quoted phrases", -excluded).
     """
     config = regconfig_for(organization)
+    language = organization.language
     query = (query or "").strip()[:200]
     if not query:
         return []
     if prefix:
-        words = WORD.findall(query)[:8]
+        # Words found by ICU (Khmer has no spaces between words), quoted for tsquery.
+        words = [word.replace("'", "''") for word in text.words(query, language)[:8]]
         if not words:
             return []
         search = SearchQuery(
-            " | ".join(f"{word}:*" for word in words), search_type="raw", config=config
+            " | ".join(f"'{word}':*" for word in words), search_type="raw", config=config
         )
     else:
-        search = SearchQuery(query, search_type="websearch", config=config)
+        search = SearchQuery(text.spaced(query, language), search_type="websearch", config=config)
     return list(
         published_articles(organization=organization)
         .filter(search_vector=search)

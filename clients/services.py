@@ -14,7 +14,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -41,6 +41,7 @@ from clients.models import (
     Status,
 )
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders import sending, text
 from stakeholders import services as stakeholder_services
 from stakeholders.models import (
     Channel,
@@ -52,6 +53,7 @@ from stakeholders.models import (
     Membership,
     Role,
 )
+from stakeholders.sending import Reason, Transactional
 from stakeholders.tenancy import links
 
 logger = logging.getLogger(__name__)
@@ -226,10 +228,21 @@ def request_id_from_thread(*, organization, references):
     return None
 
 
-def _send(*, organization, contact, template, subject, context, request=None):
-    """One email to a client, in their language. Failures are logged, not raised: the request
-    is saved either way and the timeline shows what was sent."""
-    if not contact.email:
+def _send(*, organization, request, template, subject, context, decision):
+    """One email to a client about their request, in their language, when the sending
+    ``decision`` allows it; when not, an internal note on the request says what was not sent and
+    why. Failures are logged, not raised: the request is saved either way and the timeline shows
+    what was sent."""
+    contact = request.contact
+    if not decision:
+        _message(
+            organization=organization,
+            request=request,
+            kind=MessageKind.NOTE,
+            author=None,
+            body=_("Not emailed to the client (%(reason)s): “%(subject)s”.")
+            % {"reason": decision.reason_label, "subject": subject},
+        )
         return False
     with translation.override(contact.preferred_language or organization.language):
         body = render_to_string(
@@ -241,9 +254,7 @@ def _send(*, organization, contact, template, subject, context, request=None):
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[contact.email],
             reply_to=[organization.contact_email] if organization.contact_email else None,
-            headers={"Message-ID": thread_message_id(organization=organization, request=request)}
-            if request
-            else None,
+            headers={"Message-ID": thread_message_id(organization=organization, request=request)},
         )
     try:
         message.send()
@@ -520,13 +531,19 @@ def request_submit_public(
 
 def request_acknowledge(*, organization, request):
     """Tell the address a request arrived in its name, with the link to confirm it. Nothing the
-    sender typed (subject, name, words) is in it: the address may not be theirs."""
+    sender typed (subject, name, words) is in it: the address may not be theirs. It answers the
+    request just made, so it goes even to someone who asked not to be contacted (else they
+    could never confirm it); never to the deceased."""
     return _send(
         organization=organization,
-        contact=request.contact,
+        request=request,
         template="clients_request_received",
         subject=_("Please confirm your request #%(id)s") % {"id": request.pk},
-        request=request,
+        decision=sending.decide(
+            organization=organization,
+            contact=request.contact,
+            transactional=Transactional.ASKED,
+        ),
         context={
             "request": request,
             "confirm_link": confirm_url(organization=organization, request=request),
@@ -654,10 +671,18 @@ def _message(*, organization, request, kind, body, author, interaction=None):
 
 def request_reply(*, organization, request, author, body, then=Status.WAITING, files=()):
     """Email the client (with their status link), record it as an outbound interaction, stop the
-    first-response clock."""
-    contact = request.contact
-    if not contact.email:
+    first-response clock. A reply the sending decision refuses is not saved: staff are told why
+    (and may log a call instead)."""
+    decision = selectors.email_decision(organization=organization, request=request)
+    if decision.reason == Reason.NO_ADDRESS:
         raise ValidationError({"body": _("This client has no email address: log a call instead.")})
+    if not decision:
+        raise ValidationError(
+            {
+                "body": _("This reply can't be emailed: %(reason)s.")
+                % {"reason": decision.reason_label}
+            }
+        )
     if request.status == Status.CLOSED:
         raise ValidationError({"body": _("This request is closed.")})
     checked = check_files(files)
@@ -699,10 +724,10 @@ def request_reply(*, organization, request, author, body, then=Status.WAITING, f
             request.save()
     _send(
         organization=organization,
-        contact=contact,
+        request=request,
         template="clients_reply",
         subject=_("About your request #%(id)s") % {"id": request.pk},
-        request=request,
+        decision=decision,
         context={
             "request": request,
             "message": message,
@@ -797,6 +822,7 @@ def request_resolve(
     if errors:
         raise ValidationError(errors)
     client_settings = selectors.client_settings(organization=organization)
+    decision = selectors.email_decision(organization=organization, request=request)
     with transaction.atomic():
         now = _now()
         if request.status == Status.WAITING:
@@ -805,7 +831,7 @@ def request_resolve(
             organization=organization,
             request=request,
             staff=actor,
-            channel=Channel.EMAIL if request.contact.email else Channel.OTHER,
+            channel=Channel.EMAIL if decision else Channel.OTHER,
             direction=Direction.OUTBOUND,
             subject=_("Service request #%(id)s resolved") % {"id": request.pk},
         )
@@ -831,20 +857,36 @@ def request_resolve(
         _refresh_clocks(request, organization=organization)
         request.save()
     survey_link = ""
-    if client_settings.csat_after_resolution:
-        token = stakeholder_services.feedback_link_token(
-            organization=organization, interaction=interaction
+    if client_settings.csat_after_resolution and decision:
+        # The survey rides on the resolution email but is not transactional: it has a decision
+        # of its own (consent to surveys; do-not-contact stops it).
+        survey = sending.decide(
+            organization=organization, contact=request.contact, purpose=ConsentPurpose.SURVEYS
         )
-        path = reverse(
-            "stakeholders:feedback_public", kwargs={"org_slug": organization.slug, "token": token}
-        )
-        survey_link = f"{settings.SITE_URL.rstrip('/')}{path}"
+        if survey:
+            token = stakeholder_services.feedback_link_token(
+                organization=organization, interaction=interaction
+            )
+            path = reverse(
+                "stakeholders:feedback_public",
+                kwargs={"org_slug": organization.slug, "token": token},
+            )
+            survey_link = f"{settings.SITE_URL.rstrip('/')}{path}"
+        else:
+            _message(
+                organization=organization,
+                request=request,
+                kind=MessageKind.NOTE,
+                author=None,
+                body=_("No satisfaction survey was sent (%(reason)s).")
+                % {"reason": survey.reason_label},
+            )
     _send(
         organization=organization,
-        contact=request.contact,
+        request=request,
         template="clients_resolved",
         subject=_("Your request #%(id)s is resolved") % {"id": request.pk},
-        request=request,
+        decision=decision,
         context={
             "request": request,
             "message": message,
@@ -1022,11 +1064,27 @@ def articles_reindex(*, organization, article_ids=None):
     articles = Article.objects.filter(organization=organization)
     if article_ids is not None:
         articles = articles.filter(pk__in=article_ids)
-    return articles.update(
+    unspaced = articles.filter(
+        Q(title__regex=text.UNSPACED.pattern)
+        | Q(summary__regex=text.UNSPACED.pattern)
+        | Q(body__regex=text.UNSPACED.pattern)
+    )
+    count = articles.exclude(pk__in=unspaced.values("pk")).update(
         search_vector=SearchVector("title", weight="A", config=config)
         + SearchVector("summary", weight="B", config=config)
         + SearchVector("body", weight="C", config=config)
     )
+    # Khmer (and Thai, Lao, Myanmar) have no spaces between words: ICU finds the words first.
+    for article in unspaced.only("pk", "title", "summary", "body"):
+        fields = [
+            (text.spaced(getattr(article, name), organization.language), weight)
+            for name, weight in (("title", "A"), ("summary", "B"), ("body", "C"))
+        ]
+        vector = SearchVector(Value(fields[0][0]), weight=fields[0][1], config=config)
+        for value, weight in fields[1:]:
+            vector += SearchVector(Value(value), weight=weight, config=config)
+        count += Article.objects.filter(pk=article.pk).update(search_vector=vector)
+    return count
 
 
 def organization_changed(*, organization, changed):

@@ -1,19 +1,20 @@
 """Programme completions as things to thank: a participation thank-you, only with consent.
 
 Unlike a gift, taking part in a service can be private: a client is thanked only when they said
-yes (on the request form or when staff recorded the completion), never by default.
+yes for the channel (on the request form or when staff recorded the completion), never by
+default — the thankable needs a "yes" (``needs_a_yes``), and the batch's sending decision
+checks it.
 """
 
 from datetime import timedelta
 from functools import partial
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import ProgrammeCompletion
-from stakeholders import selectors as stakeholder_selectors
-from stakeholders.models import ConsentChannel, ConsentPurpose
+from stakeholders import formats
 from thankyous.models import Rule
 from thankyous.registry import DefaultTemplate, ThankItem
 
@@ -43,18 +44,6 @@ def candidates(organization):
     return ProgrammeCompletion.objects.filter(organization=organization, completed_on__gte=since)
 
 
-def _consents(organization, contact):
-    return any(
-        stakeholder_selectors.can_contact(
-            organization=organization,
-            contact=contact,
-            channel=channel,
-            purpose=ConsentPurpose.THANK_YOUS,
-        )
-        for channel in (ConsentChannel.EMAIL, ConsentChannel.POST)
-    )
-
-
 def _fields(organization, completion):
     contact = completion.contact
     name = contact.first_name or contact.name
@@ -63,7 +52,7 @@ def _fields(organization, completion):
         "first_name": name,
         "salutation": contact.salutation or _("Dear %(name)s") % {"name": name},
         "programme": completion.programme.name,
-        "date": formats.date_format(completion.completed_on, "DATE_FORMAT"),
+        "date": formats.format_date(completion.completed_on, style="long"),
         "organization_name": organization.name,
         "signature": organization.sender_name or organization.name,
     }
@@ -80,7 +69,6 @@ def describe(organization, ids):
             received_at=completion.created_at,
             make_fields=partial(_fields, organization, completion),
             rules={Rule.CLIENT_PARTICIPATION.value},
-            skip_reason="" if _consents(organization, completion.contact) else "no consent",
         )
     return items
 
@@ -91,7 +79,7 @@ def sample(organization):
         "first_name": "Samira",
         "salutation": _("Dear Samira"),
         "programme": _("Budgeting course"),
-        "date": formats.date_format(timezone.localdate(), "DATE_FORMAT"),
+        "date": formats.format_date(timezone.localdate(), style="long"),
         "organization_name": organization.name,
         "signature": organization.sender_name or organization.name,
     }

@@ -60,6 +60,7 @@ from clients.models import (
     Status,
     WorkingHours,
 )
+from stakeholders import formats
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders.forms import add_errors
 from stakeholders.models import Role
@@ -310,6 +311,11 @@ def _perform(request, action, form, service_request):
         resolution_action=data.get("resolution_action", ""),
         satisfaction_restored=data.get("satisfaction_restored"),
     )
+    decision = selectors.email_decision(organization=organization, request=service_request)
+    if not decision:
+        return _("Resolved. The client was not emailed: %(reason)s.") % {
+            "reason": decision.reason_label
+        }
     return _("Resolved. The client has been told.")
 
 
@@ -405,7 +411,7 @@ def reports(request, org_slug):
         {
             "timing": timing,
             "response_chart": [
-                (row["month"].strftime("%Y-%m"), _hours(row["response_median"]))
+                (formats.format_month(row["month"]), _hours(row["response_median"]))
                 for row in timing["by_month"]
             ],
             "breach_chart": [

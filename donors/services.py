@@ -30,8 +30,10 @@ from donors.models import (
     SoftCredit,
 )
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders import sending
 from stakeholders import services as stakeholder_services
 from stakeholders.models import ConsentPurpose, ConsentSource
+from stakeholders.sending import Transactional
 from stakeholders.tenancy import links
 from thankyous import services as thankyou_services
 
@@ -369,15 +371,31 @@ def impact_contact_from_token(*, organization, token):
     return stakeholder_selectors.contact_get(organization=organization, contact_id=data.get("c"))
 
 
-def impact_link_send(*, organization, email):
-    """Email a fresh link to a donor who asks for one. Says nothing about whether we know them."""
+def impact_link_send(*, organization, email, staff_sent=False):
+    """Email a fresh link to a donor who asks for one. Says nothing about whether we know them.
+
+    The donor asking for it is transactional even for someone who asked not to be contacted;
+    staff sending it (``staff_sent``, e.g. after a call) is a service the flag stops, and is
+    refused with the reason."""
     email = (email or "").strip().lower()
     contact = (
         stakeholder_selectors.contacts_active(organization=organization)
         .filter(Q(email=email) | Q(email_alt=email), is_donor=True)
         .first()
     )
-    if contact is None or contact.deceased or not email:
+    if contact is None or not email:
+        return False
+    decision = sending.decide(
+        organization=organization,
+        contact=contact,
+        transactional=Transactional.SERVICE if staff_sent else Transactional.ASKED,
+        address=email,
+    )
+    if not decision:
+        if staff_sent:
+            raise ValidationError(
+                _("We can't email this person: %(reason)s.") % {"reason": decision.reason_label}
+            )
         return False
     context = {
         "organization": organization,

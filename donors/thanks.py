@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from babel import UnknownLocaleError
 from babel.numbers import get_currency_name
 from django.db.models import Min, Prefetch
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from num2words import CONVERTER_CLASSES, num2words
@@ -16,6 +16,7 @@ from num2words import CONVERTER_CLASSES, num2words
 from donors import selectors, services
 from donors.models import Gift, GiftAllocation, GiftKind, Tribute
 from donors.updates import unsubscribe_url
+from stakeholders import formats, text
 from stakeholders.templatetags.steward import money
 from thankyous.models import Rule
 from thankyous.registry import DefaultTemplate, ThankItem
@@ -71,28 +72,28 @@ NUM2WORDS_LANGUAGES = {"kk": "kz"}  # num2words names Kazakh after the country
 
 
 def _in_words(amount, currency):
-    """ "fifty pounds sterling" (not "…, zero pence"), in the letter's language when num2words
-    can count in it (the currency's name then comes from Babel if num2words lacks it), else in
-    English. From a Decimal: num2words reads an int as pence."""
+    """ "fifty pounds sterling" (not "…, zero pence") in the letter's language. num2words knows
+    currencies' own words in some languages ("pounds sterling", "pence"); elsewhere ICU spells
+    the number (Khmer, Persian, Kazakh and every other CLDR language) and Babel names the
+    currency. From a Decimal: num2words reads an int as pence."""
     amount = Decimal(amount).quantize(Decimal("0.01"))
     whole = int(amount) if amount == amount.to_integral_value() else None
-    for language in dict.fromkeys([(get_language() or "en").split("-")[0], "en"]):
-        converter = CONVERTER_CLASSES.get(NUM2WORDS_LANGUAGES.get(language, language))
-        if converter is None:
-            continue
+    language = (get_language() or "en").split("-")[0]
+    converter = CONVERTER_CLASSES.get(NUM2WORDS_LANGUAGES.get(language, language))
+    if converter is not None:
         try:
             if whole is None:
                 return num2words(amount, lang=language, to="currency", currency=currency)
             forms = getattr(converter, "CURRENCY_FORMS", {}).get(currency)
-            name = (
-                converter.pluralize(whole, forms[0])
-                if forms
-                else get_currency_name(currency, count=whole, locale=language)
-            )
-            return f"{converter.to_cardinal(whole)} {name}"
-        except (NotImplementedError, KeyError, ValueError, TypeError, UnknownLocaleError):
-            continue  # num2words has no currencies in this language
-    return ""
+            if forms:
+                return f"{converter.to_cardinal(whole)} {converter.pluralize(whole, forms[0])}"
+        except (NotImplementedError, KeyError, ValueError, TypeError):
+            pass  # num2words has no currencies in this language: ICU below
+    try:
+        name = get_currency_name(currency, count=whole if whole is not None else 2, locale=language)
+    except UnknownLocaleError:
+        name = currency
+    return f"{text.spell_out(whole if whole is not None else amount, language)} {name}"
 
 
 def _fields(organization, gift, first_gift_ids):
@@ -121,7 +122,7 @@ def _fields(organization, gift, first_gift_ids):
         ),
         "amount": money(gift.amount, organization.currency),
         "amount_in_words": _in_words(gift.amount, organization.currency),
-        "date": formats.date_format(gift.received_on, "DATE_FORMAT"),
+        "date": formats.format_date(gift.received_on, style="long"),
         "fund": ", ".join(f.name for f in funds) or _("where it is needed most"),
         "impact_sentence": (_("Your gift provides %(impact)s.") % {"impact": ", ".join(impact)})
         if impact
@@ -198,7 +199,7 @@ def sample(organization):
         "postal_address": "12 Mill Lane\nBS1 4DJ Bristol",
         "amount": money(50, organization.currency),
         "amount_in_words": _in_words(50, organization.currency),
-        "date": formats.date_format(timezone.localdate(), "DATE_FORMAT"),
+        "date": formats.format_date(timezone.localdate(), style="long"),
         "fund": _("Meals"),
         "impact_sentence": _("Your gift provides 2 × one week of meals."),
         "tax_deductible_amount": money(50, organization.currency),

@@ -12,7 +12,7 @@ from email.utils import formataddr, make_msgid, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from donors import services
 from donors.models import DonorUpdate, Gift, GiftAllocation, UpdateDelivery
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders import sending
 from stakeholders import services as stakeholder_services
-from stakeholders.models import Consent, ConsentChannel, ConsentPurpose, ConsentSource
+from stakeholders.models import ConsentChannel, ConsentPurpose, ConsentSource
+from stakeholders.sending import Reason
 from stakeholders.tenancy import links
 
 logger = logging.getLogger(__name__)
@@ -61,9 +63,8 @@ def unsubscribe(*, organization, contact):
 
 
 def audience(*, organization, update, now=None):
-    """(eligible contacts, counts by reason) for ``update``, as the sender will see it."""
-    now = now or timezone.now()
-    cap = services.donor_settings(organization=organization).frequency_cap_days
+    """(eligible contacts, counts by reason) for ``update``, as the sender will see it: the
+    core's sending rules for donor updates by email, under the organization's frequency cap."""
     donors = stakeholder_selectors.contacts_active(organization=organization).filter(is_donor=True)
     if update.fund_id:
         donors = donors.filter(
@@ -71,33 +72,23 @@ def audience(*, organization, update, now=None):
                 organization=organization, fund_id=update.fund_id, gift__status=Gift.Status.RECEIVED
             ).values("gift__contact_id")
         )
-    latest_consent = (
-        Consent.objects.filter(
-            organization=organization,
-            contact=OuterRef("pk"),
-            channel=ConsentChannel.EMAIL,
-            purpose=ConsentPurpose.DONOR_UPDATES,
-        )
-        .order_by("-recorded_at", "-pk")
-        .values("granted")[:1]
+    eligible, left_out = sending.audience(
+        organization=organization,
+        contacts=donors,
+        purpose=ConsentPurpose.DONOR_UPDATES,
+        channel=ConsentChannel.EMAIL,
+        frequency_cap_days=services.donor_settings(organization=organization).frequency_cap_days,
+        now=now,
     )
-    reachable = donors.filter(do_not_contact=False, deceased=False)
-    with_email = reachable.exclude(email="")
-    consenting = with_email.annotate(consent=Subquery(latest_consent)).filter(consent=True)
-    eligible = consenting.exclude(
-        pk__in=stakeholder_selectors.recently_messaged(
-            organization=organization, since=now - timedelta(days=cap)
-        )
-    )
-    counts = {
-        "donors": donors.count(),
-        "do_not_contact": donors.count() - reachable.count(),
-        "no_email": reachable.count() - with_email.count(),
-        "no_consent": with_email.count() - consenting.count(),
-        "recently_messaged": consenting.count() - eligible.count(),
-        "eligible": eligible.count(),
+    never = (Reason.MERGED, Reason.ERASED, Reason.DECEASED, Reason.DO_NOT_CONTACT)
+    return eligible, {
+        "donors": left_out["total"],
+        "do_not_contact": sum(left_out[reason] for reason in never),
+        "no_email": left_out[Reason.NO_ADDRESS],
+        "no_consent": left_out[Reason.NO_CONSENT],
+        "recently_messaged": left_out[Reason.RECENTLY_MESSAGED],
+        "eligible": left_out["eligible"],
     }
-    return eligible, counts
 
 
 def schedule(*, organization, update, send_after=None):
@@ -146,6 +137,7 @@ def send(*, organization, update):
         ],
         ignore_conflicts=True,
     )
+    cap = services.donor_settings(organization=organization).frequency_cap_days
     sent = 0
     while True:
         with transaction.atomic():
@@ -159,36 +151,25 @@ def send(*, organization, update):
             if not batch:
                 break
             for delivery in batch:
-                sent += _deliver(organization, update, delivery)
+                sent += _deliver(organization, update, delivery, cap)
     DonorUpdate.objects.filter(pk=update.pk).update(
         status=DonorUpdate.Status.SENT, sent_at=timezone.now()
     )
     return sent
 
 
-def _still_eligible(organization, contact):
-    """Asked again just before sending: consent may have been withdrawn, or another message sent."""
-    cap = services.donor_settings(organization=organization).frequency_cap_days
-    if not contact.email or not stakeholder_selectors.can_contact(
-        organization=organization, contact=contact, channel="email", purpose="donor_updates"
-    ):
-        return False
-    return (
-        not stakeholder_selectors.recently_messaged(
-            organization=organization, since=timezone.now() - timedelta(days=cap)
-        )
-        .filter(contact_id=contact.pk)
-        .exists()
-    )
-
-
-def _deliver(organization, update, delivery):
+def _deliver(organization, update, delivery, frequency_cap_days):
     contact = delivery.contact
-    if not _still_eligible(organization, contact):
-        delivery.status, delivery.reason = (
-            UpdateDelivery.Status.SKIPPED,
-            "not eligible at send time",
-        )
+    # Asked again just before sending: consent may have been withdrawn, or another message sent.
+    decision = sending.decide(
+        organization=organization,
+        contact=contact,
+        channel=ConsentChannel.EMAIL,
+        purpose=ConsentPurpose.DONOR_UPDATES,
+        frequency_cap_days=frequency_cap_days,
+    )
+    if not decision:
+        delivery.status, delivery.reason = UpdateDelivery.Status.SKIPPED, decision.reason
         delivery.save(update_fields=["status", "reason"])
         return 0
     sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]

@@ -45,6 +45,7 @@ from donors.models import (
     Pledge,
     RecurringGift,
 )
+from stakeholders import formats
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders.forms import add_errors as _add_errors
 from stakeholders.models import ConsentChannel, ConsentPurpose, Role
@@ -68,7 +69,10 @@ def index(request, org_slug):
         "month": month,
         "retention": retention[-1][1] if retention else None,
         "retention_chart": [
-            (point.strftime("%b"), round(value["rate"] * 100) if value["rate"] is not None else 0)
+            (
+                formats.format_month(point),
+                round(value["rate"] * 100) if value["rate"] is not None else 0,
+            )
             for point, value in retention
         ],
         "lybunt_count": selectors.lapsed_donors(organization=organization).count(),
@@ -483,15 +487,20 @@ def send_impact_link(request, org_slug, contact_id):
     )
     if contact is None:
         raise Http404
-    if not contact.email or not services.impact_link_send(
-        organization=request.organization, email=contact.email
-    ):
-        messages.error(request, _("They need an email address and at least one gift."))
-    else:
-        messages.success(
-            request,
-            _("Their impact page link is on its way to %(email)s.") % {"email": contact.email},
+    try:
+        sent = bool(contact.email) and services.impact_link_send(
+            organization=request.organization, email=contact.email, staff_sent=True
         )
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        if sent:
+            messages.success(
+                request,
+                _("Their impact page link is on its way to %(email)s.") % {"email": contact.email},
+            )
+        else:
+            messages.error(request, _("They need an email address and at least one gift."))
     return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
 
 

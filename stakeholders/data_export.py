@@ -4,6 +4,7 @@ down) and the ZIP of everything with the person's own files."""
 import json
 import shutil
 import zipfile
+from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
@@ -18,7 +19,12 @@ def render_pdf(*, organization, contact, data):
     with translation.override(language):
         html = render_to_string(
             "stakeholders/contacts/data_export.html",
-            {"organization": organization, "contact": contact, "data": data},
+            {
+                "organization": organization,
+                "contact": contact,
+                "data": data,
+                "prepared_at": datetime.fromisoformat(data["exported_at"]),
+            },
         )
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
 

@@ -88,6 +88,8 @@ class OrganizationProfileForm(forms.ModelForm):
             "timezone",
             "currency",
             "language",
+            "solar_hijri",
+            "khmer_digits",
             "logo",
             "require_mfa",
         ]

@@ -99,6 +99,19 @@ class Organization(models.Model):
         blank=True,
         help_text=_("Phone numbers written without a country code are read as this country's."),
     )
+    solar_hijri = models.BooleanField(
+        _("Solar Hijri calendar and Persian digits"),
+        default=False,
+        help_text=_(
+            "Pages, emails and letters in Persian show dates in the Solar Hijri calendar and "
+            "numbers in Persian digits. Dates are still stored in the Gregorian calendar."
+        ),
+    )
+    khmer_digits = models.BooleanField(
+        _("Khmer digits"),
+        default=False,
+        help_text=_("Pages, emails and letters in Khmer show numbers in Khmer digits."),
+    )
     contact_email = models.EmailField(_("contact email"), blank=True)
     sender_name = models.CharField(
         _("sender name"),
@@ -562,13 +575,15 @@ class Interaction(TenantOwned):
 
 
 class ContactEvent(TenantOwned):
-    """Things that happened to the record itself (created, imported, merged, erased)."""
+    """Things that happened to the record itself (created, imported, merged, erased), and
+    messages Steward withheld from the person (``stakeholders.sending``), with why."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
         IMPORTED = "imported", _("Imported")
         MERGED = "merged", _("Merged")
         MANAGER_CHANGED = "manager_changed", _("Relationship manager changed")
+        NOT_SENT = "not_sent", _("Message not sent")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -601,6 +616,7 @@ class ConsentPurpose(models.TextChoices):
     DONOR_UPDATES = "donor_updates", _("Donor updates")
     VOLUNTEER_NEWS = "volunteer_news", _("Volunteer news")
     APPEALS = "appeals", _("Fundraising appeals")
+    SURVEYS = "surveys", _("Feedback surveys")
 
 
 class ConsentSource(models.TextChoices):

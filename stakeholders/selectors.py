@@ -323,22 +323,6 @@ def consent_latest(*, organization, contact_ids, purpose):
     return {(contact_id, channel): granted for contact_id, channel, granted in rows}  # last wins
 
 
-def can_contact(*, organization, contact, channel, purpose):
-    """Whether a message on ``channel`` for ``purpose`` may go to ``contact``. Every sending path
-    asks this: do-not-contact, deceased and erased people get nothing, and consent must be given.
-    """
-    if contact.do_not_contact or contact.deceased or contact.erased_at or contact.merged_into_id:
-        return False
-    latest = (
-        Consent.objects.filter(
-            organization=organization, contact=contact, channel=channel, purpose=purpose
-        )
-        .order_by("-recorded_at", "-pk")
-        .first()
-    )
-    return bool(latest and latest.granted)
-
-
 def complaint_categories(*, organization):
     return ComplaintCategory.objects.filter(organization=organization)
 

@@ -2,7 +2,6 @@
 
 import logging
 import secrets
-import unicodedata
 from datetime import timedelta
 
 import phonenumbers
@@ -47,6 +46,7 @@ from stakeholders.models import (
 from stakeholders.registries import contact_hooks, organization_hooks
 from stakeholders.tenancy import links
 from stakeholders.tenancy.models import organization_scope
+from stakeholders.text import ascii_digits, normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +64,17 @@ DEFAULT_COMPLAINT_CATEGORIES = [
 
 @transaction.atomic
 def organization_create(*, creator, name, slug, timezone="UTC", currency="USD", language="en"):
-    """Create a nonprofit with its creator as the first admin."""
+    """Create a nonprofit with its creator as the first admin. One that writes Persian reads
+    dates in the Solar Hijri calendar unless it turns that off."""
     if Organization.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("This web address is already taken.")})
     organization = Organization(
-        name=name, slug=slug, timezone=timezone, currency=currency, language=language
+        name=name,
+        slug=slug,
+        timezone=timezone,
+        currency=currency,
+        language=language,
+        solar_hijri=language == "fa",
     )
     organization.full_clean()
     organization.save()
@@ -307,23 +313,10 @@ def api_token_revoke(*, organization, token):
 CONTACT_FIELDS = frozenset(CONTACT_EDITABLE_FIELDS)
 
 
-# Letters that Unicode does not decompose into a base letter and an accent.
-FOLDED_LETTERS = str.maketrans(
-    {"ø": "o", "ł": "l", "đ": "d", "ı": "i", "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d"}
-)
-
-
-def normalise_text(value):
-    """Lower-case, accents removed: "Björn Ó Súilleabháin" → "bjorn o suilleabhain",
-    "Søren Łukasz" → "soren lukasz"."""
-    decomposed = unicodedata.normalize("NFKD", (value or "").casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.translate(FOLDED_LETTERS).split())
-
-
 def normalise_phone(value, *, country=""):
-    """E.164 ("+442079468104") from what people type, or a ValidationError saying why not."""
-    value = (value or "").strip()
+    """E.164 ("+442079468104") from what people type (in any digits: "۰۹۱۲…"), or a
+    ValidationError saying why not."""
+    value = ascii_digits(value).strip()
     if not value:
         return ""
     try:
@@ -574,6 +567,21 @@ def consent_record(
         raise ValidationError(error.message_dict) from error
     consent.save()
     return consent
+
+
+def message_not_sent_record(*, organization, contact, message, decision):
+    """Put on the timeline that ``message`` (what it was, e.g. "Shift reminder for …") did not
+    go and why, for messages staff would otherwise believe sent. Not for anything about a
+    client's case: the timeline is read by every role."""
+    return ContactEvent.objects.create(
+        organization=organization,
+        contact=contact,
+        kind=ContactEvent.Kind.NOT_SENT,
+        summary=(
+            _("%(message)s: not sent (%(reason)s)")
+            % {"message": message, "reason": decision.reason_label}
+        )[:300],
+    )
 
 
 @transaction.atomic

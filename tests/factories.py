@@ -91,6 +91,8 @@ class OrganizationFactory(DjangoModelFactory):
     timezone = "Europe/London"
     currency = "GBP"
     contact_email = factory.Sequence(lambda n: f"hello{n}@charity.example.org")
+    language = "en"
+    solar_hijri = factory.LazyAttribute(lambda organization: organization.language == "fa")
 
 
 class MembershipFactory(DjangoModelFactory):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 from django_scopes import scopes_disabled
 
+from donors.models import Gift
 from stakeholders.models import Interaction, Invitation, Role
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import (
@@ -330,6 +331,24 @@ def test_a_person_soft_credited_twice_is_a_400(api, org_a):
     response = api.post("/api/v1/o/riverside/gifts/", body, "application/json")
     assert response.status_code == 400
     assert response.json() == {"soft_credits": ["Each person once, please."]}
+
+
+def test_a_form_encoded_body_is_refused_not_half_read(api, org_a):
+    """A form can't carry a gift's soft credits: the API takes JSON only, so nothing is
+    dropped without a word."""
+    with scopes_disabled():
+        donor, asker = ContactFactory(organization=org_a), ContactFactory(organization=org_a)
+    body = {"contact": donor.pk, "amount": "20.00", "received_on": "2026-01-05"}
+    response = api.post(
+        "/api/v1/o/riverside/gifts/",
+        f"contact={donor.pk}&amount=20&received_on=2026-01-05&soft_credits={asker.pk}",
+        "application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 415
+    assert "application/x-www-form-urlencoded" in response.json()["detail"]
+    with scopes_disabled():
+        assert not Gift.objects.filter(contact=donor).exists()
+    assert api.post("/api/v1/o/riverside/gifts/", body, "application/json").status_code == 201
 
 
 # --- Links to related rows ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.test import Client
 from clients import inbound, selectors, services
 from clients.forms import form_started_token
 from clients.models import HelpSearch, ServiceRequest
-from stakeholders import selectors as stakeholder_selectors
+from stakeholders import sending
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Consent, ConsentChannel, ConsentPurpose, ConsentSource, Role
 from stakeholders.tenancy.models import organization_scope
@@ -67,12 +67,14 @@ def form(**overrides):
 
 
 def may_thank(org, contact):
-    return stakeholder_selectors.can_contact(
+    """As the participation thank-you asks: a "yes" on record is needed."""
+    return sending.decide(
         organization=org,
         contact=contact,
         channel=ConsentChannel.EMAIL,
         purpose=ConsentPurpose.THANK_YOUS,
-    )
+        needs_a_yes=True,
+    ).allowed
 
 
 def test_a_stranger_typing_a_donors_address_changes_nothing_until_the_owner_confirms(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from donors import services, updates
 from donors.models import DonorUpdate, UpdateDelivery
 from donors.tasks import send_donor_updates
+from stakeholders import sending
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Consent, Interaction
 from stakeholders.tenancy.models import organization_scope
@@ -144,9 +145,7 @@ def test_one_click_unsubscribe_without_cookies_takes_effect_before_the_next_send
     )
     assert response.status_code == 200
     contact = audience["yes"]
-    from stakeholders.selectors import can_contact
-
-    assert not can_contact(
+    assert not sending.decide(
         organization=org, contact=contact, channel="email", purpose="donor_updates"
     )
     assert client.post(path.replace("unsubscribe/", "unsubscribe/x")).status_code == 400

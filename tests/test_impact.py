@@ -57,7 +57,8 @@ def test_the_page_shows_gifts_impact_stories_manager_and_preferences(
         response = client.get(f"{link.path}?{link.query}")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Thank you, Ada" in body and "£100.00" in body and "4 × one week of meals" in body
+    assert "Thank you, <bdi>Ada</bdi>" in body and "£100.00" in body  # names isolated
+    assert "4 × <bdi>one week of meals</bdi>" in body
     assert "Forty families fed" in body and "Winter appeal" in body
     assert admin_a.email in body and "How we keep in touch" in body
     assert response["Referrer-Policy"] == "no-referrer" and "no-store" in response["Cache-Control"]

@@ -87,6 +87,7 @@ GLOBAL_ROUTES = (
     "admin/",  # Django admin: platform operators only (is_staff)
     "accounts/",  # django-allauth: the signed-in user's own account
     "i18n/",  # language switch
+    "jsi18n/",  # the JavaScript catalog of the active language (public, no data)
     "api/schema/",
     "api/docs/",
     "metrics",  # Prometheus: a token or network setting, no organization data (test_operations)

@@ -13,11 +13,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from PIL import Image
 from pypdf import PdfReader
 
@@ -753,7 +753,14 @@ def test_rows_taken_but_not_started_by_a_dead_worker_go_back_to_the_queue(org, m
         ("fr", "7", "EUR", "sept euros"),
         ("fa", "7", "USD", "هفت دلار آمریکا"),
         ("kk", "50", "KZT", "елу теңге"),
-        ("km", "7", "USD", "seven dollars"),  # num2words can't count in Khmer: English, not blank
+        ("kk", "21", "KZT", "жиырма бір теңге"),
+        ("kk", "1250", "KZT", "бір мың екі жүз елу теңге"),  # as banknotes write it
+        # Khmer: ICU counts (words joined by zero-width spaces, as Khmer is written)
+        ("km", "7", "USD", "ប្រាំពីរ ដុល្លារ\u200bអាមេរិក"),
+        ("km", "1250", "KHR", "មួយ\u200bពាន់\u200bពីរ\u200bរយ\u200bហាសិប រៀល\u200bកម្ពុជា"),
+        ("km", "100", "USD", "មួយ\u200bរយ ដុល្លារ\u200bអាមេរិក"),
+        ("fa", "21", "USD", "بیست و یک دلار آمریکا"),
+        ("fa", "1250000", "IRR", "یک میلیون و دویست و پنجاه هزار ریال ایران"),
     ],
 )
 def test_amounts_in_words_in_the_letters_language(language, amount, currency, words):
@@ -788,10 +795,11 @@ def test_merge_fields_are_written_in_the_recipients_language(org, mailbox):
     bodies = {
         m["To"]: m.get_body(preferencelist=("plain",)).get_content() for m in mailbox.messages
     }
-    with translation.override("fr"):
-        french_date = date_format(TODAY, "DATE_FORMAT")
-    assert french_date in bodies["amelie@example.org"] and "50,00" in bodies["amelie@example.org"]
-    assert date_format(TODAY, "DATE_FORMAT") in bodies["ada@example.org"]
+    french_month = format_date(TODAY, "MMMM", locale="fr")
+    english_month = format_date(TODAY, "MMMM", locale="en")
+    assert f"{TODAY.day} {french_month} {TODAY.year}" in bodies["amelie@example.org"]
+    assert "50,00" in bodies["amelie@example.org"]
+    assert f"{TODAY.day} {english_month} {TODAY.year}" in bodies["ada@example.org"]  # not US
     assert "£50.00" in bodies["ada@example.org"]
 
 

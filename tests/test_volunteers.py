@@ -393,6 +393,14 @@ def test_one_click_invite(
     client, org, admin_a, volunteer, mailbox, django_capture_on_commit_callbacks
 ):
     kitchen = OpportunityFactory(organization=org, title="Kitchen")
+    stakeholder_services.consent_record(  # an invitation is volunteering news: it needs a yes
+        organization=org,
+        contact=volunteer.contact,
+        channel="email",
+        purpose="volunteer_news",
+        granted=True,
+        source="form",
+    )
     client.force_login(admin_a)
     page = client.get(f"/o/riverside/volunteers/opportunities/{kitchen.pk}/matches/")
     assert page.status_code == 200 and b"Ada Lovelace" in page.content

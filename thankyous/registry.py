@@ -51,6 +51,9 @@ class Thankable:
     sample: Callable  # (organization) -> merge fields for previews
     rules: tuple  # template rules for this kind, most specific first; the last: "any …"
     default_template: DefaultTemplate | None = None  # created with the last rule
+    # Silence is not consent: thanked only with a "yes" on record for the channel (taking part
+    # in a service can be private). Otherwise, as for gifts, only a "no" stops a thank-you.
+    needs_a_yes: bool = False
     # Staff roles that may see these thank-yous — the rows, letters, print batches, the
     # timeline and the figures (None: everyone who reads thank-yous). A client's participation
     # thank-you names their programme: it is for caseworkers and admins only.

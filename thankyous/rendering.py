@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -153,7 +154,8 @@ def letter_pdf_started(*, organization, template, fields):
 
 def cover_sheet_pdf(*, organization, rows):
     html = render_to_string(
-        "letters/cover.html", {"organization": organization, "rows": rows, "count": len(rows)}
+        "letters/cover.html",
+        {"organization": organization, "rows": rows, "count": len(rows), "made_at": timezone.now()},
     )
     return _on_render_thread(_pdf, html, fetcher_for(organization), "A4").result()
 

@@ -16,15 +16,14 @@ import threading
 import time
 from functools import wraps
 
-from babel.core import UnknownLocaleError
-from babel.numbers import format_decimal
-from django.utils import translation
 from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, nodes, pass_eval_context
 from jinja2.compiler import CodeGenerator, optimizeconst
 from jinja2.filters import do_replace, sync_do_join
 from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from stakeholders import formats
 
 MAX_SOURCE = 50_000  # characters of one part of a template (the default letters use ~600)
 MAX_SIZE = 100_000  # characters (or items) of any value a template makes, and of what it renders
@@ -82,12 +81,8 @@ def _check_size(characters):
 
 
 def _number(value):
-    """A count in the reader's locale: "50,000", "50 000", "۵۰٬۰۰۰"."""
-    locale = (translation.get_language() or "en").replace("-", "_")
-    try:
-        return format_decimal(value, locale=locale)
-    except (ValueError, UnknownLocaleError):
-        return format_decimal(value, locale="en")
+    """A count in the reader's conventions: "50,000", "50 000", "۵۰٬۰۰۰"."""
+    return formats.format_number(value)
 
 
 def _too_big_a_number():

@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from stakeholders import formats
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
 from thankyous.registry import thankables
 
@@ -98,12 +100,13 @@ def time_to_thank(*, organization, staff_role=None, days=30, target_hours=48):
     if not hours:
         return {"count": 0, "median": None, "p90": None, "overdue": overdue, "buckets": []}
     p90 = statistics.quantiles(hours, n=10, method="inclusive")[-1] if len(hours) > 1 else hours[0]
+    number = formats.format_number
     edges = [
-        (0, 6, "< 6 h"),
-        (6, 24, "6–24 h"),
-        (24, 48, "1–2 days"),
-        (48, 24 * 7, "2–7 days"),
-        (24 * 7, 10**9, "> 7 days"),
+        (0, 6, _("under %(hours)s hours") % {"hours": number(6)}),
+        (6, 24, _("%(low)s–%(high)s hours") % {"low": number(6), "high": number(24)}),
+        (24, 48, _("%(low)s–%(high)s days") % {"low": number(1), "high": number(2)}),
+        (48, 24 * 7, _("%(low)s–%(high)s days") % {"low": number(2), "high": number(7)}),
+        (24 * 7, 10**9, _("over %(days)s days") % {"days": number(7)}),
     ]
     buckets = [(label, sum(1 for h in hours if low <= h < high)) for low, high, label in edges]
     return {

@@ -26,6 +26,9 @@ from django.utils.translation import gettext as _
 from jinja2 import TemplateError
 
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders import sending
+from stakeholders.models import ConsentChannel, ConsentPurpose
+from stakeholders.sending import Reason
 from stakeholders.storage import delete_on_commit
 from thankyous import rendering, selectors
 from thankyous.models import (
@@ -141,25 +144,33 @@ def enqueue(*, organization, kind=None, ids=None):
     return created
 
 
-def _decide(acknowledgment, consents):
-    """(channel, skip reason): every sending path honours the same rules. ``consents``: the
-    latest thank-you decisions of the chunk's people ({(contact_id, channel): granted})."""
-    contact = acknowledgment.contact
-    if contact.deceased:
-        return "", "deceased"
-    if contact.do_not_contact or contact.erased_at:
-        return "", "do not contact"
-    # Thank-yous are expected: only an explicit "no" for the channel stops one.
-    can_post = _can_post(contact, consents)
-    if contact.email and consents.get((contact.pk, "email"), True):
+def _decide(organization, acknowledgment, consents):
+    """(channel, skip reason) by the core's sending decision: an email, else a letter. Thank-yous
+    are expected: only a "no" for the channel stops one (unless the kind needs a "yes").
+    ``consents``: the latest thank-you decisions of the chunk's people."""
+    by_email, by_post = (
+        _decision(organization, acknowledgment, consents, channel)
+        for channel in (ConsentChannel.EMAIL, ConsentChannel.POST)
+    )
+    if by_email:
         return Acknowledgment.Channel.EMAIL, ""
-    if can_post:
+    if by_post:
         return Acknowledgment.Channel.LETTER, ""
-    return "", "no consent" if (contact.email or contact.street) else "no address"
+    reasons = {by_email.reason, by_post.reason}
+    if len(reasons) == 1:  # the person (deceased, do not contact…), or both channels alike
+        return "", by_email.reason
+    return "", Reason.NO_CONSENT if Reason.NO_CONSENT in reasons else Reason.NO_ADDRESS
 
 
-def _can_post(contact, consents):
-    return bool(contact.street and contact.postal_code and consents.get((contact.pk, "post"), True))
+def _decision(organization, acknowledgment, consents, channel):
+    return sending.decide(
+        organization=organization,
+        contact=acknowledgment.contact,
+        channel=channel,
+        purpose=ConsentPurpose.THANK_YOUS,
+        needs_a_yes=thankables[acknowledgment.kind].needs_a_yes,
+        consents=consents,
+    )
 
 
 def release_stuck(*, organization, now=None):
@@ -242,7 +253,7 @@ def _thank_chunk(organization, rows, templates, mailer, counts, mailed):
     consents = stakeholder_selectors.consent_latest(
         organization=organization,
         contact_ids={row.contact_id for row in rows},
-        purpose="thank_yous",
+        purpose=ConsentPurpose.THANK_YOUS,
     )
     try:
         # One row ahead: while a row's email is recorded and sent, the next row's letter is
@@ -292,7 +303,7 @@ def _prepare(organization, row, templates, item, consents):
         )
         row.save(update_fields=["state", "skip_reason"])
         return "skipped", None
-    channel, reason = _decide(row, consents)
+    channel, reason = _decide(organization, row, consents)
     if not channel:
         row.state, row.skip_reason = Acknowledgment.State.SKIPPED, reason
         row.save(update_fields=["state", "skip_reason"])
@@ -308,7 +319,7 @@ def _prepare(organization, row, templates, item, consents):
         channel == Acknowledgment.Channel.EMAIL
         and template.post_letter_too
         and template.letter_body
-        and _can_post(row.contact, consents)
+        and _decision(organization, row, consents, ConsentChannel.POST)
     ):
         channel = Acknowledgment.Channel.BOTH
     row.channel, row.template = channel, template
@@ -587,9 +598,6 @@ def _print_batch(organization, user, rows):
     return batch
 
 
-ERASED_REASON = "erased"  # the skip reason of a thank-you whose person was erased
-
-
 @transaction.atomic
 def acknowledgments_erase(*, organization, contact):
     """An erased person's letters are deleted, with what was written about their thank-yous,
@@ -603,7 +611,7 @@ def acknowledgments_erase(*, organization, contact):
         delete_on_commit(row.pdf)
         batch_ids.add(row.print_batch_id)
     rows.exclude(state=Acknowledgment.State.SENT).update(
-        state=Acknowledgment.State.SKIPPED, skip_reason=ERASED_REASON
+        state=Acknowledgment.State.SKIPPED, skip_reason=Reason.ERASED
     )
     rows.update(pdf="", last_error="", print_batch=None)
     for batch in PrintBatch.objects.select_for_update().filter(

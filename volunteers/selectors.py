@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stakeholders import formats
 from volunteers.models import (
     DAY_PARTS,
     WEEKDAYS,
@@ -53,9 +54,9 @@ def milestone_label(code):
     if code == "first_shift":
         return _("First shift")
     if kind == "hours":
-        return _("%(n)s hours") % {"n": number}
+        return _("%(n)s hours") % {"n": formats.format_number(int(number))}
     if kind == "anniversary":
-        return _("%(n)s year(s) volunteering") % {"n": number}
+        return _("%(n)s year(s) volunteering") % {"n": formats.format_number(int(number))}
     return code
 
 
@@ -648,7 +649,9 @@ def hours_this_month_by_week(*, organization):
     while start <= today:
         end = min(start + timedelta(days=6 - start.weekday()), today)
         total = sum((h for d, h in rows.items() if start <= d <= end), Decimal(0))
-        label = f"{start.day}" if start == end else f"{start.day}–{end.day}"
+        label = formats.format_day(start)
+        if end != start:
+            label = f"{label}–{formats.format_day(end)}"
         weeks.append((label, float(total)))
         start = end + timedelta(days=1)
     return weeks

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders import sending
 from stakeholders import services as stakeholder_services
 from stakeholders.models import (
     Channel,
@@ -35,6 +36,7 @@ from stakeholders.models import (
     Membership,
     Role,
 )
+from stakeholders.sending import Transactional
 from stakeholders.tenancy import links
 from volunteers import selectors
 from volunteers.models import (
@@ -107,9 +109,11 @@ def _message(*, organization, to, language, subject, template, context):
         )
 
 
-def _reachable(contact):
-    return bool(contact.email) and not (
-        contact.do_not_contact or contact.deceased or contact.erased_at or contact.merged_into_id
+def _decide(*, organization, contact, **message):
+    """The core's sending decision for an email to a volunteer (``message``: its
+    ``transactional`` kind or consent ``purpose``)."""
+    return sending.decide(
+        organization=organization, contact=contact, channel=ConsentChannel.EMAIL, **message
     )
 
 
@@ -227,6 +231,7 @@ def signup_confirmations_send(*, organization, chunk=50):
             rows = list(waiting.select_for_update(skip_locked=True)[:chunk])
             if not rows:
                 break
+            known = _contacts_by_email(organization, [pending.email for pending in rows])
             messages = [
                 _message(
                     organization=organization,
@@ -244,13 +249,39 @@ def signup_confirmations_send(*, organization, chunk=50):
                     },
                 )
                 for pending in rows
+                if _confirmation_allowed(organization, pending, known.get(pending.email))
             ]
             get_connection().send_messages(messages)
             PendingSignup.objects.filter(pk__in=[p.pk for p in rows]).update(
                 confirmation_sent_at=timezone.now()
             )
-        sent += len(rows)
+        sent += len(messages)
     return sent
+
+
+def _contacts_by_email(organization, emails):
+    """{address: the contact on record with it} for these addresses (one query)."""
+    contacts = stakeholder_selectors.contacts_active(organization=organization).filter(
+        Q(email__in=emails) | Q(email_alt__in=emails)
+    )
+    found = {}
+    for contact in contacts.order_by("-pk"):  # the oldest record wins, as in signup_confirm
+        found.update({a: contact for a in (contact.email, contact.email_alt) if a})
+    return found
+
+
+def _confirmation_allowed(organization, pending, contact):
+    """The person just signed up, so the confirmation is asked for: it goes even to an address
+    on record as "do not contact", never to one of a person who died. An address we don't know
+    has no record to ask about."""
+    return contact is None or (
+        _decide(
+            organization=organization,
+            contact=contact,
+            transactional=Transactional.ASKED,
+            address=pending.email,
+        ).allowed
+    )
 
 
 def _set_skills(*, organization, profile, skill_ids, source, replace=False):
@@ -379,7 +410,16 @@ def signup_confirmed_notify(*, organization, profile_id, new=True):
         return 0
     contact = profile.contact
     messages = []
-    if _reachable(contact):
+    # The welcome answers the confirmation they just pressed: asked for.
+    welcome = _decide(organization=organization, contact=contact, transactional=Transactional.ASKED)
+    if not welcome:
+        stakeholder_services.message_not_sent_record(
+            organization=organization,
+            contact=contact,
+            message=_("Welcome email with the volunteer portal link"),
+            decision=welcome,
+        )
+    else:
         messages.append(
             _message(
                 organization=organization,
@@ -477,9 +517,13 @@ def portal_link_use(*, organization, token):
     return profile
 
 
-def portal_link_send(*, organization, email):
+def portal_link_send(*, organization, email, staff_sent=False):
     """Email a fresh portal link. Says nothing to the caller about whether the address is
-    known (the page reads the same either way)."""
+    known (the page reads the same either way).
+
+    The volunteer asking for it is transactional even for someone who asked not to be
+    contacted; a coordinator sending it (``staff_sent``) is a service the flag stops, and is
+    refused with the reason."""
     email = (email or "").strip().lower()
     profile = (
         VolunteerProfile.objects.select_related("contact")
@@ -488,7 +532,19 @@ def portal_link_send(*, organization, email):
         .exclude(status=VolunteerProfile.Status.LEFT)
         .first()
     )
-    if not email or profile is None or not _reachable(profile.contact):
+    if not email or profile is None:
+        return False
+    decision = _decide(
+        organization=organization,
+        contact=profile.contact,
+        transactional=Transactional.SERVICE if staff_sent else Transactional.ASKED,
+        address=email,
+    )
+    if not decision:
+        if staff_sent:
+            raise ValidationError(
+                _("We can't email this person: %(reason)s.") % {"reason": decision.reason_label}
+            )
         return False
     message = _message(
         organization=organization,
@@ -901,7 +957,19 @@ def _promote_waitlist(*, organization, shift):
         row.status = Assignment.Status.CONFIRMED
         row.save(update_fields=["status", "updated_at"])
         contact = row.profile.contact
-        if _reachable(contact):
+        # Part of the shift they asked to wait for: a service message, not asked for just now.
+        decision = _decide(
+            organization=organization, contact=contact, transactional=Transactional.SERVICE
+        )
+        if not decision:
+            stakeholder_services.message_not_sent_record(
+                organization=organization,
+                contact=contact,
+                message=_("Email that a place opened up on %(what)s")
+                % {"what": shift.opportunity.title},
+                decision=decision,
+            )
+        else:
             message = _message(
                 organization=organization,
                 to=[contact.email],
@@ -1161,8 +1229,17 @@ def shift_thank(*, organization, assignment, message, actor):
     if not message:
         raise ValidationError({"message": [_("Write a few words of thanks.")]})
     contact = assignment.profile.contact
-    if not _reachable(contact):
-        raise ValidationError({"message": [_("We can't email this person.")]})
+    decision = _decide(
+        organization=organization, contact=contact, purpose=ConsentPurpose.THANK_YOUS
+    )
+    if not decision:
+        raise ValidationError(
+            {
+                "message": [
+                    _("We can't email this person: %(reason)s.") % {"reason": decision.reason_label}
+                ]
+            }
+        )
     shift = assignment.shift
     email = _message(
         organization=organization,
@@ -1193,8 +1270,15 @@ def opportunity_invite(*, organization, opportunity, profile, actor):
     """One click from the matching list: an email with a link straight to the shifts."""
     _same_organization(organization, opportunity, profile)
     contact = profile.contact
-    if not _reachable(contact):
-        raise ValidationError(_("We can't email this person."))
+    # Asking for more of their time is not transactional: it needs their "yes" to volunteering
+    # news by email (the signup form's consent words ask for it).
+    decision = _decide(
+        organization=organization, contact=contact, purpose=ConsentPurpose.VOLUNTEER_NEWS
+    )
+    if not decision:
+        raise ValidationError(
+            _("We can't email this person: %(reason)s.") % {"reason": decision.reason_label}
+        )
     email = _message(
         organization=organization,
         to=[contact.email],
@@ -1268,11 +1352,30 @@ def reminders_send(*, organization, now=None):
                 },
             )
             for row in rows
-            if _reachable(row.profile.contact)
+            if _reminder_allowed(organization, row)
         ]
         if messages:
             sent += get_connection().send_messages(messages) or 0
     return sent
+
+
+def _reminder_allowed(organization, assignment):
+    """A shift reminder is part of the service the volunteer signed up for (as CiviCRM's
+    scheduled reminders and Bloomerang Volunteer's are): no consent needed, but do-not-contact,
+    deceased and erased stop it, and the timeline says so."""
+    contact = assignment.profile.contact
+    decision = _decide(
+        organization=organization, contact=contact, transactional=Transactional.SERVICE
+    )
+    if not decision:
+        stakeholder_services.message_not_sent_record(
+            organization=organization,
+            contact=contact,
+            message=_("Reminder of the shift %(what)s")
+            % {"what": assignment.shift.opportunity.title},
+            decision=decision,
+        )
+    return decision.allowed
 
 
 # --- Merge, erase, export (the core's contact hooks) --------------------------------------------

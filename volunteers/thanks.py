@@ -3,10 +3,11 @@
 from datetime import timedelta
 from functools import partial
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from stakeholders import formats
 from thankyous.models import Rule
 from thankyous.registry import DefaultTemplate, ThankItem
 from volunteers import selectors
@@ -45,9 +46,13 @@ def _sentence(code, first_name):
     if code == "first_shift":
         return _("You did your first volunteer shift with us.")
     if kind == "hours":
-        return _("You have reached %(n)s hours of volunteering.") % {"n": number}
+        return _("You have reached %(n)s hours of volunteering.") % {
+            "n": formats.format_number(int(number))
+        }
     if kind == "anniversary":
-        return _("You have been volunteering with us for %(n)s year(s).") % {"n": number}
+        return _("You have been volunteering with us for %(n)s year(s).") % {
+            "n": formats.format_number(int(number))
+        }
     return ""
 
 
@@ -60,11 +65,9 @@ def _fields(organization, milestone, total):
         "salutation": contact.salutation or _("Dear %(name)s") % {"name": first},
         "milestone": selectors.milestone_label(milestone.code),
         "milestone_sentence": _sentence(milestone.code, first),
-        "date": formats.date_format(milestone.reached_on, "DATE_FORMAT"),
-        "total_hours": formats.number_format(total, decimal_pos=0 if total == int(total) else 1),
-        "volunteer_since": formats.date_format(
-            timezone.localtime(milestone.profile.joined_at).date(), "DATE_FORMAT"
-        ),
+        "date": formats.format_date(milestone.reached_on, style="long"),
+        "total_hours": formats.format_number(total, decimals=1),
+        "volunteer_since": formats.format_date(milestone.profile.joined_at, style="long"),
         "organization_name": organization.name,
         "signature": organization.sender_name or organization.name,
     }
@@ -98,10 +101,10 @@ def sample(organization):
         "salutation": _("Dear Ada"),
         "milestone": selectors.milestone_label("hours_50"),
         "milestone_sentence": _sentence("hours_50", "Ada"),
-        "date": formats.date_format(timezone.localdate(), "DATE_FORMAT"),
-        "total_hours": "52",
-        "volunteer_since": formats.date_format(
-            timezone.localdate() - timedelta(days=400), "DATE_FORMAT"
+        "date": formats.format_date(timezone.localdate(), style="long"),
+        "total_hours": formats.format_number(52),
+        "volunteer_since": formats.format_date(
+            timezone.localdate() - timedelta(days=400), style="long"
         ),
         "organization_name": organization.name,
         "signature": organization.sender_name or organization.name,

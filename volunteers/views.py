@@ -185,10 +185,17 @@ def profile(request, org_slug, profile_id):
         messages.success(request, _("%(name)s is now an active volunteer.") % {"name": volunteer})
         return redirect("volunteers:profile", org_slug=org_slug, profile_id=volunteer.pk)
     elif action == "portal_link":
-        if services.portal_link_send(organization=organization, email=volunteer.contact.email):
-            messages.success(request, _("Their volunteer page link is on its way."))
+        try:
+            sent = services.portal_link_send(
+                organization=organization, email=volunteer.contact.email, staff_sent=True
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
         else:
-            messages.error(request, _("We can't email this person."))
+            if sent:
+                messages.success(request, _("Their volunteer page link is on its way."))
+            else:
+                messages.error(request, _("We can't email this person."))
         return redirect("volunteers:profile", org_slug=org_slug, profile_id=volunteer.pk)
     config = services.volunteer_settings(organization=organization)
     hours = selectors.hours_total(organization=organization, profile=volunteer)
@@ -245,8 +252,9 @@ def _opportunity_form(request, opportunity):
             "minimum_age": opportunity.minimum_age,
             "is_active": opportunity.is_active,
         }
+    posted = request.method == "POST" and request.POST.get("action", "save") == "save"
     form = OpportunityForm(
-        request.POST if request.POST.get("action", "save") == "save" else None,
+        request.POST if posted else None,  # never bound on a GET: it would wipe the details
         initial=initial,
         organization=organization,
     )

@@ -6,6 +6,8 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from stakeholders import formats
+
 register = template.Library()
 
 
@@ -20,11 +22,12 @@ def duration(value):
     minutes = int(abs(value.total_seconds()) // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
+    number = formats.format_number
     if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+        return _("%(d)s d %(h)s h") % {"d": number(days), "h": number(hours)}
     if hours:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    return _("%(m)d min") % {"m": minutes}
+        return _("%(h)s h %(m)s min") % {"h": number(hours), "m": number(minutes)}
+    return _("%(m)s min") % {"m": number(minutes)}
 
 
 @register.filter

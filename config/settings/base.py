@@ -341,11 +341,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "stakeholders.tenancy.parsers.JSONObjectParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: a form-encoded body can't carry nested lists (a gift's soft credits,
+    # allocations), which a form parser would drop without a word; anything else is a 415.
+    "DEFAULT_PARSER_CLASSES": ["stakeholders.tenancy.parsers.JSONObjectParser"],
     # Per API token (or signed-in user) and per organization, in the cache (Redis); an empty
     # value turns a limit off. Over the limit: 429 with Retry-After.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -391,7 +389,7 @@ LANGUAGES = [
     ("km", _("Khmer")),
     ("kk", _("Kazakh")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [env.path("LOCALE_DIR", default=BASE_DIR / "locale")]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
 
+from stakeholders.formats import organization_conventions
 from stakeholders.operations import context as log_context
 
 __all__ = ("ScheduledRun", "TenantOwned", "organization_scope", "scopes_disabled")
@@ -16,11 +17,16 @@ def organization_scope(organization):
     """Run the block with tenant queries limited to ``organization``.
 
     django-scopes treats a scope value of ``None`` as "no filter"; refusing it here keeps a bug
-    upstream from turning into a query over every organization.
+    upstream from turning into a query over every organization. Dates and numbers formatted in
+    the block follow the organization's conventions (``stakeholders.formats``).
     """
     if organization is None or organization.pk is None:
         raise ValueError("organization_scope() needs a saved organization")
-    with scope(organization=organization.pk), log_context.bind(organization=organization.slug):
+    with (
+        scope(organization=organization.pk),
+        log_context.bind(organization=organization.slug),
+        organization_conventions(organization),
+    ):
         yield
 
 

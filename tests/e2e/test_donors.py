@@ -104,7 +104,7 @@ def test_staff_enter_three_gifts_with_the_keyboard(live_server, page, riverside,
         page.keyboard.type(f"REF-{index}")
         if index + 1 < len(rows):
             tab_to(page, f"id_gifts-{index + 1}-contact_label")
-    expect(page.locator("[data-batch-total]")).to_have_text("75.50")
+    expect(page.locator("[data-batch-total]")).to_have_text("£75.50")
     screenshot(page, "gift-batch")
     page.keyboard.press("Control+Enter")
     expect(page.get_by_text("3 gifts saved")).to_be_visible()

@@ -43,17 +43,27 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.target); });
 
-  // Batch gift entry: a running total and count as amounts are typed.
+  // Batch gift entry: a running total and count as amounts are typed (in any digits, as the
+  // server reads them), shown in the reader's locale as the page shows money.
+  var OTHER_DIGITS = /[\u0660-\u0669\u06f0-\u06f9\u17e0-\u17e9]/g;
+  function asciiDigits(text) {
+    return text.replace(OTHER_DIGITS, function (digit) {
+      return String(digit.charCodeAt(0) % 16);  // each run of ten digits starts at a multiple of 16
+    });
+  }
   document.addEventListener("input", function (event) {
     var form = event.target.closest && event.target.closest("[data-batch]");
     if (!form) { return; }
     var total = 0, count = 0;
     form.querySelectorAll("input[name$='-amount']").forEach(function (field) {
-      var value = parseFloat(field.value.replace(",", "."));
+      var value = parseFloat(asciiDigits(field.value).replace(/[,\u066b]/, "."));
       if (!isNaN(value)) { total += value; count += 1; }
     });
-    form.querySelector("[data-batch-total]").textContent = total.toFixed(2);
-    form.querySelector("[data-batch-count]").textContent = count;
+    var locale = form.dataset.locale;
+    form.querySelector("[data-batch-total]").textContent = new Intl.NumberFormat(locale, {
+      style: "currency", currency: form.dataset.currency
+    }).format(total);
+    form.querySelector("[data-batch-count]").textContent = new Intl.NumberFormat(locale).format(count);
   });
 
   // A live preview: as staff type, the form goes to its preview button's address and the answer
