@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 REDIS_HOST ?= 127.0.0.1
 REDIS_PORT ?= 6379
 SYSTEM_PACKAGES := chromium libharfbuzz-subset0 fonts-noto-core fonts-noto-ui-core gettext redis-server \
-  docker-compose
+  docker-compose poppler-utils
 # manage.py, wsgi and Celery default to the production settings (which refuse to start without
 # secrets); the development targets say so explicitly.
 DEV := DJANGO_SETTINGS_MODULE=config.settings.development
@@ -27,7 +27,8 @@ install: $(STAMP)
 	@$(BIN)/python -m config.translations
 
 # Debian packages: Chromium for the browser tests, HarfBuzz-subset and Noto fonts for fast PDF
-# letters, gettext for translations, Redis for the tests, docker-compose to validate the compose file.
+# letters, gettext for translations, Redis for the tests, docker-compose to validate the compose file,
+# poppler-utils (pdftotext) to read the letters back in every script (tests/test_letter_scripts.py).
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

@@ -24,7 +24,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCENARIOS = ["tenancy", "contacts", "donors", "thankyous", "clients", "volunteers"]
+SCENARIOS = ["tenancy", "contacts", "donors", "thankyous", "letters", "clients", "volunteers"]
 RESULTS = Path(__file__).resolve().parent / "results"
 EMBEDDED = not os.environ.get("DATABASE_URL")  # the embedded server, as `make run` has it
 

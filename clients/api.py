@@ -76,6 +76,7 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
         model = ServiceRequest
         fields = [
             "id",
+            "number",
             "contact",
             "kind",
             "category",
@@ -272,6 +273,8 @@ class ArticleSerializer(serializers.ModelSerializer):
         model = Article
         fields = [
             "id",
+            "language",
+            "original",
             "category",
             "title",
             "summary",
@@ -283,7 +286,16 @@ class ArticleSerializer(serializers.ModelSerializer):
             "deflection_count",
             "updated_at",
         ]
-        read_only_fields = ["helpful_count", "unhelpful_count", "deflection_count", "updated_at"]
+        # A version is added on the article's page (or its language changed there): here it is
+        # read and edited like any article.
+        read_only_fields = [
+            "language",
+            "original",
+            "helpful_count",
+            "unhelpful_count",
+            "deflection_count",
+            "updated_at",
+        ]
 
 
 class ArticleViewSet(
@@ -293,12 +305,18 @@ class ArticleViewSet(
     mixins.UpdateModelMixin,
     ClientDataViewSet,
 ):
-    """Help-centre articles (published ones are public on the help centre itself)."""
+    """Help-centre articles (published ones are public on the help centre itself). The list
+    has the originals; ``?original=<id>`` lists an article's versions in other languages."""
 
     model = Article
     serializer_class = ArticleSerializer
     keyset_ordering = ("id",)
-    filterset_fields = ["category", "is_published", "is_faq"]
+    filterset_fields = ["category", "is_published", "is_faq", "language", "original"]
+
+    def scope_queryset(self, queryset):
+        if self.action == "list" and not self.request.query_params.get("original"):
+            return queryset.filter(original__isnull=True)
+        return queryset
 
     def _save(self, serializer):
         article = serializer.instance or Article(organization=self.request.organization)

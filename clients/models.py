@@ -10,13 +10,14 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from clients.fields import EncryptedTextField
+from stakeholders.content_versions import LanguageVersions
 from stakeholders.storage import get_private_storage
 from stakeholders.tenancy.models import TenantOwned
 
@@ -242,9 +243,15 @@ class ServiceRequest(TenantOwned):
     confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
     wants_thank_you = models.BooleanField(default=False, db_default=False)  # once confirmed
     updated_at = models.DateTimeField(auto_now=True)
+    # What people read and quote: the organization's own count (its 9th request is #9), not the
+    # row id shared by every organization. Given on the first save (``_number_next``).
+    number = models.PositiveIntegerField(_("number"), editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="uniq_request_number")
+        ]
         indexes = [
             models.Index(
                 fields=["organization", "next_due_at", "id"],
@@ -264,7 +271,29 @@ class ServiceRequest(TenantOwned):
         ]
 
     def __str__(self):
-        return f"#{self.pk}"
+        return f"#{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.number is None:
+            with transaction.atomic():
+                self.number = self._number_next()
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+    def _number_next(self):
+        """The organization's next request number. Two requests opened at once wait for each
+        other on a lock of this organization's numbering (held to the end of the transaction),
+        so neither takes the other's number."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('steward.request_number'), %s)",
+                [self.organization_id],
+            )
+        last = ServiceRequest.objects.filter(organization_id=self.organization_id).aggregate(
+            last=models.Max("number")
+        )["last"]
+        return (last or 0) + 1
 
     @property
     def is_complaint(self):
@@ -362,9 +391,10 @@ class ArticleCategory(TenantOwned):
         return self.name
 
 
-class Article(TenantOwned):
-    """A help-centre article or FAQ. ``search_vector`` is kept by the services in the
-    organization's language (PostgreSQL text search configuration)."""
+class Article(LanguageVersions, TenantOwned):
+    """A help-centre article or FAQ, or its version in another language (``original`` set).
+    ``search_vector`` is kept by the services in the version's own language (PostgreSQL text
+    search configuration), so each version is found by words of its language."""
 
     category = models.ForeignKey(
         ArticleCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
@@ -390,6 +420,7 @@ class Article(TenantOwned):
             GinIndex(fields=["search_vector"], name="article_search"),
             models.Index(fields=["organization", "category", "title"], name="article_category"),
         ]
+        constraints = LanguageVersions.version_constraints("article")
 
     def __str__(self):
         return self.title

@@ -6,8 +6,19 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from clients.clock import Calendar
@@ -34,6 +45,7 @@ from clients.models import (
     WorkingHours,
 )
 from stakeholders import sending, text
+from stakeholders.content_versions import LANGUAGE_CODES, choose
 from stakeholders.models import Feedback, FeedbackMeasure
 from stakeholders.sending import Transactional
 
@@ -63,8 +75,23 @@ REGCONFIG = {
 }
 
 
+def regconfig_for_language(language):
+    return REGCONFIG.get((language or "")[:2], "simple")
+
+
 def regconfig_for(organization):
-    return REGCONFIG.get((organization.language or "")[:2], "simple")
+    return regconfig_for_language(organization.language)
+
+
+def regconfig_of_row(field="language"):
+    """The text search configuration of each row's own language (an SQL expression)."""
+    return Case(
+        *(
+            When(**{field: code}, then=Value(regconfig_for_language(code)))
+            for code in LANGUAGE_CODES
+        ),
+        default=Value("simple"),
+    )
 
 
 # --- Settings and clocks -------------------------------------------------------------------------
@@ -382,33 +409,98 @@ def dashboard_figures(*, organization, now=None):
 
 
 def published_articles(*, organization):
-    return Article.objects.filter(organization=organization, is_published=True).select_related(
-        "category"
+    """The published originals: what the help centre lists and counts (a translation is a
+    version of an article, not another one)."""
+    return Article.objects.filter(
+        organization=organization, is_published=True, original__isnull=True
+    ).select_related("category")
+
+
+def published_versions(*, organization):
+    """Every version a visitor may read: published, of a published original."""
+    return Article.objects.filter(organization=organization, is_published=True).filter(
+        Q(original__isnull=True) | Q(original__is_published=True)
     )
+
+
+def articles_in_language(originals, *, organization, language):
+    """Each of ``originals`` (a queryset of published originals, in its order) as a reader of
+    ``language`` sees it: their published version, else the organization's, else the original.
+    Two queries, whatever the count."""
+    rows = list(
+        originals.prefetch_related(
+            Prefetch(
+                "translations",
+                queryset=Article.objects.filter(organization=organization, is_published=True)
+                .select_related("category")
+                .order_by("language"),
+            )
+        )
+    )
+    for row in rows:
+        row.organization = organization  # choose() reads its language: no query per row
+    return [choose(row, language or organization.language) for row in rows]
+
+
+def article_for_visitor(*, organization, article_id):
+    """A published version by id with its original and the other published versions (for
+    "also in"), or None."""
+    version = (
+        published_versions(organization=organization)
+        .select_related("category", "original__category")
+        .filter(pk=article_id)
+        .first()
+    )
+    if version is None:
+        return None
+    root = version.root
+    version.other_versions = [
+        other
+        for other in published_versions(organization=organization)
+        .filter(Q(pk=root.pk) | Q(original=root))
+        .exclude(pk=version.pk)
+        .only("pk", "language", "title")
+        .order_by("language")
+    ]
+    return version
 
 
 def article_categories(*, organization):
     return ArticleCategory.objects.filter(organization=organization)
 
 
-def help_categories(*, organization):
-    """Categories that have at least one published article, with their articles."""
-    articles = list(published_articles(organization=organization).order_by("title"))
+def help_categories(*, organization, language=None):
+    """Categories that have at least one published article, with their articles in the
+    reader's language (grouped by the original's category)."""
+    originals = published_articles(organization=organization).order_by("title")
+    versions = articles_in_language(originals, organization=organization, language=language)
     by_category = defaultdict(list)
-    for article in articles:
-        by_category[article.category_id].append(article)
+    for version in versions:
+        by_category[version.root.category_id].append(version)
+    for articles in by_category.values():
+        articles.sort(key=lambda version: version.title.casefold())
     categories = ArticleCategory.objects.filter(organization=organization, pk__in=list(by_category))
     return [(category, by_category[category.pk]) for category in categories]
 
 
-def article_search(*, organization, query, limit=10, prefix=False):
-    """Published articles matching ``query`` in the organization's language, best first.
+def help_faqs(*, organization, language=None, limit=10):
+    originals = published_articles(organization=organization).filter(is_faq=True)[:limit]
+    return articles_in_language(originals, organization=organization, language=language)
+
+
+def article_search(*, organization, query, limit=10, prefix=False, language=None):
+    """Published articles matching ``query``, best first, each in the reader's ``language``
+    (the organization's when not given).
+
+    Every version is searched in its own language (its stemming rules; Khmer split into words
+    by ICU), so a Persian visitor's words find the Persian version and an English word still
+    finds an article whose Persian version is then shown. An article counts once, however many
+    of its versions match.
 
     ``prefix`` (suggestions as someone types) matches word beginnings and any of the words;
     otherwise the query is read like a web search (all words, "quoted phrases", -excluded).
     """
-    config = regconfig_for(organization)
-    language = organization.language
+    language = language or organization.language
     query = (query or "").strip()[:200]
     if not query:
         return []
@@ -417,17 +509,36 @@ def article_search(*, organization, query, limit=10, prefix=False):
         words = [word.replace("'", "''") for word in text.words(query, language)[:8]]
         if not words:
             return []
-        search = SearchQuery(
-            " | ".join(f"'{word}':*" for word in words), search_type="raw", config=config
-        )
+        raw, search_type = " | ".join(f"'{word}':*" for word in words), "raw"
     else:
-        search = SearchQuery(text.spaced(query, language), search_type="websearch", config=config)
-    return list(
-        published_articles(organization=organization)
-        .filter(search_vector=search)
-        .annotate(rank=SearchRank(F("search_vector"), search))
-        .order_by("-rank", "title")[:limit]
+        raw, search_type = text.spaced(query, language), "websearch"
+    matches, ranks = Q(), []
+    for code in LANGUAGE_CODES:
+        search = SearchQuery(raw, search_type=search_type, config=regconfig_for_language(code))
+        matches |= Q(language=code, search_vector=search)
+        ranks.append(When(language=code, then=SearchRank(F("search_vector"), search)))
+    found = (
+        published_versions(organization=organization)
+        .filter(matches)
+        .annotate(
+            rank=Case(*ranks, default=Value(0.0), output_field=FloatField()),
+            root=Coalesce("original_id", "id"),
+        )
+        .order_by("-rank", "title")
+        .values_list("root", flat=True)[: limit * len(LANGUAGE_CODES)]
     )
+    order = list(dict.fromkeys(found))[:limit]
+    if not order:
+        return []
+    versions = {
+        version.root.pk: version
+        for version in articles_in_language(
+            published_articles(organization=organization).filter(pk__in=order),
+            organization=organization,
+            language=language,
+        )
+    }
+    return [versions[pk] for pk in order if pk in versions]
 
 
 def unmet_searches(*, organization, since):
@@ -442,10 +553,20 @@ def unmet_searches(*, organization, since):
 
 
 def article_stats(*, organization):
-    """Articles with their votes and deflections (requests not sent because of them)."""
+    """Articles (originals, their translations at hand for the missing-languages marker) with
+    their votes and deflections (requests not sent because of them: a version's votes count on
+    its original)."""
     return (
-        Article.objects.filter(organization=organization)
-        .select_related("category")
+        Article.objects.filter(organization=organization, original__isnull=True)
+        .select_related("category", "organization")
+        .prefetch_related(
+            Prefetch(
+                "translations",
+                queryset=Article.objects.filter(organization=organization)
+                .only("pk", "original_id", "language", "title", "is_published")
+                .order_by("language"),
+            )
+        )
         .order_by("-deflection_count", "-helpful_count", "title")
     )
 

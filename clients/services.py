@@ -12,12 +12,12 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
@@ -40,9 +40,11 @@ from clients.models import (
     ServiceRequest,
     Status,
 )
+from stakeholders import formats, sending, text
 from stakeholders import selectors as stakeholder_selectors
-from stakeholders import sending, text
 from stakeholders import services as stakeholder_services
+from stakeholders.content_versions import translation_add
+from stakeholders.languages import reading_as
 from stakeholders.models import (
     Channel,
     ConsentChannel,
@@ -241,15 +243,16 @@ def _send(*, organization, request, template, subject, context, decision):
             kind=MessageKind.NOTE,
             author=None,
             body=_("Not emailed to the client (%(reason)s): “%(subject)s”.")
-            % {"reason": decision.reason_label, "subject": subject},
+            % {"reason": decision.reason_label, "subject": subject()},
         )
         return False
-    with translation.override(contact.preferred_language or organization.language):
+    # ``subject`` is a callable so that it, too, is written in the client's language.
+    with reading_as(organization=organization, contact=contact):
         body = render_to_string(
             f"emails/{template}.txt", {"organization": organization, "contact": contact, **context}
         )
         message = EmailMultiAlternatives(
-            subject=str(subject),
+            subject=str(subject()),
             body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[contact.email],
@@ -301,7 +304,12 @@ def check_files(files):
     """Type (by name and by the file's first bytes) and size of attachments; per-field errors."""
     files = [f for f in files or () if f]
     if len(files) > MAX_FILES:
-        raise ValidationError({"attachments": _("Attach at most %(n)d files.") % {"n": MAX_FILES}})
+        raise ValidationError(
+            {
+                "attachments": _("Attach at most %(n)s files.")
+                % {"n": formats.format_number(MAX_FILES)}
+            }
+        )
     checked = []
     for upload in files:
         extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
@@ -421,17 +429,17 @@ def request_create(
         staff=actor,
         channel=INTERACTION_CHANNEL[RequestChannel(channel)],
         direction=Direction.INBOUND,
-        subject=_("Service request #%(id)s received") % {"id": request.pk},
+        subject=_("Service request #%(id)s received") % {"id": request.number},
         initiated=True,
     )
     _store_files(organization=organization, request=request, checked=checked, uploaded_by=actor)
     return request
 
 
-def match_or_create_client(*, organization, first_name, last_name, email, phone=""):
+def match_or_create_client(*, organization, first_name, last_name, email, phone="", language=""):
     """The contact with this email address, else a new one (likely duplicates go to the core's
     review list), as (contact, created). Details of a known contact are never changed from a
-    public form."""
+    public form; a new one reads the ``language`` of the page they wrote on."""
     email = (email or "").strip().lower()
     contact = (
         stakeholder_selectors.contacts_active(organization=organization)
@@ -447,12 +455,21 @@ def match_or_create_client(*, organization, first_name, last_name, email, phone=
         last_name=last_name.strip(),
         email=email,
         phone=phone,
+        preferred_language=language,
     )
     return contact, True
 
 
 def request_from_public(
-    *, organization, first_name, last_name, email, phone="", wants_thank_you=False, **fields
+    *,
+    organization,
+    first_name,
+    last_name,
+    email,
+    phone="",
+    wants_thank_you=False,
+    language="",
+    **fields,
 ):
     """A request anyone could have sent in the name of ``email`` (the public form, an email):
     filed under the contact with that address (or a new one), unconfirmed. A known contact's
@@ -464,6 +481,7 @@ def request_from_public(
         last_name=last_name,
         email=email,
         phone=phone,
+        language=language,
     )
     request = request_create(
         organization=organization,
@@ -505,9 +523,11 @@ def request_submit_public(
     phone="",
     thank_you_consent=False,
     files=(),
+    language="",
 ):
     """A request from the public form: filed unconfirmed (``request_from_public``) and
-    acknowledged with a link to confirm it (after the rows are committed)."""
+    acknowledged with a link to confirm it (after the rows are committed). ``language`` is the
+    page's: a new contact keeps it as their preferred language."""
     if category is not None and not category.is_public:
         raise ValidationError({"category": _("Choose one of the listed topics.")})
     with transaction.atomic():
@@ -524,6 +544,7 @@ def request_submit_public(
             kind="complaint" if is_complaint else "request",
             channel=RequestChannel.WEB_FORM,
             files=files,
+            language=language,
         )
     request_acknowledge(organization=organization, request=request)
     return request
@@ -538,7 +559,7 @@ def request_acknowledge(*, organization, request):
         organization=organization,
         request=request,
         template="clients_request_received",
-        subject=_("Please confirm your request #%(id)s") % {"id": request.pk},
+        subject=lambda: _("Please confirm your request #%(id)s") % {"id": request.number},
         decision=sending.decide(
             organization=organization,
             contact=request.contact,
@@ -694,7 +715,7 @@ def request_reply(*, organization, request, author, body, then=Status.WAITING, f
             staff=author,
             channel=Channel.EMAIL,
             direction=Direction.OUTBOUND,
-            subject=_("Service request #%(id)s: reply sent") % {"id": request.pk},
+            subject=_("Service request #%(id)s: reply sent") % {"id": request.number},
         )
         message = _message(
             organization=organization,
@@ -726,7 +747,7 @@ def request_reply(*, organization, request, author, body, then=Status.WAITING, f
         organization=organization,
         request=request,
         template="clients_reply",
-        subject=_("About your request #%(id)s") % {"id": request.pk},
+        subject=lambda: _("About your request #%(id)s") % {"id": request.number},
         decision=decision,
         context={
             "request": request,
@@ -747,7 +768,7 @@ def request_log_call(*, organization, request, author, body, direction=Direction
         staff=author,
         channel=Channel.PHONE,
         direction=direction,
-        subject=_("Service request #%(id)s: call") % {"id": request.pk},
+        subject=_("Service request #%(id)s: call") % {"id": request.number},
         initiated=direction == Direction.INBOUND,
     )
     message = _message(
@@ -787,7 +808,7 @@ def request_client_message(*, organization, request, body, files=()):
         staff=None,
         channel=Channel.OTHER,
         direction=Direction.INBOUND,
-        subject=_("Service request #%(id)s: message from the client") % {"id": request.pk},
+        subject=_("Service request #%(id)s: message from the client") % {"id": request.number},
         initiated=True,
     )
     message = _message(
@@ -833,7 +854,7 @@ def request_resolve(
             staff=actor,
             channel=Channel.EMAIL if decision else Channel.OTHER,
             direction=Direction.OUTBOUND,
-            subject=_("Service request #%(id)s resolved") % {"id": request.pk},
+            subject=_("Service request #%(id)s resolved") % {"id": request.number},
         )
         message = _message(
             organization=organization,
@@ -885,7 +906,7 @@ def request_resolve(
         organization=organization,
         request=request,
         template="clients_resolved",
-        subject=_("Your request #%(id)s is resolved") % {"id": request.pk},
+        subject=lambda: _("Your request #%(id)s is resolved") % {"id": request.number},
         decision=decision,
         context={
             "request": request,
@@ -901,16 +922,18 @@ def request_resolve(
 
 
 def _escalation_recipients(organization, request, level):
+    """The staff users to tell (users, not addresses: each reads their own language)."""
     if level == 1 and request.assignee_id and request.assignee.email:
-        return [request.assignee.email]
+        return [request.assignee]
     lead = selectors.client_settings(organization=organization).team_lead
     if lead is not None:
-        return [lead.email]
-    return list(
-        Membership.objects.filter(organization=organization, role=Role.ADMIN).values_list(
-            "user__email", flat=True
-        )
-    )
+        return [lead]
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            organization=organization, role=Role.ADMIN
+        ).select_related("user")
+    ]
 
 
 def escalate(*, organization, now=None):
@@ -947,7 +970,7 @@ def escalate(*, organization, now=None):
                         organization=organization, request_id=request_id
                     )
                     recipients = [
-                        r for r in _escalation_recipients(organization, request, level) if r
+                        r for r in _escalation_recipients(organization, request, level) if r.email
                     ]
                 if recipients:
                     sent += _send_escalation(organization, request, level, recipients)
@@ -955,28 +978,35 @@ def escalate(*, organization, now=None):
 
 
 def _send_escalation(organization, request, level, recipients):
+    """One email per staff member, each in their own interface language (else the
+    organization's); ``recipients`` are users."""
     path = reverse(
         "clients:request_detail", kwargs={"org_slug": organization.slug, "request_id": request.pk}
     )
-    with translation.override(organization.language):
-        subject = (
-            _("Breached: service request #%(id)s is past its target")
-            if level == 2
-            else _("Due soon: service request #%(id)s")
-        ) % {"id": request.pk}
-        body = render_to_string(
-            "emails/clients_escalation.txt",
-            {
-                "organization": organization,
-                "request": request,
-                "level": level,
-                "link": f"{settings.SITE_URL.rstrip('/')}{path}",
-            },
+    messages = []
+    for user in recipients:
+        with reading_as(organization=organization, user=user):
+            subject = (
+                _("Breached: service request #%(id)s is past its target")
+                if level == 2
+                else _("Due soon: service request #%(id)s")
+            ) % {"id": request.number}
+            body = render_to_string(
+                "emails/clients_escalation.txt",
+                {
+                    "organization": organization,
+                    "request": request,
+                    "level": level,
+                    "link": f"{settings.SITE_URL.rstrip('/')}{path}",
+                },
+            )
+        messages.append(
+            EmailMultiAlternatives(
+                subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
+            )
         )
     try:
-        EmailMultiAlternatives(
-            subject=str(subject), body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=recipients
-        ).send()
+        get_connection().send_messages(messages)
     except OSError:
         logger.exception("clients: escalation email for request %s failed", request.pk)
         return 0
@@ -1058,9 +1088,9 @@ def article_save(*, organization, article, actor):
 
 
 def articles_reindex(*, organization, article_ids=None):
-    """The search vectors of the organization's articles (or these), in its language: one
-    statement."""
-    config = selectors.regconfig_for(organization)
+    """The search vectors of the organization's articles (or these), each version in its own
+    language's text search configuration: one statement, and one more per article written in a
+    script without spaces between words."""
     articles = Article.objects.filter(organization=organization)
     if article_ids is not None:
         articles = articles.filter(pk__in=article_ids)
@@ -1069,15 +1099,18 @@ def articles_reindex(*, organization, article_ids=None):
         | Q(summary__regex=text.UNSPACED.pattern)
         | Q(body__regex=text.UNSPACED.pattern)
     )
+    config = selectors.regconfig_of_row()
     count = articles.exclude(pk__in=unspaced.values("pk")).update(
         search_vector=SearchVector("title", weight="A", config=config)
         + SearchVector("summary", weight="B", config=config)
         + SearchVector("body", weight="C", config=config)
     )
     # Khmer (and Thai, Lao, Myanmar) have no spaces between words: ICU finds the words first.
-    for article in unspaced.only("pk", "title", "summary", "body"):
+    for article in unspaced.only("pk", "language", "title", "summary", "body"):
+        language = article.language or organization.language
+        config = selectors.regconfig_for_language(language)
         fields = [
-            (text.spaced(getattr(article, name), organization.language), weight)
+            (text.spaced(getattr(article, name), language), weight)
             for name, weight in (("title", "A"), ("summary", "B"), ("body", "C"))
         ]
         vector = SearchVector(Value(fields[0][0]), weight=fields[0][1], config=config)
@@ -1085,6 +1118,25 @@ def articles_reindex(*, organization, article_ids=None):
             vector += SearchVector(Value(value), weight=weight, config=config)
         count += Article.objects.filter(pk=article.pk).update(search_vector=vector)
     return count
+
+
+@transaction.atomic
+def article_translation_add(*, organization, article, language, actor):
+    """A version of ``article`` in ``language``, starting as a copy of the original's text (and
+    unpublished until the translator publishes it), indexed in its own language."""
+    _check_same_organization(organization, article=article)
+    version = translation_add(
+        article,
+        language=language,
+        is_published=False,
+        updated_by=actor,
+        helpful_count=0,
+        unhelpful_count=0,
+        deflection_count=0,
+        search_vector=None,
+    )
+    articles_reindex(organization=organization, article_ids=[version.pk])
+    return version
 
 
 def organization_changed(*, organization, changed):
@@ -1098,13 +1150,14 @@ def organization_changed(*, organization, changed):
 @transaction.atomic
 def article_vote(*, organization, article, helpful, deflected=False):
     ArticleVote.objects.create(
-        organization=organization, article=article, helpful=helpful, deflected=deflected
+        organization=organization, article=article.root, helpful=helpful, deflected=deflected
     )
     counter = "helpful_count" if helpful else "unhelpful_count"
     updates = {counter: F(counter) + 1}
     if deflected:
         updates["deflection_count"] = F("deflection_count") + 1
-    Article.objects.filter(organization=organization, pk=article.pk).update(**updates)
+    # A version's votes count on its original (the article; lists and reports show originals).
+    Article.objects.filter(organization=organization, pk=article.root.pk).update(**updates)
 
 
 HELP_SEARCH_UPSERT = """
@@ -1128,12 +1181,15 @@ def help_visitor(*, address, day):
     return salted_hmac("steward.clients.help-visitor", f"{day}|{address}").hexdigest()[:32]
 
 
-def help_search(*, organization, query, visitor=None):
-    """Search the help centre and remember what was asked (unmet needs when nothing is found):
-    one row per normalised query per ``visitor`` per day, repeats counted on it. Without a
-    visitor (the caller's limits say it has logged enough from them) nothing is written."""
+def help_search(*, organization, query, visitor=None, language=None):
+    """Search the help centre (versions in the reader's ``language``) and remember what was
+    asked (unmet needs when nothing is found): one row per normalised query per ``visitor`` per
+    day, repeats counted on it. Without a visitor (the caller's limits say it has logged enough
+    from them) nothing is written."""
     query = " ".join((query or "").split())[:200]
-    results = selectors.article_search(organization=organization, query=query, limit=20)
+    results = selectors.article_search(
+        organization=organization, query=query, limit=20, language=language
+    )
     normalised = normalise_query(query)
     if visitor and normalised:
         now = _now()

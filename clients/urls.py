@@ -27,6 +27,11 @@ urlpatterns = [
     path("clients/articles/", views.article_list, name="article_list"),
     path("clients/articles/new/", views.article_edit, name="article_create"),
     path("clients/articles/<int:article_id>/", views.article_edit, name="article_edit"),
+    path(
+        "clients/articles/<int:article_id>/translations/",
+        views.article_translation_add,
+        name="article_translation_add",
+    ),
     path("clients/programmes/", views.programme_list, name="programme_list"),
     path("clients/programmes/<int:programme_id>/", views.programme_detail, name="programme_detail"),
     path("clients/sessions/<int:session_id>/", views.session_detail, name="session_detail"),

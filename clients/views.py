@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -62,6 +62,7 @@ from clients.models import (
 )
 from stakeholders import formats
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders.content_versions import language_name, languages_panel
 from stakeholders.forms import add_errors
 from stakeholders.models import Role
 from stakeholders.tenancy.middleware import organization_public
@@ -234,7 +235,7 @@ def request_create(request, org_slug):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, _("Request #%(id)s opened.") % {"id": created.pk})
+            messages.success(request, _("Request #%(id)s opened.") % {"id": created.number})
             return redirect("clients:request_detail", org_slug=org_slug, request_id=created.pk)
     return render(request, "clients/request_form.html", {"form": form, "contact": contact})
 
@@ -639,12 +640,23 @@ def article_list(request, org_slug):
     )
 
 
+def _article_edit_url(org_slug):
+    return lambda article: reverse(
+        "clients:article_edit", kwargs={"org_slug": org_slug, "article_id": article.pk}
+    )
+
+
 @client_view()
 def article_edit(request, org_slug, article_id=None):
+    """An article or one of its versions (the same form), with its "Languages" panel."""
     organization = request.organization
     article = None
     if article_id is not None:
-        article = Article.objects.filter(organization=organization, pk=article_id).first()
+        article = (
+            Article.objects.filter(organization=organization, pk=article_id)
+            .select_related("original")
+            .first()
+        )
         if article is None:
             raise Http404
     form = ArticleForm(request.POST or None, instance=article, organization=organization)
@@ -658,12 +670,57 @@ def article_edit(request, org_slug, article_id=None):
         else:
             messages.success(request, _("Article saved."))
             return redirect("clients:article_edit", org_slug=org_slug, article_id=saved.pk)
+    panel = None
+    if article is not None:
+        panel = languages_panel(
+            article,
+            edit_url=_article_edit_url(org_slug),
+            add_url=reverse(
+                "clients:article_translation_add",
+                kwargs={"org_slug": org_slug, "article_id": article.root.pk},
+            ),
+        )
     return render(
         request,
         "clients/article_form.html",
-        {"form": form, "article": article},
+        {
+            "form": form,
+            "article": article,
+            "panel": panel,
+            "language_label": language_name(article.language)[0] if article else "",
+        },
         status=400 if form.errors else 200,
     )
+
+
+@client_view()
+@require_POST
+def article_translation_add(request, org_slug, article_id):
+    """Add a version of an article in a language (POST ``language``), then edit it: it starts
+    as the original's text and unpublished, so visitors meet it once it is translated."""
+    organization = request.organization
+    article = Article.objects.filter(
+        organization=organization, pk=article_id, original__isnull=True
+    ).first()
+    if article is None:
+        raise Http404
+    try:
+        version = services.article_translation_add(
+            organization=organization,
+            article=article,
+            language=request.POST.get("language", ""),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(_article_edit_url(org_slug)(article))
+    messages.success(
+        request,
+        _("The %(language)s version starts as a copy of the original: translate it here.")
+        % {"language": language_name(version.language)[0]},
+    )
+    return redirect(_article_edit_url(org_slug)(version))
 
 
 # --- Service records -------------------------------------------------------------------------
@@ -866,13 +923,17 @@ def _search_visitor(request):
 @require_http_methods(["GET"])
 def help_home(request, org_slug):
     organization = request.organization
+    language = translation.get_language()
     form = HelpSearchForm(request.GET or None)
     results = None
     query = ""
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"]
         results = services.help_search(
-            organization=organization, query=query, visitor=_search_visitor(request)
+            organization=organization,
+            query=query,
+            visitor=_search_visitor(request),
+            language=language,
         )
     return _public(
         request,
@@ -881,10 +942,8 @@ def help_home(request, org_slug):
             "form": form,
             "query": query,
             "results": results,
-            "categories": selectors.help_categories(organization=organization),
-            "faqs": selectors.published_articles(organization=organization).filter(is_faq=True)[
-                :10
-            ],
+            "categories": selectors.help_categories(organization=organization, language=language),
+            "faqs": selectors.help_faqs(organization=organization, language=language),
         },
     )
 
@@ -892,10 +951,10 @@ def help_home(request, org_slug):
 @organization_public
 @require_http_methods(["GET"])
 def help_article(request, org_slug, article_id):
-    article = (
-        selectors.published_articles(organization=request.organization)
-        .filter(pk=article_id)
-        .first()
+    """One version of an article (the lists link each visitor to theirs), with links to its
+    other published languages."""
+    article = selectors.article_for_visitor(
+        organization=request.organization, article_id=article_id
     )
     if article is None:
         raise Http404
@@ -914,7 +973,8 @@ def help_article(request, org_slug, article_id):
 @require_POST
 def help_vote(request, org_slug, article_id):
     article = (
-        selectors.published_articles(organization=request.organization)
+        selectors.published_versions(organization=request.organization)
+        .select_related("original")
         .filter(pk=article_id)
         .first()
     )
@@ -948,7 +1008,11 @@ def help_suggest(request, org_slug):
         increment=True,
     ):
         articles = selectors.article_search(
-            organization=request.organization, query=query, limit=5, prefix=True
+            organization=request.organization,
+            query=query,
+            limit=5,
+            prefix=True,
+            language=translation.get_language(),
         )
     return _public(request, "clients/public/_suggestions.html", {"articles": articles})
 
@@ -1023,6 +1087,7 @@ def public_request(request, org_slug):
                         is_complaint=data["is_complaint"],
                         thank_you_consent=data["thank_you_consent"],
                         files=_files(request),
+                        language=request.LANGUAGE_CODE,
                     )
                 except ValidationError as error:
                     add_errors(form, error)

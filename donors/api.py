@@ -13,6 +13,7 @@ from donors.models import (
     RecurringGift,
 )
 from stakeholders.api import OrganizationRelatedField
+from stakeholders.content_versions import VersionsViewSetMixin
 from stakeholders.models import Contact, Role
 from stakeholders.tenancy.api import OrganizationViewSet
 
@@ -192,14 +193,27 @@ class CampaignViewSet(
 
 class StorySerializer(serializers.ModelSerializer):
     fund = OrganizationRelatedField(Fund, required=False, allow_null=True)
+    translations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = ImpactStory
-        fields = ["id", "fund", "kind", "title", "body", "photo", "published_on"]
-        read_only_fields = ["photo"]
+        fields = [
+            "id",
+            "language",
+            "original",
+            "translations",
+            "fund",
+            "kind",
+            "title",
+            "body",
+            "photo",
+            "published_on",
+        ]
+        read_only_fields = ["photo", "original"]
 
 
 class StoryViewSet(
+    VersionsViewSetMixin,
     _SavedThroughService,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

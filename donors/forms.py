@@ -165,6 +165,19 @@ class StoryForm(forms.ModelForm):
         self.fields["published_on"].initial = timezone.localdate
 
 
+class StoryTranslationForm(StoryForm):
+    """A story's version in another language: its words; its fund, kind, photo and date are the
+    original's (``services.STORY_SHARED_FIELDS``)."""
+
+    fund = None
+
+    class Meta(StoryForm.Meta):
+        fields = ["title", "body"]
+
+    def __init__(self, *args, organization, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+
+
 class ImpactLinkRequestForm(forms.Form):
     email = forms.EmailField(label=_("Your email address"))
 
@@ -206,8 +219,23 @@ class DonorUpdateForm(forms.ModelForm):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["story"].queryset = ImpactStory.objects.filter(organization=organization)
+        self.fields["story"].queryset = ImpactStory.objects.filter(
+            organization=organization, original__isnull=True
+        )
         self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
+
+
+class DonorUpdateTranslationForm(DonorUpdateForm):
+    """An update's version in another language: its words; its story and audience are the
+    original's, and each donor's email shows the story in their language too."""
+
+    story = fund = None
+
+    class Meta(DonorUpdateForm.Meta):
+        fields = ["title", "body"]
+
+    def __init__(self, *args, organization, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
 
 
 class GiftForm(forms.Form):

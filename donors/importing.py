@@ -11,7 +11,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from donors import services
 from donors.models import Appeal, Campaign, Fund, Gift, GiftAllocation, GiftKind, PaymentMethod
@@ -96,7 +96,7 @@ def parse_day(text, *, month_first):
 
 class GiftImporter(Importer):
     kind = "gifts"
-    label = _lazy("gifts")
+    label = gettext_lazy("gifts")
     roles = (Role.ADMIN, Role.FUNDRAISER)
     aliases = {
         "amount": [
@@ -143,18 +143,18 @@ class GiftImporter(Importer):
         "country": ["home_country", "country"],
     }
     required = [
-        ({"amount"}, _lazy("Map the amount column.")),
-        ({"received_on"}, _lazy("Map the date column.")),
+        ({"amount"}, gettext_lazy("Map the amount column.")),
+        ({"received_on"}, gettext_lazy("Map the date column.")),
         (
             {"external_id", "email", "last_name"},
-            _lazy("Map a column that finds the donor: external id, email or name."),
+            gettext_lazy("Map a column that finds the donor: external id, email or name."),
         ),
     ]
-    same_row_message = _lazy("Same transaction id as an earlier row.")
+    same_row_message = gettext_lazy("Same transaction id as an earlier row.")
     summary_labels = {
-        "create": _lazy("New gifts"),
-        "update": _lazy("Already imported (same transaction id)"),
-        "duplicate": _lazy("New donors created"),
+        "create": gettext_lazy("New gifts"),
+        "update": gettext_lazy("Already imported (same transaction id)"),
+        "duplicate": gettext_lazy("New donors created"),
     }
 
     def parse(self, row, mapping, organization):

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders.content_versions import LanguageVersions
 from stakeholders.tenancy.models import TenantOwned
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -310,7 +311,9 @@ class SoftCredit(TenantOwned):
         ]
 
 
-class ImpactStory(TenantOwned):
+class ImpactStory(TenantOwned, LanguageVersions):
+    """What gifts changed, told to donors; a translation carries its own title and story."""
+
     class Kind(models.TextChoices):
         GOOD_NEWS = "good_news", _("Good news")
         URGENT_NEED = "urgent_need", _("Urgent need")
@@ -327,6 +330,7 @@ class ImpactStory(TenantOwned):
     class Meta:
         ordering = ["-published_on", "-pk"]
         verbose_name_plural = _("impact stories")
+        constraints = LanguageVersions.version_constraints("impact_story")
 
     def __str__(self):
         return self.title
@@ -373,9 +377,10 @@ class WelcomeCallOutcome(models.TextChoices):
     WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
-class DonorUpdate(TenantOwned):
+class DonorUpdate(TenantOwned, LanguageVersions):
     """News for donors (a story and a need), sent by the beat job at the organization's cadence
-    to donors who agreed to updates and have not heard from it within the frequency cap."""
+    to donors who agreed to updates and have not heard from it within the frequency cap. Only
+    the original is scheduled and sent; each donor gets the version in their language."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -412,6 +417,7 @@ class DonorUpdate(TenantOwned):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = LanguageVersions.version_constraints("donor_update")
 
     def __str__(self):
         return self.title

@@ -142,10 +142,31 @@ def impact_for(*, organization, contact):
     return result
 
 
-def stories_for_funds(*, organization, fund_ids, limit=3):
-    return ImpactStory.objects.filter(organization=organization).filter(
-        Q(fund_id__in=fund_ids) | Q(fund__isnull=True)
-    )[:limit]
+def stories_for_funds(*, organization, fund_ids, limit=3, language=None):
+    """The latest stories of these funds (and those for every donor), each in ``language``
+    when it has a version in it, else in the organization's (``content_versions.choose``), in
+    one query: the originals and just the versions a reader of ``language`` may get."""
+    language = language or organization.language
+    latest = (
+        ImpactStory.objects.filter(organization=organization, original__isnull=True)
+        .filter(Q(fund_id__in=fund_ids) | Q(fund__isnull=True))
+        .values("pk")[:limit]
+    )
+    rows = list(
+        ImpactStory.objects.filter(organization=organization).filter(
+            Q(pk__in=latest)
+            | Q(original_id__in=latest, language__in=[language, organization.language])
+        )
+    )
+    versions = {(row.original_id, row.language): row for row in rows if row.original_id}
+    return [
+        versions.get((story.pk, language))
+        or (story if story.language == language else None)
+        or versions.get((story.pk, organization.language))
+        or story
+        for story in rows
+        if story.original_id is None
+    ]
 
 
 def funds_active(*, organization):

@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from donors.models import (
     ZERO,
@@ -29,9 +30,10 @@ from donors.models import (
     RecurringGift,
     SoftCredit,
 )
+from stakeholders import formats, sending
 from stakeholders import selectors as stakeholder_selectors
-from stakeholders import sending
 from stakeholders import services as stakeholder_services
+from stakeholders.languages import reading_as
 from stakeholders.models import ConsentPurpose, ConsentSource
 from stakeholders.sending import Transactional
 from stakeholders.tenancy import links
@@ -314,7 +316,14 @@ def story_save(*, organization, story=None, **fields):
     for name, value in fields.items():
         setattr(story, name, value)
     _same_organization(organization, fund=story.fund)
-    return _save(story, exclude=["fund"])
+    story = _save(story, exclude=["fund"])
+    if story.original_id is None:  # its translations follow all but the words
+        story.translations.update(**{name: getattr(story, name) for name in STORY_SHARED_FIELDS})
+    return story
+
+
+# What a story's translations take from their original (their own are its title and text).
+STORY_SHARED_FIELDS = ["fund", "kind", "photo", "published_on"]
 
 
 @transaction.atomic
@@ -403,7 +412,7 @@ def impact_link_send(*, organization, email, staff_sent=False):
         "url": impact_url(organization=organization, contact=contact),
         "days": IMPACT_LINK_DAYS,
     }
-    with translation.override(contact.preferred_language or organization.language):
+    with reading_as(organization=organization, contact=contact):
         message = EmailMultiAlternatives(
             subject=_("Your gifts to %(name)s and what they changed") % {"name": organization.name},
             body=render_to_string("emails/impact_link.txt", context),
@@ -457,7 +466,10 @@ def update_save(*, organization, update=None, created_by=None, **fields):
     for name, value in fields.items():
         setattr(update, name, value)
     _same_organization(organization, story=update.story, fund=update.fund)
-    return _save(update, exclude=["story", "fund", "created_by"])
+    update = _save(update, exclude=["story", "fund", "created_by"])
+    if update.original_id is None:  # its translations follow its story and audience
+        update.translations.update(story=update.story, fund=update.fund)
+    return update
 
 
 @transaction.atomic
@@ -585,9 +597,9 @@ def welcome_call_lists_send(*, organization, today=None):
         "donors:welcome_calls", kwargs={"org_slug": organization.slug}
     )
     messages = []
-    with translation.override(organization.language):
-        for manager, contacts in by_manager.items():
-            for user in [manager] if manager else admins:
+    for manager, contacts in by_manager.items():
+        for user in [manager] if manager else admins:
+            with reading_as(organization=organization, user=user):  # the staff member's language
                 context = {
                     "organization": organization,
                     "user": user,
@@ -597,8 +609,12 @@ def welcome_call_lists_send(*, organization, today=None):
                 }
                 messages.append(
                     EmailMultiAlternatives(
-                        subject=_("%(count)d new donors to welcome by phone")
-                        % {"count": len(contacts)},
+                        subject=ngettext(
+                            "%(count)s new donor to welcome by phone",
+                            "%(count)s new donors to welcome by phone",
+                            len(contacts),
+                        )
+                        % {"count": formats.format_number(len(contacts))},
                         body=render_to_string("emails/welcome_calls.txt", context),
                         to=[user.email],
                     )

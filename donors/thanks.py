@@ -100,8 +100,11 @@ def _fields(organization, gift, first_gift_ids):
     contact = gift.contact
     funds = [a.fund for a in gift.allocation_list]
     impact = [
-        _("%(units)d × %(label)s")
-        % {"units": a.amount // a.fund.impact_unit_amount, "label": a.fund.impact_unit_label}
+        _("%(units)s × %(label)s")
+        % {
+            "units": formats.format_number(a.amount // a.fund.impact_unit_amount),
+            "label": a.fund.impact_unit_label,
+        }
         for a in gift.allocation_list
         if a.fund.impact_unit_amount and a.amount >= a.fund.impact_unit_amount
     ]

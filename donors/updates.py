@@ -14,14 +14,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donors import services
-from donors.models import DonorUpdate, Gift, GiftAllocation, UpdateDelivery
+from donors.models import DonorUpdate, Gift, GiftAllocation, ImpactStory, UpdateDelivery
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import sending
 from stakeholders import services as stakeholder_services
+from stakeholders.content_versions import choose, originals
+from stakeholders.languages import language_for, reading_as
 from stakeholders.models import ConsentChannel, ConsentPurpose, ConsentSource
 from stakeholders.sending import Reason
 from stakeholders.tenancy import links
@@ -29,6 +31,18 @@ from stakeholders.tenancy import links
 logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "steward.donors.unsubscribe"
 CHUNK = 100
+
+# An update's translations can be written until the original starts going out; each donor then
+# gets the version in their language (``_deliver``). A translation is never scheduled itself.
+TRANSLATABLE = (DonorUpdate.Status.DRAFT, DonorUpdate.Status.SCHEDULED)
+TRANSLATION_FIELDS = {"status": DonorUpdate.Status.DRAFT, "send_after": None, "sent_at": None}
+
+
+def editable(update):
+    """A draft can be changed; a translation too, while its original has not gone out."""
+    if update.original_id:
+        return update.root.status in TRANSLATABLE
+    return update.status == DonorUpdate.Status.DRAFT
 
 
 def unsubscribe_token(*, organization, contact):
@@ -94,6 +108,8 @@ def audience(*, organization, update, now=None):
 def schedule(*, organization, update, send_after=None):
     if update.status not in (DonorUpdate.Status.DRAFT, DonorUpdate.Status.SCHEDULED):
         raise ValueError("only a draft can be scheduled")
+    if update.original_id:
+        raise ValueError("a translation goes out with its original")
     update.status = DonorUpdate.Status.SCHEDULED
     update.send_after = send_after or timezone.now()
     update.save(update_fields=["status", "send_after"])
@@ -112,10 +128,10 @@ def next_due(*, organization, now=None):
     )
     if last and last > now - timedelta(days=interval):
         return DonorUpdate.objects.filter(
-            organization=organization, status=DonorUpdate.Status.SENDING
+            organization=organization, status=DonorUpdate.Status.SENDING, original__isnull=True
         ).first()
     return (
-        DonorUpdate.objects.filter(organization=organization)
+        DonorUpdate.objects.filter(organization=organization, original__isnull=True)
         .filter(
             Q(status=DonorUpdate.Status.SENDING)
             | Q(status=DonorUpdate.Status.SCHEDULED, send_after__lte=now)
@@ -138,6 +154,12 @@ def send(*, organization, update):
         ignore_conflicts=True,
     )
     cap = services.donor_settings(organization=organization).frequency_cap_days
+    # Its versions (and its story's) at hand once, so each donor's language costs no query.
+    update = originals(DonorUpdate.objects.filter(pk=update.pk).select_related("story")).get()
+    story = None
+    if update.story_id:
+        story_root = update.story.original_id or update.story_id
+        story = originals(ImpactStory.objects.filter(pk=story_root)).first()
     sent = 0
     while True:
         with transaction.atomic():
@@ -151,15 +173,18 @@ def send(*, organization, update):
             if not batch:
                 break
             for delivery in batch:
-                sent += _deliver(organization, update, delivery, cap)
+                sent += _deliver(organization, update, delivery, cap, story=story)
     DonorUpdate.objects.filter(pk=update.pk).update(
         status=DonorUpdate.Status.SENT, sent_at=timezone.now()
     )
     return sent
 
 
-def _deliver(organization, update, delivery, frequency_cap_days):
+def _deliver(organization, update, delivery, frequency_cap_days, story=None):
     contact = delivery.contact
+    language = language_for(contact, organization)
+    original, update = update, choose(update, language)  # the donor's version, else the default
+    story = story if story is not None else original.story
     # Asked again just before sending: consent may have been withdrawn, or another message sent.
     decision = sending.decide(
         organization=organization,
@@ -179,11 +204,11 @@ def _deliver(organization, update, delivery, frequency_cap_days):
         "organization": organization,
         "contact": contact,
         "update": update,
-        "story": update.story,
+        "story": choose(story, language),
         "impact_url": services.impact_url(organization=organization, contact=contact),
         "unsubscribe_url": unsubscribe_link,
     }
-    with translation.override(contact.preferred_language or organization.language):
+    with reading_as(organization=organization, contact=contact):
         message = EmailMultiAlternatives(
             subject=update.title,
             body=render_to_string("emails/donor_update.txt", context),
@@ -216,7 +241,7 @@ def _deliver(organization, update, delivery, frequency_cap_days):
         subject=_("Donor update: %(title)s") % {"title": update.title},
         occurred_at=now,
         related_kind="donors.update",
-        related_id=update.pk,
+        related_id=original.pk,
         is_bulk_message=True,
     )
     return 1

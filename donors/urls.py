@@ -31,9 +31,19 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", views.campaign_edit, name="campaign_edit"),
     path("stories/new/", views.story_edit, name="story_create"),
     path("stories/<int:story_id>/", views.story_edit, name="story_edit"),
+    path(
+        "stories/<int:story_id>/translations/",
+        views.story_translation_add,
+        name="story_translation_add",
+    ),
     path("updates/", views.update_list, name="update_list"),
     path("updates/new/", views.update_edit, name="update_create"),
     path("updates/<int:update_id>/", views.update_edit, name="update_edit"),
+    path(
+        "updates/<int:update_id>/translations/",
+        views.update_translation_add,
+        name="update_translation_add",
+    ),
     # Public: the donor's own page and the unsubscribe link, reached by signed links
     path("impact/", views.impact, name="impact"),
     path("impact/link/", views.impact_link, name="impact_link"),

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from donors import selectors, services
@@ -22,6 +23,7 @@ from donors.forms import (
     CampaignForm,
     DonorSettingsForm,
     DonorUpdateForm,
+    DonorUpdateTranslationForm,
     DoNotThankForm,
     FundForm,
     GiftBatchFormSet,
@@ -33,6 +35,7 @@ from donors.forms import (
     PledgeForm,
     RecurringGiftForm,
     StoryForm,
+    StoryTranslationForm,
     WelcomeCallForm,
 )
 from donors.models import (
@@ -47,6 +50,7 @@ from donors.models import (
 )
 from stakeholders import formats
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders.content_versions import languages_panel, originals, translation_add_view
 from stakeholders.forms import add_errors as _add_errors
 from stakeholders.models import ConsentChannel, ConsentPurpose, Role
 from stakeholders.tenancy.middleware import organization_public
@@ -135,8 +139,15 @@ def gift_batch(request, org_slug):
                 total = sum(row["amount"] for row in rows)
                 messages.success(
                     request,
-                    _("%(count)d gifts saved (total %(total)s).")
-                    % {"count": len(rows), "total": total},
+                    ngettext(
+                        "%(count)s gift saved (total %(total)s).",
+                        "%(count)s gifts saved (total %(total)s).",
+                        len(rows),
+                    )
+                    % {
+                        "count": formats.format_number(len(rows)),
+                        "total": formats.format_money(total, request.organization.currency),
+                    },
                 )
                 return redirect("donors:gift_batch", org_slug=org_slug)
     return render(request, "donors/gift_batch.html", {"formset": formset, "duplicates": duplicates})
@@ -236,9 +247,9 @@ def fund_list(request, org_slug):
     context = {
         "funds": funds,
         "campaigns": Campaign.objects.filter(organization=organization),
-        "stories": ImpactStory.objects.filter(organization=organization).select_related("fund")[
-            :20
-        ],
+        "stories": originals(ImpactStory.objects.filter(organization=organization)).select_related(
+            "fund"
+        )[:20],
         "can_edit": request.membership.role in FUNDRAISING,
     }
     return render(request, "donors/funds.html", context)
@@ -298,7 +309,8 @@ def story_edit(request, org_slug, story_id=None):
     story = (
         get_object_or_404(ImpactStory, organization=organization, pk=story_id) if story_id else None
     )
-    form = StoryForm(
+    form_class = StoryTranslationForm if story and story.original_id else StoryForm
+    form = form_class(
         request.POST or None, request.FILES or None, instance=story, organization=organization
     )
     return _edit(
@@ -309,6 +321,26 @@ def story_edit(request, org_slug, story_id=None):
         success=_("Story saved."),
         title=_("Impact story"),
         multipart=True,
+        languages=story
+        and languages_panel(
+            story,
+            edit_url=lambda version: reverse("donors:story_edit", args=[org_slug, version.pk]),
+            add_url=reverse("donors:story_translation_add", args=[org_slug, story.pk]),
+        ),
+    )
+
+
+@staff_view(roles=FUNDRAISING)
+@require_POST
+def story_translation_add(request, org_slug, story_id):
+    """ "Add a version in <language>": a copy of the original story, then its edit form."""
+    story = get_object_or_404(
+        ImpactStory, organization=request.organization, pk=story_id, original=None
+    )
+    return translation_add_view(
+        request,
+        story,
+        edit_url=lambda version: reverse("donors:story_edit", args=[org_slug, version.pk]),
     )
 
 
@@ -364,8 +396,10 @@ def impact(request, org_slug):
             status=Gift.Status.RECEIVED
         )[:50],
         "impact": impact_rows,
-        "stories": selectors.stories_for_funds(
-            organization=organization, fund_ids=[row["fund_id"] for row in impact_rows]
+        "stories": selectors.stories_for_funds(  # in the language the page is read in
+            organization=organization,
+            fund_ids=[row["fund_id"] for row in impact_rows],
+            language=translation.get_language(),
         ),
         "manager": contact.relationship_manager,
         "settings": services.donor_settings(organization=organization),
@@ -511,9 +545,9 @@ def send_impact_link(request, org_slug, contact_id):
 def update_list(request, org_slug):
     organization = request.organization
     context = {
-        "updates": DonorUpdate.objects.filter(organization=organization).select_related("fund")[
-            :50
-        ],
+        "updates": originals(DonorUpdate.objects.filter(organization=organization)).select_related(
+            "fund"
+        )[:50],
         "settings": services.donor_settings(organization=organization),
         "can_edit": request.membership.role in FUNDRAISING,
     }
@@ -529,10 +563,11 @@ def update_edit(request, org_slug, update_id=None):
         if update_id
         else None
     )
-    editable = update is None or update.status == DonorUpdate.Status.DRAFT
-    form = DonorUpdateForm(request.POST or None, instance=update, organization=organization)
+    editable = update is None or donor_updates.editable(update)
+    form_class = DonorUpdateTranslationForm if update and update.original_id else DonorUpdateForm
+    form = form_class(request.POST or None, instance=update, organization=organization)
     if request.method == "POST" and editable:
-        action = request.POST.get("action", "save")
+        action = "save" if update and update.original_id else request.POST.get("action", "save")
         if form.is_valid():
             update = services.update_save(
                 organization=organization,
@@ -548,11 +583,44 @@ def update_edit(request, org_slug, update_id=None):
                 return redirect("donors:update_list", org_slug=org_slug)
             messages.success(request, _("Draft saved."))
             return redirect("donors:update_edit", org_slug=org_slug, update_id=update.pk)
-    counts = donor_updates.audience(organization=organization, update=update)[1] if update else None
+    counts = (
+        donor_updates.audience(organization=organization, update=update.root)[1] if update else None
+    )
+    languages = update and languages_panel(
+        update,
+        edit_url=lambda version: reverse("donors:update_edit", args=[org_slug, version.pk]),
+        add_url=reverse("donors:update_translation_add", args=[org_slug, update.root.pk]),
+        can_add=update.root.status in donor_updates.TRANSLATABLE,
+    )
     return render(
         request,
         "donors/update_form.html",
-        {"form": form, "update": update, "counts": counts, "editable": editable},
+        {
+            "form": form,
+            "update": update,
+            "counts": counts,
+            "editable": editable,
+            "languages": languages,
+        },
+    )
+
+
+@staff_view(roles=FUNDRAISING)
+@require_POST
+def update_translation_add(request, org_slug, update_id):
+    """ "Add a version in <language>" of an update not sent yet: a copy to translate."""
+    update = get_object_or_404(
+        DonorUpdate,
+        organization=request.organization,
+        pk=update_id,
+        original=None,
+        status__in=donor_updates.TRANSLATABLE,
+    )
+    return translation_add_view(
+        request,
+        update,
+        edit_url=lambda version: reverse("donors:update_edit", args=[org_slug, version.pk]),
+        **donor_updates.TRANSLATION_FIELDS,
     )
 
 

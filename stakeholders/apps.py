@@ -7,6 +7,7 @@ class StakeholdersConfig(AppConfig):
     verbose_name = _("Stakeholders")
 
     def ready(self):
-        from stakeholders import contributions
+        from stakeholders import contributions, pdf
 
         contributions.register()
+        pdf.install()  # PDFs whose Khmer text wraps and reads back as written

@@ -8,15 +8,15 @@ from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
-from django.utils import translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
+
+from stakeholders.languages import reading_as
 
 
 def render_pdf(*, organization, contact, data):
     """The summary needs no resource from anywhere: only inline data: URLs may be fetched."""
-    language = contact.preferred_language or organization.language
-    with translation.override(language):
+    with reading_as(organization=organization, contact=contact):
         html = render_to_string(
             "stakeholders/contacts/data_export.html",
             {

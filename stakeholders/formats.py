@@ -26,11 +26,15 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import core as babel_core
 from babel import localedata
 from django.conf import settings
 from django.utils import timezone, translation
 from icu4py.messageformat import MessageFormat
 
+# Currencies whose minor unit ISO and CLDR still list but nobody uses: the riel has had no sen in
+# circulation for decades, so 400,000៛ — never 400,000.00៛ — unless an amount has a fraction.
+WHOLE_UNITS_ONLY = frozenset({"KHR"})
 DATE_SKELETONS = {"short": "yMd", "long": "yMMMMd"}
 DATETIME_SKELETONS = {"short": "yMdjmm", "long": "yMMMMdjmm"}
 TIME_SKELETON = "jmm"
@@ -109,6 +113,18 @@ def icu_locale(language=None, *, time_zone=None, gregorian=False):
         keywords["numbers"] = "khmr"
     options = ";".join(f"{key}={value}" for key, value in sorted(keywords.items()))
     return f"{_base_locale(language, conventions.country)}@{options}"
+
+
+def first_weekday(language=None):
+    """The day a week starts on for the reader, 0 = Monday (CLDR): Saturday in Iran and
+    Afghanistan, Sunday in Cambodia and the US, Monday in Kazakhstan and the UK. Without a
+    country, the language's own (Persian: Iran's)."""
+    language = _language(language)
+    country = active_conventions().country
+    if not country and language != "en":
+        likely = babel_core.get_global("likely_subtags").get(language, "")
+        country = likely.split("_")[-1] if likely.count("_") else ""
+    return babel_core.Locale.parse(_base_locale(language, country)).first_week_day
 
 
 def bcp47_locale(language=None):
@@ -227,5 +243,7 @@ def format_money(amount, currency, *, language=None):
     """An amount of money: "£1,234.50" (en-GB), "1 234,50 €" (fr), "‎£۱٬۲۳۴٫۵۰" (fa)."""
     if amount in (None, ""):
         return ""
-    pattern = f"{{v, number, ::currency/{currency}}}"
-    return _format(pattern, _decimal(amount), icu_locale(language))
+    value = _decimal(amount)
+    precision = " precision-integer" if currency in WHOLE_UNITS_ONLY and value == int(value) else ""
+    pattern = f"{{v, number, ::currency/{currency}{precision}}}"
+    return _format(pattern, value, icu_locale(language))

@@ -1,5 +1,6 @@
 """Forms of the core pages. Validation that needs the database lives in services."""
 
+import re
 import zoneinfo
 
 from babel import Locale
@@ -7,7 +8,7 @@ from babel.numbers import list_currencies
 from django import forms
 from django.conf import settings
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import (
@@ -51,6 +52,25 @@ class SignupDetailsForm(forms.Form):
         user.save(update_fields=["name"])
 
 
+class UserLanguageForm(forms.Form):
+    """A staff user's own interface language; each language is named in itself."""
+
+    language = forms.ChoiceField(
+        label=_("Interface language"),
+        required=False,
+        help_text=_("Leave empty to follow your browser's language."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from stakeholders.languages import language_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("Follow my browser")),
+            *language_choices(),
+        ]
+
+
 class OrganizationCreateForm(forms.Form):
     name = forms.CharField(label=_("Name of your organization"), max_length=200)
     slug = forms.SlugField(
@@ -76,6 +96,13 @@ class OrganizationProfileForm(forms.ModelForm):
         label=_("Country"), choices=lambda: country_choices(), required=False
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
+    other_languages = forms.MultipleChoiceField(
+        label=_("Other languages of its readers"),
+        choices=settings.LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Organization._meta.get_field("other_languages").help_text,
+    )
 
     class Meta:
         model = Organization
@@ -88,6 +115,7 @@ class OrganizationProfileForm(forms.ModelForm):
             "timezone",
             "currency",
             "language",
+            "other_languages",
             "solar_hijri",
             "khmer_digits",
             "logo",
@@ -102,6 +130,11 @@ class OrganizationProfileForm(forms.ModelForm):
 
     def clean_logo(self):
         return check_image_upload(self.cleaned_data.get("logo"))
+
+    def clean_other_languages(self):
+        """The default language is never one of the others."""
+        language = self.cleaned_data.get("language") or self.instance.language
+        return [code for code in self.cleaned_data["other_languages"] if code != language]
 
 
 def check_image_upload(upload):
@@ -142,9 +175,15 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("What"), required=False)
     actor = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+        label=pgettext_lazy("start of a date range", "From"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
     )
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(
+        label=pgettext_lazy("end of a date range", "To"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
+    )
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -215,7 +254,9 @@ class ContactForm(forms.ModelForm):
             self.fields["tags"].initial = ", ".join(tags)
 
     def clean_tags(self):
-        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+        """Tags as typed, separated by commas: Latin, Arabic-script "،" or full-width "，"."""
+        raw = re.split(r"[,،，]", self.cleaned_data["tags"])
+        return [tag.strip() for tag in raw if tag.strip()]
 
     def contact_fields(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

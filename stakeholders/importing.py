@@ -19,7 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from stakeholders import audit, services
 from stakeholders.csv_export import defuse
@@ -717,19 +717,21 @@ def _encoded(job, rows):
 
 class ContactImporter(Importer):
     kind = "contacts"
-    label = _lazy("contacts")
+    label = gettext_lazy("contacts")
     aliases = HEADER_ALIASES
     required = [
         (
             NAME_TARGETS,
-            _lazy("Map at least one name column (last name, first name or organization name)."),
+            gettext_lazy(
+                "Map at least one name column (last name, first name or organization name)."
+            ),
         ),
     ]
-    same_row_message = _lazy("Same person as an earlier row.")
+    same_row_message = gettext_lazy("Same person as an earlier row.")
     summary_labels = {
-        "create": _lazy("New contacts"),
-        "update": _lazy("Contacts updated"),
-        "duplicate": _lazy("Possible duplicates"),
+        "create": gettext_lazy("New contacts"),
+        "update": gettext_lazy("Contacts updated"),
+        "duplicate": gettext_lazy("Possible duplicates"),
     }
 
     def parse(self, values, mapping, organization):

@@ -7,6 +7,7 @@ import zoneinfo
 from babel.numbers import list_currencies
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -43,6 +44,13 @@ class User(AbstractUser):
     last_name = None
     name = models.CharField(_("name"), max_length=150, blank=True)
     email = models.EmailField(_("email address"), unique=True)
+    language = models.CharField(
+        _("interface language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Leave empty to follow your browser's language."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -99,6 +107,17 @@ class Organization(models.Model):
         blank=True,
         help_text=_("Phone numbers written without a country code are read as this country's."),
     )
+    other_languages = ArrayField(
+        models.CharField(max_length=10, choices=settings.LANGUAGES),
+        verbose_name=_("other languages of its readers"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Besides the default language, the languages your donors, volunteers and clients "
+            "read. Staff see which templates, updates, stories, articles and opportunities have "
+            "no version in them yet."
+        ),
+    )
     solar_hijri = models.BooleanField(
         _("Solar Hijri calendar and Persian digits"),
         default=False,
@@ -134,6 +153,11 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def content_languages(self):
+        """The languages its content is written in: the default first, then the others."""
+        return [self.language, *(code for code in self.other_languages if code != self.language)]
 
 
 class Role(models.TextChoices):

@@ -14,10 +14,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
 from stakeholders import audit, selectors
+from stakeholders.languages import reading_as
 from stakeholders.models import (
     CONTACT_EDITABLE_FIELDS,
     SCORE_RANGES,
@@ -41,25 +42,35 @@ from stakeholders.models import (
     RelationshipKind,
     Role,
     Tag,
+    User,
     hash_secret,
 )
 from stakeholders.registries import contact_hooks, organization_hooks
 from stakeholders.tenancy import links
 from stakeholders.tenancy.models import organization_scope
-from stakeholders.text import ascii_digits, normalise_text
+from stakeholders.text import ascii_digits, normalise_text, person_name
 
 logger = logging.getLogger(__name__)
 
 
 DEFAULT_COMPLAINT_CATEGORIES = [
-    _lazy("Waiting time"),
-    _lazy("Staff attitude"),
-    _lazy("Service quality"),
-    _lazy("Communication"),
-    _lazy("Access and opening hours"),
-    _lazy("Fundraising practice"),
-    _lazy("Data and privacy"),
+    gettext_lazy("Waiting time"),
+    gettext_lazy("Staff attitude"),
+    gettext_lazy("Service quality"),
+    gettext_lazy("Communication"),
+    gettext_lazy("Access and opening hours"),
+    gettext_lazy("Fundraising practice"),
+    gettext_lazy("Data and privacy"),
 ]
+
+
+def user_language_set(*, user, language):
+    """A staff user's interface language ("" follows the browser). Platform-wide, no scope."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Steward does not speak this language yet.")})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 @transaction.atomic
@@ -167,7 +178,9 @@ def _send_invitation(*, invitation, key):
         "inviter": invitation.invited_by,
         "url": _invitation_url(key),
     }
-    with translation.override(organization.language):
+    # Staff email: the invitee's own interface language when they already have an account.
+    invitee = User.objects.filter(email__iexact=invitation.email).first()
+    with reading_as(organization=organization, user=invitee or User()):
         subject = _("You are invited to join %(name)s on Steward") % {"name": organization.name}
         message = EmailMultiAlternatives(
             subject=subject,
@@ -334,7 +347,7 @@ def normalise_phone(value, *, country=""):
 
 def _display_name(contact):
     if contact.kind == ContactKind.PERSON:
-        return " ".join(p for p in (contact.first_name, contact.last_name) if p).strip()
+        return person_name(contact.first_name, contact.last_name)
     return contact.organization_name.strip()
 
 

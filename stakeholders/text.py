@@ -58,6 +58,21 @@ def ascii_digits(value):
     return (value or "").translate(ASCII_DIGITS)
 
 
+# Scripts whose people write the family name first: Khmer, Chinese, Japanese, Korean.
+FAMILY_NAME_FIRST = re.compile(
+    r"[\u1780-\u17ff\u19e0-\u19ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
+)
+
+
+def person_name(first_name, last_name):
+    """A person's name as their own script writes it: "Ada Lovelace", "مریم رضایی", but
+    "សុខ ចាន់ថា" (family name Sok first) — never the given name first for a Khmer name."""
+    parts = (first_name, last_name)
+    if FAMILY_NAME_FIRST.search(f"{first_name}{last_name}"):
+        parts = (last_name, first_name)
+    return " ".join(part for part in parts if part).strip()
+
+
 def normalise_text(value):
     """For matching names: lower-case, accents dropped, Persian/Arabic letter forms and joiners
     unified, digits made ASCII, spaces collapsed. "Björn Ó Súilleabháin" → "bjorn o

@@ -67,6 +67,7 @@ urlpatterns = [
 ]
 
 account_urlpatterns = [
+    path("accounts/language/", views.account_language, name="account_language"),
     path("orgs/", views.organization_picker, name="organization_picker"),
     path("orgs/new/", views.organization_create, name="organization_create"),
     path("invitations/<str:key>/", views.invitation_accept, name="invitation_accept"),

@@ -19,7 +19,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -54,6 +54,7 @@ from stakeholders.forms import (
     PublicFeedbackForm,
     RelationshipForm,
     StaffFeedbackForm,
+    UserLanguageForm,
 )
 from stakeholders.forms import (
     add_errors as _add_errors,
@@ -121,6 +122,37 @@ def organization_picker(request):
         "stakeholders/organization_picker.html",
         {"memberships": memberships, "invitations": invitations},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_language(request):
+    """Your account → Language. Saving also sets this browser's language cookie, so the public
+    pages' switcher and the staff pages agree."""
+    form = UserLanguageForm(request.POST or None, initial={"language": request.user.language})
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        services.user_language_set(user=request.user, language=language)
+        response = redirect("account_language")
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+            with translation.override(language):
+                messages.success(request, _("Your language is saved."))
+        else:
+            response.delete_cookie(
+                settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH
+            )
+            messages.success(request, _("Your language is saved."))
+        return response
+    return render(request, "stakeholders/account_language.html", {"form": form})
 
 
 @login_required

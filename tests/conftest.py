@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.utils import translation
 from django_scopes import scope
 from django_scopes.state import get_scope
 
@@ -76,6 +77,15 @@ def _tests_read_back_in_the_rows_organization(monkeypatch):
             return refresh(instance, *args, **kwargs)
 
     monkeypatch.setattr(TenantOwned, "refresh_from_db", refresh_in_its_organization)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request with a visitor's language leaves it active in this thread: each test starts
+    and ends in the default one."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 
 from bench import roles
 from bench.generators import copying
-from bench.scenarios import clients, contacts, donors, tenancy, thankyous, volunteers
+from bench.scenarios import clients, contacts, donors, letters, tenancy, thankyous, volunteers
 from stakeholders.models import Contact, Interaction, Organization
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -187,6 +187,16 @@ def test_thankyous():
         "worker_cpu_ms_per_letter",
         "worker_rss_mib",
     } <= set(results)
+
+
+def test_letters_in_every_script():
+    results = letters.run(**letters.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    for language in ("en", "km", "fa", "kk"):
+        assert results[language]["letters"] == letters.TINY["letters"]
+        assert results[language]["pages"] == 1
+        assert {"p50_ms", "p95_ms", "letters_per_s", "pdf_kib"} <= set(results[language])
+    assert set(results["p50_against_english"]) == {"en", "km", "fa", "kk"}
 
 
 def test_volunteers():

@@ -95,6 +95,26 @@ def public_form(**overrides):
 # --- The public form, the email and the status page ----------------------------------------
 
 
+def test_request_numbers_count_within_each_organization(org, org_b, staff, mailbox):
+    """An organization's third request is #3, whatever others have; the number is what the
+    queue, the page, the client's emails and the API show."""
+    first, second = new_request(org), new_request(org)
+    with organization_scope(org_b):
+        theirs = services.request_create(
+            organization=org_b,
+            contact=ContactFactory(organization=org_b, email="b@example.org"),
+            subject="Elsewhere",
+            channel="phone",
+        )
+    third = new_request(org, contact=ContactFactory(organization=org, email="t@example.org"))
+    assert (first.number, second.number, third.number, theirs.number) == (1, 2, 3, 1)
+    assert str(third) == "#3"
+    page = staff.get(f"/o/{org.slug}/clients/requests/{third.pk}/")
+    assert b"<h1>#3 " in page.content
+    queue = staff.get(f"/o/{org.slug}/clients/").content.decode()
+    assert "#3 My food parcel" in queue
+
+
 def test_a_client_asks_follows_the_link_and_adds_a_message(client, org, mailbox):
     response = client.post("/o/riverside/help/request/", public_form(thank_you_consent="on"))
     assert response.status_code == 200, response.content
@@ -446,16 +466,25 @@ def test_help_search_stems_in_the_organizations_language_and_logs_misses(client,
     ]
 
 
-def test_a_new_language_reindexes_the_help_centre(
+def test_each_version_is_indexed_in_its_own_language(
     org, articles, django_capture_on_commit_callbacks
 ):
-    def vector():
-        return str(Article.objects.values_list("search_vector", flat=True).get(pk=articles[0].pk))
+    """A version's words are stemmed by its own language's rules, not the organization's: a
+    new default language leaves what is written in English English."""
 
-    assert "'appli'" in vector()  # English stems: "applying" → appli
+    def vector(pk):
+        return str(Article.objects.values_list("search_vector", flat=True).get(pk=pk))
+
+    assert "'appli'" in vector(articles[0].pk)  # English stems: "applying" → appli
     with django_capture_on_commit_callbacks(execute=True):
         stakeholder_services.organization_update(organization=org, language="fa")
-    assert "'applying'" in vector()  # Persian has no PostgreSQL dictionary: words as written
+    assert "'appli'" in vector(articles[0].pk)
+    version = services.article_translation_add(
+        organization=org, article=articles[0], language="es", actor=None
+    )
+    version.title, version.body = "Solicitar paquetes de comida", "Traiga un comprobante."
+    services.article_save(organization=org, article=version, actor=None)
+    assert "'solicit'" in vector(version.pk)  # Spanish stems: "solicitar" → solicit
 
 
 def test_a_language_without_a_dictionary_falls_back_to_simple(org):

@@ -102,6 +102,32 @@ def test_each_language_writes_as_its_readers_do(setting, expected):
         ) == expected
 
 
+def test_riel_amounts_have_no_cents_unless_they_have_a_fraction():
+    """No sen is in circulation: a gift of 400,000 riels is 400,000៛, not 400,000.00៛."""
+    assert formats.format_money(Decimal("400000.00"), "KHR", language="km") == "400,000៛"
+    assert formats.format_money(Decimal("5.50"), "KHR", language="km") == "5.50៛"
+    assert formats.format_money(400000, "KHR", language="km") == "400,000៛"  # a sum from SQL
+    assert formats.format_money(Decimal("25"), "USD", language="km") == "25.00$"
+
+
+@pytest.mark.parametrize(
+    ("language", "country", "first"),
+    [
+        ("fa", "", 5),
+        ("fa", "AF", 5),
+        ("km", "KH", 6),
+        ("kk", "KZ", 0),
+        ("en", "GB", 0),
+        ("en", "US", 6),
+        ("en", "", 0),
+    ],
+)
+def test_a_week_starts_where_its_readers_start_it(db, language, country, first):
+    organization = OrganizationFactory(language=language, country=country)
+    with organization_scope(organization), translation.override(language):
+        assert formats.first_weekday() == first
+
+
 def test_a_date_is_the_same_day_in_every_time_zone():
     """A calendar date is not an instant: Kiritimati (UTC+14) and Samoa see the same day."""
     for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Tehran"):

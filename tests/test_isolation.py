@@ -86,6 +86,7 @@ from volunteers.models import (
 GLOBAL_ROUTES = (
     "admin/",  # Django admin: platform operators only (is_staff)
     "accounts/",  # django-allauth: the signed-in user's own account
+    "accounts/language/",  # the signed-in user's own interface language (test_public_language)
     "i18n/",  # language switch
     "jsi18n/",  # the JavaScript catalog of the active language (public, no data)
     "api/schema/",

@@ -110,7 +110,7 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings, capsys, mailbo
         User.objects.count(),
         Membership.objects.count(),
     ) == counts
-    assert counts == (2, 8, 8)
+    assert counts == (4, 16, 16)  # two English, one Khmer and one Persian organization
     from stakeholders.tenancy.models import organization_scope
 
     riverside = Organization.objects.get(slug="riverside")

@@ -102,3 +102,17 @@ def test_the_help_centre_finds_khmer_and_persian_articles_by_a_word_inside_a_phr
         assert titles("ការិយាល័យ") == ["ម៉ោងបើកការិយាល័យ"]
         assert titles("ពាក្យសុំជំនួយ", prefix=True) == ["របៀបដាក់ពាក្យសុំជំនួយស្បៀង"]
         assert titles("اجاره‌بها") == ["درخواست کمک‌هزینه اجاره‌بها"]
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ("Ada", "Lovelace", "Ada Lovelace"),
+        ("مریم", "رضایی", "مریم رضایی"),
+        ("Әлия", "Нұрланқызы", "Әлия Нұрланқызы"),
+        ("ចាន់ថា", "សុខ", "សុខ ចាន់ថា"),  # Sok Chantha: the family name first
+        ("", "សុខ", "សុខ"),
+    ],
+)
+def test_a_name_is_written_in_its_scripts_order(first, last, shown):
+    assert text.person_name(first, last) == shown

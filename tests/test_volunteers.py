@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from stakeholders import services as stakeholder_services
+from stakeholders.content_versions import translation_add
 from stakeholders.models import Interaction, Role
 from stakeholders.registries import timeline
 from stakeholders.tenancy.models import organization_scope
@@ -321,6 +322,30 @@ def test_coordinator_thank_you_from_the_shift_page(
 
 
 # --- Reminders ---------------------------------------------------------------------------------
+
+
+def test_reminders_name_the_opportunity_in_each_volunteers_language(org, mailbox):
+    zone = ZoneInfo(org.timezone)
+    start = datetime.combine(
+        timezone.localdate(timezone=zone) + timedelta(days=1), time(10), tzinfo=zone
+    )
+    kitchen = OpportunityFactory(organization=org, title="Kitchen help")
+    translation_add(kitchen, language="fa", title="کمک در آشپزخانه")
+    soon = ShiftFactory(
+        organization=org, opportunity=kitchen, starts_at=start, ends_at=start + timedelta(hours=2)
+    )
+    for email, language in [("fa@example.org", "fa"), ("en@example.org", "en")]:
+        AssignmentFactory(
+            organization=org,
+            shift=soon,
+            profile=profile(org, contact__email=email, contact__preferred_language=language),
+        )
+    assert services.reminders_send(organization=org) == 2
+    [persian] = mailbox.to("fa@example.org")
+    [english] = mailbox.to("en@example.org")
+    assert "کمک در آشپزخانه" in persian["Subject"]
+    assert "کمک در آشپزخانه" in persian.get_body(preferencelist=("plain",)).get_content()
+    assert "Kitchen help" in english["Subject"]
 
 
 def test_day_before_reminders_go_once(org, mailbox):

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from stakeholders.content_versions import VersionsViewSetMixin
 from stakeholders.models import Role
 from stakeholders.tenancy.api import OrganizationViewSet
 from thankyous import selectors, services
@@ -82,10 +83,15 @@ class AcknowledgmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
 
 class TemplateSerializer(serializers.ModelSerializer):
+    translations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
     class Meta:
         model = ThankYouTemplate
         fields = [
             "id",
+            "language",
+            "original",
+            "translations",
             "name",
             "rule",
             "major_threshold",
@@ -99,18 +105,20 @@ class TemplateSerializer(serializers.ModelSerializer):
             "is_active",
             "updated_at",
         ]
-        read_only_fields = ["id", "updated_at"]
+        read_only_fields = ["id", "original", "updated_at"]
         validators = []
 
 
 class TemplateViewSet(
+    VersionsViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     OrganizationViewSet,
 ):
-    """Templates are checked with a sample donor when saved: a bad merge field is a 400."""
+    """Templates are checked with a sample donor when saved: a bad merge field is a 400. The
+    list holds originals; a translation is read and changed by its id (``translations``)."""
 
     model = ThankYouTemplate
     serializer_class = TemplateSerializer

@@ -15,6 +15,7 @@ from stakeholders.registries import (
 )
 from thankyous import selectors, services
 from thankyous.models import Acknowledgment
+from thankyous.registry import thankables
 
 
 def acknowledgment_events(*, organization, contact, before, limit, channel, role):
@@ -29,8 +30,8 @@ def acknowledgment_events(*, organization, contact, before, limit, channel, role
             kind="thank-you",
             occurred_at=row.sent_at or row.created_at,
             key=row.pk,
-            title=_("Thank-you for a %(kind)s: %(state)s")
-            % {"kind": row.kind, "state": row.get_state_display().lower()},
+            title=_("Thank-you (%(what)s): %(state)s")
+            % {"what": thankables[row.kind].label, "state": row.get_state_display()},
             body=row.skip_reason or row.last_error,
             channel=row.channel,
             channel_label=row.get_channel_display() if row.channel else "",

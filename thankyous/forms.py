@@ -40,6 +40,14 @@ class TemplateForm(forms.ModelForm):
         return check_image_upload(self.cleaned_data.get("signature_image"))
 
 
+class TemplateTranslationForm(TemplateForm):
+    """A template's version in another language: its texts only; when it is used, how it is
+    sent and who signs are the original's (``services.TEMPLATE_SHARED_FIELDS``)."""
+
+    class Meta(TemplateForm.Meta):
+        fields = ["email_subject", "email_body", "email_html", "letter_body"]
+
+
 class SettingsForm(forms.ModelForm):
     class Meta:
         model = ThankYouSettings

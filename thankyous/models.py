@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders.content_versions import LanguageVersions
 from stakeholders.storage import get_private_storage
 from stakeholders.tenancy.models import TenantOwned
 
@@ -46,8 +47,9 @@ def signature_upload_to(template, filename):
     )
 
 
-class ThankYouTemplate(TenantOwned):
-    """A letter (HTML rendered to PDF) and an email, with merge fields in a sandboxed language."""
+class ThankYouTemplate(TenantOwned, LanguageVersions):
+    """A letter (HTML rendered to PDF) and an email, with merge fields in a sandboxed language.
+    A translation carries its own texts; the rule, threshold and channels are the original's."""
 
     name = models.CharField(_("name"), max_length=120)
     rule = models.CharField(
@@ -92,8 +94,11 @@ class ThankYouTemplate(TenantOwned):
         ordering = ["rule", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "name"], name="uniq_thankyou_template_name"
-            )
+                fields=["organization", "name"],
+                condition=models.Q(original__isnull=True),  # a translation keeps its name
+                name="uniq_thankyou_template_name",
+            ),
+            *LanguageVersions.version_constraints("thankyou_template"),
         ]
 
     def __str__(self):

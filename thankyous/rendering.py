@@ -23,6 +23,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from stakeholders.pdf import breakable_html
 from thankyous import sandbox
 
 TEXT = sandbox.LetterEnvironment(autoescape=False)
@@ -161,7 +162,8 @@ def cover_sheet_pdf(*, organization, rows):
 
 
 def _pdf(html, fetcher, paper_size, base_url=None):
-    document = HTML(string=html, url_fetcher=fetcher, base_url=base_url)
+    # Khmer wraps between its words, not only at spaces (stakeholders/pdf.py).
+    document = HTML(string=breakable_html(html), url_fetcher=fetcher, base_url=base_url)
     return document.write_pdf(stylesheets=[_letter_css(paper_size)], font_config=_fonts())
 
 

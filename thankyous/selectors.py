@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stakeholders import formats
+from stakeholders.content_versions import originals
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
 from thankyous.registry import thankables
 
@@ -170,4 +171,5 @@ def print_batches(*, organization, staff_role=None):
 
 
 def templates(*, organization):
-    return ThankYouTemplate.objects.filter(organization=organization)
+    """The originals (a translation is not a second template), each with its versions."""
+    return originals(ThankYouTemplate.objects.filter(organization=organization))

@@ -23,10 +23,13 @@ from django.db.models import FileField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from jinja2 import TemplateError
 
+from stakeholders import formats, sending
 from stakeholders import selectors as stakeholder_selectors
-from stakeholders import sending
+from stakeholders.content_versions import choose, originals
+from stakeholders.languages import language_for, reading_as
 from stakeholders.models import ConsentChannel, ConsentPurpose
 from stakeholders.sending import Reason
 from stakeholders.storage import delete_on_commit
@@ -64,7 +67,10 @@ def template_save(*, organization, template=None, **fields):
     if template.rule == Rule.MAJOR_GIFT and not template.major_threshold:
         raise ValidationError({"major_threshold": [_("Say from which amount a gift is major.")]})
     if (
-        ThankYouTemplate.objects.filter(organization=organization, name=template.name)
+        template.original_id is None
+        and ThankYouTemplate.objects.filter(
+            organization=organization, name=template.name, original__isnull=True
+        )
         .exclude(pk=template.pk)
         .exists()
     ):
@@ -79,14 +85,36 @@ def template_save(*, organization, template=None, **fields):
     except ValidationError as error:
         raise ValidationError(error.message_dict) from error
     template.save()
+    if template.original_id is None and template.pk:
+        # Its translations follow what is not text: when it is used, how it is sent and signed.
+        template.translations.update(
+            **{name: getattr(template, name) for name in TEMPLATE_SHARED_FIELDS}
+        )
     return template
+
+
+# What a template's translations take from their original (their own are its texts).
+TEMPLATE_SHARED_FIELDS = [
+    "name",
+    "rule",
+    "major_threshold",
+    "paper_size",
+    "signature_image",
+    "attach_letter",
+    "post_letter_too",
+    "is_active",
+]
 
 
 def pick_template(*, organization, kind, item, templates=None):
     """The most specific template for the item (its kind's rules, in their order), else the
     kind's own "any" template: a volunteer milestone never gets the gift letter."""
     if templates is None:
-        templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
+        templates = list(
+            ThankYouTemplate.objects.filter(
+                organization=organization, is_active=True, original__isnull=True
+            )
+        )
     *specific, fallback = thankables[kind].rules
     for rule in specific:
         for template in templates:
@@ -206,7 +234,9 @@ def process(*, organization, limit=None, only=None, retries_only=False):
         pending = pending.filter(retry_at__isnull=False)
     if only is not None:
         pending = pending.filter(pk__in=only)
-    templates = list(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
+    templates = list(  # originals, each with its versions per language at hand
+        originals(ThankYouTemplate.objects.filter(organization=organization, is_active=True))
+    )
     mailer = _Mailer(get_connection())  # one SMTP conversation for the whole run
     lost = 0  # chunks in a row that lost the database
     try:
@@ -322,8 +352,9 @@ def _prepare(organization, row, templates, item, consents):
         and _decision(organization, row, consents, ConsentChannel.POST)
     ):
         channel = Acknowledgment.Channel.BOTH
+    language = language_for(row.contact, organization)
+    template = choose(template, language)  # the version in their language, else the default's
     row.channel, row.template = channel, template
-    language = row.contact.preferred_language or organization.language
     letter = None
     with translation.override(language):
         fields = item.fields  # made here: dates, amounts in words, salutation in their language
@@ -540,6 +571,7 @@ def ensure_default_templates(*, organization):
                 continue
             ThankYouTemplate.objects.get_or_create(
                 organization=organization,
+                original=None,
                 name=str(default.name),
                 defaults={
                     "rule": rule,
@@ -759,27 +791,42 @@ def alert_overdue(*, organization, today=None):
     )["overdue"]
     if not overdue:
         return 0
-    admins = list(
-        Membership.objects.filter(organization=organization, role=Role.ADMIN).values_list(
-            "user__email", flat=True
-        )
-    )
-    with translation.override(organization.language):
-        message = EmailMultiAlternatives(
-            subject=_("%(count)d gifts are waiting to be thanked") % {"count": overdue},
-            body=_(
-                "%(count)d gifts to %(name)s have waited more than %(hours)d hours for their "
-                "thank-you. See the queue: %(url)s"
-            )
-            % {
-                "count": overdue,
+    admins = [
+        membership.user
+        for membership in Membership.objects.filter(
+            organization=organization, role=Role.ADMIN
+        ).select_related("user")
+    ]
+    url = settings.SITE_URL.rstrip("/") + f"/o/{organization.slug}/thank-yous/"
+    messages = []
+    for admin in admins:  # each in their own language
+        with reading_as(organization=organization, user=admin):
+            numbers = {
+                "count": formats.format_number(overdue),
                 "name": organization.name,
-                "hours": settings_.target_hours,
-                "url": settings.SITE_URL.rstrip("/") + f"/o/{organization.slug}/thank-yous/",
-            },
-            to=admins,
-        )
-    transaction.on_commit(message.send)
+                "hours": formats.format_number(settings_.target_hours),
+                "url": url,
+            }
+            messages.append(
+                EmailMultiAlternatives(
+                    subject=ngettext(
+                        "%(count)s gift is waiting to be thanked",
+                        "%(count)s gifts are waiting to be thanked",
+                        overdue,
+                    )
+                    % numbers,
+                    body=ngettext(
+                        "%(count)s gift to %(name)s has waited more than %(hours)s hours for "
+                        "its thank-you. See the queue: %(url)s",
+                        "%(count)s gifts to %(name)s have waited more than %(hours)s hours for "
+                        "their thank-you. See the queue: %(url)s",
+                        overdue,
+                    )
+                    % numbers,
+                    to=[admin.email],
+                )
+            )
+    transaction.on_commit(lambda: [message.send() for message in messages])
     settings_.last_alert_on = today
     settings_.save(update_fields=["last_alert_on"])
     return overdue

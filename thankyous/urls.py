@@ -13,6 +13,11 @@ urlpatterns = [
     path("templates/new/", views.template_edit, name="template_create"),
     path("templates/<int:template_id>/", views.template_edit, name="template_edit"),
     path(
+        "templates/<int:template_id>/translations/",
+        views.template_translation_add,
+        name="template_translation_add",
+    ),
+    path(
         "templates/<int:template_id>/preview.pdf",
         views.template_letter_preview,
         name="template_letter_preview",

@@ -6,15 +6,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from stakeholders import formats
+from stakeholders.content_versions import languages_panel, translation_add_view
 from stakeholders.forms import add_errors as _add_errors
 from stakeholders.models import Role
 from stakeholders.tenancy.views import staff_view
 from thankyous import rendering, selectors, services, tasks
-from thankyous.forms import SettingsForm, SkipForm, TemplateForm
+from thankyous.forms import SettingsForm, SkipForm, TemplateForm, TemplateTranslationForm
 from thankyous.models import ThankYouTemplate
 
 MANAGERS = [Role.ADMIN, Role.FUNDRAISER]
@@ -68,7 +72,8 @@ def template_edit(request, org_slug, template_id=None):
         if template_id
         else None
     )
-    form = TemplateForm(request.POST or None, request.FILES or None, instance=template)
+    form_class = TemplateTranslationForm if template and template.original_id else TemplateForm
+    form = form_class(request.POST or None, request.FILES or None, instance=template)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.template_save(
@@ -95,7 +100,29 @@ def template_edit(request, org_slug, template_id=None):
             "form": form,
             "template": template,
             "merge_fields": services.merge_fields(organization=organization),
+            "languages": template
+            and languages_panel(
+                template,
+                edit_url=lambda version: reverse(
+                    "thankyous:template_edit", args=[org_slug, version.pk]
+                ),
+                add_url=reverse("thankyous:template_translation_add", args=[org_slug, template.pk]),
+            ),
         },
+    )
+
+
+@staff_view(roles=MANAGERS)
+@require_POST
+def template_translation_add(request, org_slug, template_id):
+    """ "Add a version in <language>": a copy of the original's texts, then its edit form."""
+    template = get_object_or_404(
+        ThankYouTemplate, organization=request.organization, pk=template_id, original=None
+    )
+    return translation_add_view(
+        request,
+        template,
+        edit_url=lambda version: reverse("thankyous:template_edit", args=[org_slug, version.pk]),
     )
 
 
@@ -229,7 +256,15 @@ def print_batch_create(request, org_slug):
         messages.error(request, " ".join(error.messages))
     else:
         letters = sum(batch.letters for batch in batches)
-        messages.success(request, _("%(count)d letters are ready to print.") % {"count": letters})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s letter is ready to print.",
+                "%(count)s letters are ready to print.",
+                letters,
+            )
+            % {"count": formats.format_number(letters)},
+        )
     return redirect("thankyous:index", org_slug=org_slug)
 
 

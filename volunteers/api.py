@@ -114,6 +114,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
         model = Opportunity
         fields = [
             "id",
+            "language",
+            "original",
             "title",
             "description",
             "cause",
@@ -125,6 +127,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "is_active",
         ]
         validators = []  # the title's uniqueness is checked by the service, in the organization
+        # A version in another language is added and edited on the opportunity's page.
+        read_only_fields = ["language", "original"]
 
 
 class OpportunityViewSet(
@@ -138,9 +142,12 @@ class OpportunityViewSet(
     serializer_class = OpportunitySerializer
     read_roles = READERS
     write_roles = WRITERS
-    filterset_fields = ["is_active", "cause"]
+    filterset_fields = ["is_active", "cause", "language", "original"]
 
     def scope_queryset(self, queryset):
+        """The list has the originals; ``?original=<id>`` lists one's versions."""
+        if self.action == "list" and not self.request.query_params.get("original"):
+            queryset = queryset.filter(original__isnull=True)
         return queryset.prefetch_related("skills", "trainings")
 
     def perform_create(self, serializer):

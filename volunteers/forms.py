@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders import formats
+from stakeholders.content_versions import language_name
 from stakeholders.services import normalise_phone
 from volunteers import selectors
 from volunteers.models import (
@@ -56,8 +58,14 @@ def availability_grid(field):
                 for part in range(3)
             ],
         }
-        for day in range(7)
+        for day in week_days()
     ]
+
+
+def week_days():
+    """Monday = 0 … Sunday = 6, from the day the reader's week starts on."""
+    first = formats.first_weekday()
+    return [(first + offset) % 7 for offset in range(7)]
 
 
 class _Preferences(forms.Form):
@@ -271,16 +279,40 @@ class HoursForm(forms.Form):
     )
     description = forms.CharField(label=_("What did you do?"), max_length=300, required=False)
 
-    def __init__(self, *args, organization, profiles=None, **kwargs):
+    def __init__(self, *args, organization, profiles=None, language=None, **kwargs):
         super().__init__(*args, **kwargs)
+        found = list(selectors.opportunities(organization=organization))
+        # A volunteer picks from the titles in their language; the choice is the original.
+        versions = (
+            selectors.opportunity_versions(
+                organization=organization, language=language, ids=[o.pk for o in found]
+            )
+            if language
+            else {}
+        )
         self.fields["opportunity"].choices = [("", "—")] + [
-            (o.pk, o.title) for o in selectors.opportunities(organization=organization)
+            (o.pk, versions.get(o.pk, o).title) for o in found
         ]
         if profiles is not None:
             self.fields["profile"] = forms.TypedChoiceField(
                 label=_("Volunteer"), coerce=int, choices=profiles
             )
             self.order_fields(["profile"])
+
+
+class OpportunityVersionForm(forms.Form):
+    """A version of an opportunity in another language: its words (the rest is the original's)."""
+
+    title = forms.CharField(label=_("Title"), max_length=150)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+
+    def __init__(self, *args, language, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # typed in the version's language and direction
+            field.widget.attrs.update({"lang": language, "dir": "auto"})
 
 
 class OpportunityForm(forms.Form):
@@ -409,6 +441,9 @@ class TrainingRecordForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
+    """The volunteer settings; the public texts get one box more per language of the
+    organization's readers besides its default (``languages``)."""
+
     hourly_rate = forms.DecimalField(
         label=_("Value of a volunteer hour"),
         min_value=0,
@@ -447,3 +482,39 @@ class SettingsForm(forms.Form):
             "One address per line, e.g. https://www.example.org. Empty: any https website."
         ),
     )
+
+    TRANSLATED = {"signup_intro": 1000, "consent_wording": None}
+
+    def __init__(self, *args, languages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages = list(languages)
+        order = []
+        for name in list(self.fields):
+            order.append(name)
+            if name not in self.TRANSLATED:
+                continue
+            for code in self.languages:
+                base = self.fields[name]
+                self.fields[f"{name}_{code}"] = forms.CharField(
+                    label=_("%(label)s in %(language)s")
+                    % {"label": base.label, "language": language_name(code)[0]},
+                    required=False,
+                    max_length=self.TRANSLATED[name],
+                    widget=forms.Textarea(attrs={"rows": 3, "lang": code, "dir": "auto"}),
+                )
+                order.append(f"{name}_{code}")
+        self.order_fields(order)
+
+    def text_translations(self):
+        """``{"fa": {"signup_intro": …, "consent_wording": …}}`` from the language boxes."""
+        return {
+            code: {name: self.cleaned_data.get(f"{name}_{code}", "") for name in self.TRANSLATED}
+            for code in self.languages
+        }
+
+    def settings_data(self):
+        """What ``services.settings_save`` takes."""
+        data = {
+            name: value for name, value in self.cleaned_data.items() if name in self.base_fields
+        }
+        return {**data, "text_translations": self.text_translations()}

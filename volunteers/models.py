@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from stakeholders.content_versions import LanguageVersions, TranslatedTexts
 from stakeholders.tenancy.models import TenantOwned
 
 HOURS = {"max_digits": 6, "decimal_places": 2}
@@ -37,9 +38,12 @@ def day_part(hour):
     return 0 if hour < 12 else 1 if hour < 17 else 2
 
 
-class VolunteerSettings(TenantOwned):
+class VolunteerSettings(TranslatedTexts, TenantOwned):
     """What the organization decides about volunteering: the value of an hour, the consent words
-    of its signup form and which websites may embed that form."""
+    of its signup form (and their translations: a visitor reads and agrees to them in their
+    language) and which websites may embed that form."""
+
+    translated_fields = ("signup_intro", "consent_wording")
 
     hourly_rate = models.DecimalField(
         _("value of a volunteer hour"),
@@ -272,8 +276,10 @@ class TrainingRecord(TenantOwned):
         ]
 
 
-class Opportunity(TenantOwned):
-    """A role volunteers can take: what it is, what it needs, where."""
+class Opportunity(LanguageVersions, TenantOwned):
+    """A role volunteers can take: what it is, what it needs, where — or its version in another
+    language (``original`` set: only its title, description and location are read; shifts,
+    skills, trainings, matching and hours belong to the original)."""
 
     title = models.CharField(_("title"), max_length=150)
     description = models.TextField(_("description"), blank=True)
@@ -309,7 +315,13 @@ class Opportunity(TenantOwned):
         ordering = ["title"]
         verbose_name_plural = _("opportunities")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "title"], name="uniq_opportunity_title")
+            # A translation may keep the original's title (a name that needs none).
+            models.UniqueConstraint(
+                fields=["organization", "title"],
+                condition=models.Q(original__isnull=True),
+                name="uniq_opportunity_title",
+            ),
+            *LanguageVersions.version_constraints("opportunity"),
         ]
 
     def __str__(self):

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -87,10 +87,13 @@ def _signup(request, *, embed):
 
 def _signup_response(request, *, organization, options, embed):
     template = "volunteers/public/signup_embed.html" if embed else "volunteers/public/signup.html"
+    # The visitor reads (and agrees to) the words in their language: what they ticked is what
+    # their consent record keeps.
+    texts = selectors.signup_texts(options, translation.get_language())
     form = SignupForm(
         request.POST or None,
         organization=organization,
-        consent_wording=options["consent_wording"],
+        consent_wording=texts["consent_wording"],
         skills=options["skills"],
         causes=options["causes"],
     )
@@ -121,7 +124,7 @@ def _signup_response(request, *, organization, options, embed):
         form.data["started"] = services.form_started_token()
     else:
         form.initial["started"] = services.form_started_token()
-    context = {"form": form, "config": options, "embed": embed}
+    context = {"form": form, "config": {**options, **texts}, "embed": embed}
     return render(request, template, context, status=status)
 
 
@@ -315,24 +318,38 @@ def portal(request, org_slug):
         )
     if request.method == "POST":
         raise Http404
+    language = translation.get_language()
+    suggested = [
+        row
+        for row in selectors.opportunities_for_profile(
+            organization=organization, profile=profile, limit=3
+        )
+        if not row["blockers"]
+    ]
+    versions = selectors.opportunity_versions(
+        organization=organization,
+        language=language,
+        ids=[row["opportunity"].pk for row in suggested],
+    )
+    for row in suggested:
+        row["version"] = versions.get(row["opportunity"].pk, row["opportunity"])
     context = {
         "profile": profile,
-        "upcoming": selectors.assignments_for(
-            organization=organization, profile=profile, upcoming=True
-        ).filter(status__in=[Assignment.Status.CONFIRMED, Assignment.Status.WAITLISTED]),
+        "upcoming": selectors.with_opportunity_versions(
+            selectors.assignments_for(
+                organization=organization, profile=profile, upcoming=True
+            ).filter(status__in=[Assignment.Status.CONFIRMED, Assignment.Status.WAITLISTED]),
+            organization=organization,
+            language=language,
+            path=("shift",),
+        ),
         "hours": selectors.hours_total(organization=organization, profile=profile),
         "pending_hours": selectors.hours_for(organization=organization, profile=profile).filter(
             status="pending"
         ),
         "milestones": selectors.milestones_for(organization=organization, profile=profile),
         "trainings": selectors.training_records(organization=organization, profile=profile),
-        "suggested": [
-            row
-            for row in selectors.opportunities_for_profile(
-                organization=organization, profile=profile, limit=3
-            )
-            if not row["blockers"]
-        ],
+        "suggested": suggested,
     }
     return _private(render(request, "volunteers/portal/home.html", context))
 
@@ -383,14 +400,16 @@ def portal_shifts(request, org_slug):
             messages.error(request, " ".join(error.messages))
         return redirect(request.get_full_path())
     opportunity = request.GET.get("opportunity", "")
-    context = {
-        "profile": profile,
-        "rows": selectors.open_shifts_for(
-            organization=organization,
-            profile=profile,
-            opportunity_id=int(opportunity) if opportunity.isdigit() else None,
-        ),
-    }
+    language = translation.get_language()
+    rows = selectors.open_shifts_for(
+        organization=organization,
+        profile=profile,
+        opportunity_id=int(opportunity) if opportunity.isdigit() else None,
+    )
+    selectors.with_opportunity_versions(
+        [row["shift"] for row in rows], organization=organization, language=language
+    )
+    context = {"profile": profile, "rows": rows}
     return render(request, "volunteers/portal/shifts.html", context)
 
 
@@ -399,7 +418,8 @@ def portal_shifts(request, org_slug):
 @in_organization_time
 def portal_hours(request, org_slug):
     organization, profile = request.organization, request.volunteer
-    form = HoursForm(request.POST or None, organization=organization)
+    language = translation.get_language()
+    form = HoursForm(request.POST or None, organization=organization, language=language)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         opportunity = (
@@ -427,7 +447,11 @@ def portal_hours(request, org_slug):
     context = {
         "form": form,
         "profile": profile,
-        "entries": selectors.hours_for(organization=organization, profile=profile)[:50],
+        "entries": selectors.with_opportunity_versions(
+            selectors.hours_for(organization=organization, profile=profile)[:50],
+            organization=organization,
+            language=language,
+        ),
         "total": selectors.hours_total(organization=organization, profile=profile),
     }
     return render(request, "volunteers/portal/hours.html", context)

@@ -5,12 +5,13 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stakeholders import formats
+from stakeholders.content_versions import LANGUAGE_CODES, choose
 from volunteers.models import (
     DAY_PARTS,
     WEEKDAYS,
@@ -89,6 +90,11 @@ def signup_options(*, organization):
         options = {
             "consent_wording": config.consent_wording,
             "signup_intro": config.signup_intro,
+            # What a visitor of each language reads (and agrees to): theirs, else the default.
+            "texts": {
+                code: {name: config.translated(name, code) for name in config.translated_fields}
+                for code in LANGUAGE_CODES
+            },
             "origins": config.origins,
             "skills": list(
                 Skill.objects.filter(organization=organization).values_list("pk", "name")
@@ -215,11 +221,81 @@ def has_open_duplicate(*, organization, contact):
 # --- Opportunities and shifts --------------------------------------------------------------------
 
 
+def signup_texts(options, language):
+    """The signup form's introduction and consent words for a visitor of ``language``."""
+    return options.get("texts", {}).get(language) or {
+        "consent_wording": options["consent_wording"],
+        "signup_intro": options["signup_intro"],
+    }
+
+
 def opportunities(*, organization, active_only=False):
-    queryset = Opportunity.objects.filter(organization=organization).select_related("cause")
+    """The opportunities (originals: a version in another language is not another one; shifts,
+    hours and matching point at the original)."""
+    queryset = Opportunity.objects.filter(
+        organization=organization, original__isnull=True
+    ).select_related("cause")
     if active_only:
         queryset = queryset.filter(is_active=True)
     return queryset
+
+
+def opportunities_with_versions(*, organization):
+    """The opportunities with their versions at hand (the list's missing-languages marker)."""
+    return (
+        opportunities(organization=organization)
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch(
+                "translations",
+                queryset=Opportunity.objects.filter(organization=organization)
+                .only("pk", "original_id", "language", "title")
+                .order_by("language"),
+            )
+        )
+    )
+
+
+def opportunity_versions(*, organization, language, ids):
+    """``{original id: the version a reader of language gets}`` for these opportunities (their
+    language, else the organization's, else the original): two queries, whatever the count."""
+    originals = Opportunity.objects.filter(
+        organization=organization, pk__in=set(ids), original__isnull=True
+    ).prefetch_related(
+        Prefetch("translations", queryset=Opportunity.objects.filter(organization=organization))
+    )
+    versions = {}
+    for original in originals:
+        original.organization = organization  # choose() reads its language: no query per row
+        versions[original.pk] = choose(original, language or organization.language)
+    return versions
+
+
+def opportunity_in_language(*, organization, opportunity, language):
+    """The version of one opportunity for a reader of ``language`` (an email's recipient)."""
+    root = opportunity.root
+    return opportunity_versions(organization=organization, language=language, ids=[root.pk]).get(
+        root.pk, root
+    )
+
+
+def with_opportunity_versions(rows, *, organization, language, path=()):
+    """Give each of ``rows`` (shifts, assignments, hours entries: ``path`` leads from the row to
+    the object with ``opportunity_id``) ``opportunity_version``, the opportunity as a reader of
+    ``language`` sees it. Returns ``rows``."""
+
+    def target(row):
+        for name in path:
+            row = getattr(row, name)
+        return row
+
+    rows = list(rows)
+    ids = {target(row).opportunity_id for row in rows if target(row).opportunity_id}
+    versions = opportunity_versions(organization=organization, language=language, ids=ids)
+    for row in rows:
+        holder = target(row)
+        holder.opportunity_version = versions.get(holder.opportunity_id)
+    return rows
 
 
 def opportunity_skill_ids(*, organization, opportunity):

@@ -22,12 +22,13 @@ from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stakeholders import formats, sending
 from stakeholders import selectors as stakeholder_selectors
-from stakeholders import sending
 from stakeholders import services as stakeholder_services
+from stakeholders.languages import language_for, reading_as
 from stakeholders.models import (
     Channel,
     ConsentChannel,
@@ -94,12 +95,10 @@ def _same_organization(organization, *objects):
 # --- Emails --------------------------------------------------------------------------------
 
 
-def _message(*, organization, to, language, subject, template, context):
-    """An email in the recipient's language (the organization's when they have none)."""
-    with (
-        translation.override(language or organization.language),
-        timezone.override(ZoneInfo(organization.timezone)),
-    ):
+def _message(*, organization, to, subject, template, context, contact=None, user=None, language=""):
+    """An email as its reader reads it (``stakeholders.languages.reading_as``): a volunteer
+    (``contact``), a staff member (``user``) or a pending signup (the ``language`` of its page)."""
+    with reading_as(organization=organization, contact=contact, user=user, language=language):
         return EmailMessage(
             subject=str(subject()),
             body=render_to_string(template, {"organization": organization, **context}),
@@ -107,6 +106,16 @@ def _message(*, organization, to, language, subject, template, context):
             to=to,
             reply_to=[organization.contact_email] if organization.contact_email else None,
         )
+
+
+def _shown(*, organization, contact, opportunity):
+    """The opportunity as this volunteer reads it: their language's version, else the
+    organization's (links keep naming the original)."""
+    return selectors.opportunity_in_language(
+        organization=organization,
+        opportunity=opportunity,
+        language=language_for(contact, organization),
+    )
 
 
 def _decide(*, organization, contact, **message):
@@ -236,7 +245,7 @@ def signup_confirmations_send(*, organization, chunk=50):
                 _message(
                     organization=organization,
                     to=[pending.email],
-                    language=pending.data.get("language"),
+                    language=pending.data.get("language") or "",
                     subject=lambda: (
                         _("Please confirm your email to volunteer with %(name)s")
                         % {"name": organization.name}
@@ -424,7 +433,7 @@ def signup_confirmed_notify(*, organization, profile_id, new=True):
             _message(
                 organization=organization,
                 to=[contact.email],
-                language=contact.preferred_language,
+                contact=contact,
                 subject=lambda: _("Welcome to %(name)s") % {"name": organization.name},
                 template="emails/volunteers_welcome.txt",
                 context={
@@ -434,13 +443,14 @@ def signup_confirmed_notify(*, organization, profile_id, new=True):
                 },
             )
         )
-    staff = [u.email for u in coordinators(organization=organization)]
-    if staff:
+    for user in coordinators(organization=organization):  # each in their own language
+        if not user.email:
+            continue
         messages.append(
             _message(
                 organization=organization,
-                to=staff,
-                language="",
+                to=[user.email],
+                user=user,
                 subject=lambda: _("New volunteer signup: %(name)s") % {"name": contact.name},
                 template="emails/volunteers_coordinator.txt",
                 context={
@@ -549,7 +559,7 @@ def portal_link_send(*, organization, email, staff_sent=False):
     message = _message(
         organization=organization,
         to=[email],
-        language=profile.contact.preferred_language,
+        contact=profile.contact,
         subject=lambda: _("Your volunteer page at %(name)s") % {"name": organization.name},
         template="emails/volunteers_portal_link.txt",
         context={
@@ -639,12 +649,23 @@ def embed_origin(value):
 
 
 @transaction.atomic
-def settings_save(*, organization, skills_text, causes_text, **fields):
+def settings_save(*, organization, skills_text, causes_text, text_translations=None, **fields):
     """Save the settings; the skills and causes lists become exactly the lines given (a removed
-    one disappears from profiles and opportunities too)."""
+    one disappears from profiles and opportunities too). ``text_translations`` (``{"fa":
+    {"signup_intro": …}}``) replaces the translations of the public texts, for the languages it
+    names."""
     instance = volunteer_settings(organization=organization)
     for name, value in fields.items():
         setattr(instance, name, value)
+    if text_translations is not None:
+        merged = dict(instance.text_translations or {})
+        for code, texts in text_translations.items():
+            kept = {name: value.strip() for name, value in texts.items() if (value or "").strip()}
+            if kept:
+                merged[code] = kept
+            else:
+                merged.pop(code, None)
+        instance.text_translations = merged
     origins, errors = [], []
     for line in instance.origins:
         try:
@@ -683,7 +704,9 @@ def opportunity_save(
         setattr(opportunity, name, value)
     opportunity.cause = cause
     if (
-        Opportunity.objects.filter(organization=organization, title=opportunity.title)
+        Opportunity.objects.filter(
+            organization=organization, title=opportunity.title, original__isnull=True
+        )
         .exclude(pk=opportunity.pk)
         .exists()
     ):
@@ -707,6 +730,18 @@ def opportunity_save(
     return opportunity
 
 
+@transaction.atomic
+def opportunity_version_save(*, organization, version, title, description="", location=""):
+    """Save a version of an opportunity in another language: its words only (skills, trainings,
+    shifts and matching belong to the original)."""
+    if version.original_id is None or version.organization_id != organization.pk:
+        raise ValidationError(_("Choose one of your organization's."))
+    version.title, version.description, version.location = title, description, location
+    _full_clean(version, exclude=["cause"])
+    version.save()
+    return version
+
+
 def _outside_shift_years():
     return _("Give a date between %(first)d and %(last)d.") % {
         "first": SHIFT_YEARS[0],
@@ -722,7 +757,12 @@ def _check_shift_times(starts_at, ends_at):
         raise ValidationError({"ends_at": [_("A shift must end after it starts.")]})
     if ends_at - starts_at > timedelta(hours=MAX_SHIFT_HOURS):
         raise ValidationError(
-            {"ends_at": [_("A shift lasts %(hours)d hours at most.") % {"hours": MAX_SHIFT_HOURS}]}
+            {
+                "ends_at": [
+                    _("A shift lasts %(hours)s hours at most.")
+                    % {"hours": formats.format_number(MAX_SHIFT_HOURS)}
+                ]
+            }
         )
 
 
@@ -768,7 +808,12 @@ def shift_create(
             day += timedelta(weeks=repeat_weeks)
         if len(days) > MAX_SERIES_SHIFTS:
             raise ValidationError(
-                {"until": [_("That makes more than %(n)d shifts.") % {"n": MAX_SERIES_SHIFTS}]}
+                {
+                    "until": [
+                        _("That makes more than %(n)s shifts.")
+                        % {"n": formats.format_number(MAX_SERIES_SHIFTS)}
+                    ]
+                }
             )
         series = ShiftSeries.objects.create(
             organization=organization,
@@ -973,12 +1018,15 @@ def _promote_waitlist(*, organization, shift):
             message = _message(
                 organization=organization,
                 to=[contact.email],
-                language=contact.preferred_language,
+                contact=contact,
                 subject=lambda: _("A place opened up: you're on the shift"),
                 template="emails/volunteers_promoted.txt",
                 context={
                     "contact": contact,
                     "shift": shift,
+                    "opportunity": _shown(
+                        organization=organization, contact=contact, opportunity=shift.opportunity
+                    ),
                     "url": portal_url(organization=organization, profile=row.profile),
                 },
             )
@@ -1241,11 +1289,12 @@ def shift_thank(*, organization, assignment, message, actor):
             }
         )
     shift = assignment.shift
+    shown = _shown(organization=organization, contact=contact, opportunity=shift.opportunity)
     email = _message(
         organization=organization,
         to=[contact.email],
-        language=contact.preferred_language,
-        subject=lambda: _("Thank you for %(what)s") % {"what": shift.opportunity.title},
+        contact=contact,
+        subject=lambda: _("Thank you for %(what)s") % {"what": shown.title},
         template="emails/volunteers_thanks.txt",
         context={"contact": contact, "message": message, "sender": actor},
     )
@@ -1279,15 +1328,18 @@ def opportunity_invite(*, organization, opportunity, profile, actor):
         raise ValidationError(
             _("We can't email this person: %(reason)s.") % {"reason": decision.reason_label}
         )
+    # The opportunity in the volunteer's language (else the organization's); links name the
+    # original.
+    shown = _shown(organization=organization, contact=contact, opportunity=opportunity)
     email = _message(
         organization=organization,
         to=[contact.email],
-        language=contact.preferred_language,
-        subject=lambda: _("Would you help with %(what)s?") % {"what": opportunity.title},
+        contact=contact,
+        subject=lambda: _("Would you help with %(what)s?") % {"what": shown.title},
         template="emails/volunteers_invite.txt",
         context={
             "contact": contact,
-            "opportunity": opportunity,
+            "opportunity": shown,
             "sender": actor,
             "url": portal_url(organization=organization, profile=profile, opportunity=opportunity),
             "days": PORTAL_LINK_DAYS,
@@ -1336,18 +1388,29 @@ def reminders_send(*, organization, now=None):
             if not rows:
                 break
             Assignment.objects.filter(pk__in=[r.pk for r in rows]).update(reminded_at=now)
+        shown = {}  # one lookup per opportunity and language, not per volunteer
+        for row in rows:
+            language = language_for(row.profile.contact, organization)
+            key = (row.shift.opportunity_id, language)
+            if key not in shown:
+                shown[key] = selectors.opportunity_in_language(
+                    organization=organization, opportunity=row.shift.opportunity, language=language
+                )
+            shown[row.shift.opportunity_id, row.profile.contact_id] = shown[key]
         messages = [
             _message(
                 organization=organization,
                 to=[row.profile.contact.email],
-                language=row.profile.contact.preferred_language,
-                subject=lambda row=row: (
-                    _("See you tomorrow: %(what)s") % {"what": row.shift.opportunity.title}
+                contact=row.profile.contact,
+                subject=lambda row=row, shown=shown: (
+                    _("See you tomorrow: %(what)s")
+                    % {"what": shown[row.shift.opportunity_id, row.profile.contact_id].title}
                 ),
                 template="emails/volunteers_reminder.txt",
                 context={
                     "contact": row.profile.contact,
                     "shift": row.shift,
+                    "opportunity": shown[row.shift.opportunity_id, row.profile.contact_id],
                     "url": portal_url(organization=organization, profile=row.profile),
                 },
             )

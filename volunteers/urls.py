@@ -15,6 +15,11 @@ urlpatterns = [
     path("volunteers/opportunities/new/", views.opportunity_new, name="opportunity_new"),
     path("volunteers/opportunities/<int:opportunity_id>/", views.opportunity, name="opportunity"),
     path("volunteers/opportunities/<int:opportunity_id>/matches/", views.matches, name="matches"),
+    path(
+        "volunteers/opportunities/<int:opportunity_id>/translations/",
+        views.opportunity_translation_add,
+        name="opportunity_translation_add",
+    ),
     path("volunteers/shifts/<int:shift_id>/", views.shift, name="shift"),
     path("volunteers/hours/", views.hours, name="hours"),
     path("volunteers/trainings/", views.trainings, name="trainings"),

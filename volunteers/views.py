@@ -12,7 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from stakeholders import formats
+from stakeholders.content_versions import language_name, languages_panel, translation_add_view
 from stakeholders.forms import add_errors
 from stakeholders.models import Role
 from stakeholders.tenancy.views import staff_view
@@ -21,6 +25,7 @@ from volunteers.forms import (
     AssignForm,
     HoursForm,
     OpportunityForm,
+    OpportunityVersionForm,
     ProfileForm,
     SettingsForm,
     ShiftEditForm,
@@ -225,7 +230,7 @@ def profile(request, org_slug, profile_id):
 def opportunity_list(request, org_slug):
     organization = request.organization
     context = {
-        "opportunities": selectors.opportunities(organization=organization),
+        "opportunities": selectors.opportunities_with_versions(organization=organization),
         "can_edit": _can_edit(request),
     }
     return render(request, "volunteers/opportunities.html", context)
@@ -291,7 +296,11 @@ def opportunity(request, org_slug, opportunity_id):
     """An opportunity: its details (editable), its shifts and a form to add one or a series."""
     organization = request.organization
     _require_edit(request)
-    found = get_object_or_404(Opportunity, organization=organization, pk=opportunity_id)
+    found = get_object_or_404(
+        Opportunity.objects.select_related("original"), organization=organization, pk=opportunity_id
+    )
+    if found.original_id:
+        return _opportunity_version(request, found)
     action = request.POST.get("action", "")
     form = _opportunity_form(request, found) if _can_edit(request) else None
     if form is not None and not isinstance(form, OpportunityForm):
@@ -307,7 +316,8 @@ def opportunity(request, org_slug, opportunity_id):
         else:
             messages.success(
                 request,
-                _("%(count)d shift(s) added.") % {"count": len(created)},
+                ngettext("%(count)s shift added.", "%(count)s shifts added.", len(created))
+                % {"count": formats.format_number(len(created))},
             )
             return redirect("volunteers:opportunity", org_slug=org_slug, opportunity_id=found.pk)
     context = {
@@ -316,8 +326,82 @@ def opportunity(request, org_slug, opportunity_id):
         "shift_form": shift_form,
         "shifts": selectors.upcoming_shifts(organization=organization, opportunity=found)[:100],
         "can_edit": _can_edit(request),
+        "panel": _languages_panel(request, found),
     }
     return render(request, "volunteers/opportunity.html", context)
+
+
+def _opportunity_url(org_slug):
+    return lambda opportunity: reverse(
+        "volunteers:opportunity", kwargs={"org_slug": org_slug, "opportunity_id": opportunity.pk}
+    )
+
+
+def _languages_panel(request, opportunity):
+    slug = request.organization.slug
+    return languages_panel(
+        opportunity,
+        edit_url=_opportunity_url(slug),
+        add_url=reverse(
+            "volunteers:opportunity_translation_add",
+            kwargs={"org_slug": slug, "opportunity_id": opportunity.root.pk},
+        ),
+        can_add=_can_edit(request),
+    )
+
+
+def _opportunity_version(request, version):
+    """A version of an opportunity in another language: its words, editable (or deleted) by
+    those who edit opportunities; shifts and matching stay on the original."""
+    organization = request.organization
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action == "delete":
+        original = version.original
+        version.delete()
+        messages.success(request, _("The version is deleted."))
+        return redirect(_opportunity_url(organization.slug)(original))
+    form = OpportunityVersionForm(
+        request.POST if action == "save" else None,
+        initial={
+            "title": version.title,
+            "description": version.description,
+            "location": version.location,
+        },
+        language=version.language,
+    )
+    if action == "save" and form.is_valid():
+        try:
+            services.opportunity_version_save(
+                organization=organization, version=version, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Opportunity saved."))
+            return redirect(_opportunity_url(organization.slug)(version))
+    context = {
+        "opportunity": version,
+        "form": form if _can_edit(request) else None,
+        "can_edit": _can_edit(request),
+        "panel": _languages_panel(request, version),
+        "language_label": language_name(version.language)[0],
+    }
+    return render(
+        request,
+        "volunteers/opportunity_version.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view(roles=COORDINATING)
+@require_POST
+def opportunity_translation_add(request, org_slug, opportunity_id):
+    """Add a version of an opportunity in a language (POST ``language``), then edit it."""
+    found = get_object_or_404(
+        Opportunity, organization=request.organization, pk=opportunity_id, original__isnull=True
+    )
+    return translation_add_view(request, found, edit_url=_opportunity_url(org_slug))
 
 
 @staff_view(roles=COORDINATING)
@@ -335,7 +419,9 @@ def matches(request, org_slug, opportunity_id):
     """Who fits this opportunity, best first, and why; invite with one click (POST)."""
     organization = request.organization
     _require_edit(request)
-    found = get_object_or_404(Opportunity, organization=organization, pk=opportunity_id)
+    found = get_object_or_404(
+        Opportunity, organization=organization, pk=opportunity_id, original__isnull=True
+    )
     if request.method == "POST":
         profile_id = request.POST.get("profile", "")
         invitee = (
@@ -612,20 +698,23 @@ def training_edit(request, org_slug, training_id):
 def volunteer_settings(request, org_slug):
     organization = request.organization
     config = services.volunteer_settings(organization=organization)
-    form = SettingsForm(
-        request.POST or None,
-        initial={
-            "hourly_rate": config.hourly_rate,
-            "signup_intro": config.signup_intro,
-            "consent_wording": config.consent_wording,
-            "embed_origins": config.embed_origins,
-            "skills_text": "\n".join(s.name for s in selectors.skills(organization=organization)),
-            "causes_text": "\n".join(c.name for c in selectors.causes(organization=organization)),
-        },
-    )
+    # One box per language of the organization's readers besides its default, for each text.
+    languages = organization.content_languages[1:]
+    initial = {
+        "hourly_rate": config.hourly_rate,
+        "signup_intro": config.signup_intro,
+        "consent_wording": config.consent_wording,
+        "embed_origins": config.embed_origins,
+        "skills_text": "\n".join(s.name for s in selectors.skills(organization=organization)),
+        "causes_text": "\n".join(c.name for c in selectors.causes(organization=organization)),
+    }
+    for code in languages:
+        for name in config.translated_fields:
+            initial[f"{name}_{code}"] = (config.text_translations.get(code) or {}).get(name, "")
+    form = SettingsForm(request.POST or None, initial=initial, languages=languages)
     if request.method == "POST" and form.is_valid():
         try:
-            services.settings_save(organization=organization, **form.cleaned_data)
+            services.settings_save(organization=organization, **form.settings_data())
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -639,6 +728,7 @@ def volunteer_settings(request, org_slug):
         "volunteers/settings.html",
         {
             "form": form,
+            "config": config,
             "embed_url": embed_url,
             "signup_url": request.build_absolute_uri(
                 reverse("volunteers:signup", kwargs={"org_slug": org_slug})

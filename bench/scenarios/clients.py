@@ -55,6 +55,7 @@ COLUMNS = (
     "resolution_escalation",
     "resolution_action",
     "updated_at",
+    "number",
 )
 
 
@@ -79,7 +80,7 @@ def _rows(organization, contact_ids, category_ids, staff_ids, requests):
     now = timezone.now()
     subjects = [encrypt(f"Question number {n} about housing and food") for n in range(200)]
     null = r"\N"
-    for _n in range(requests):
+    for number in range(1, requests + 1):
         created = now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))
         roll = rng.random()
         if roll < 0.33:
@@ -124,6 +125,7 @@ def _rows(organization, contact_ids, category_ids, staff_ids, requests):
                     "0",
                     "",
                     now.isoformat(),
+                    str(number),
                 ]
             )
             + "\n"

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "stakeholders.tenancy.middleware.OrganizationMiddleware",
+    "stakeholders.languages.LanguageMiddleware",  # after Locale- and OrganizationMiddleware
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -376,6 +377,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RequestChannelEnum": "clients.models.RequestChannel",
         "RequestKindEnum": "clients.models.RequestKind",
+        "LanguageEnum": "config.settings.base.LANGUAGES",
     },
 }
 

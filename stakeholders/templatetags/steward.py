@@ -140,3 +140,14 @@ def phone(value):
 def money(amount, currency):
     """An amount in the reader's conventions: "£1,234.50", "1 234,50 €", "‎£۱٬۲۳۴٫۵۰"."""
     return formats.format_money(amount, currency)
+
+
+@register.simple_tag
+def language_switcher_choices():
+    """Every language for the switcher, each named in itself and with its direction."""
+    from stakeholders.languages import language_choices
+
+    return [
+        {"code": code, "name": name, "bidi": translation.get_language_info(code)["bidi"]}
+        for code, name in language_choices()
+    ]

@@ -1,0 +1,111 @@
+"""The English demo organizations: a food bank in Bristol and a mentoring charity in Chicago."""
+
+from stakeholders.models import Role
+
+ORGANIZATIONS = [
+    {
+        "name": "Riverside Food Bank",
+        "slug": "riverside",
+        "timezone": "Europe/London",
+        "currency": "GBP",
+        "language": "en",
+        "contact_email": "hello@riverside.example.org",
+        "country": "GB",
+        "sender_name": "Amara Okafor, Director",
+        "address": "12 Mill Lane\nBristol BS1 4DJ\nUnited Kingdom",
+        "staff": [
+            ("admin@riverside.example.org", "Amara Okafor", Role.ADMIN),
+            ("fundraiser@riverside.example.org", "Tom Becker", Role.FUNDRAISER),
+            ("volunteers@riverside.example.org", "Lucía Fernández", Role.VOLUNTEER_COORDINATOR),
+            ("casework@riverside.example.org", "Dev Patel", Role.CASEWORKER),
+            ("viewer@riverside.example.org", "Mei Chen", Role.VIEWER),
+        ],
+    },
+    {
+        "name": "Hope Youth Mentoring",
+        "slug": "hope",
+        "timezone": "America/Chicago",
+        "currency": "USD",
+        "language": "en",
+        "contact_email": "team@hope.example.org",
+        "country": "US",
+        "sender_name": "Jordan Ellis, Executive Director",
+        "address": "400 Lake Street\nChicago, IL 60601\nUSA",
+        "staff": [
+            ("admin@hope.example.org", "Jordan Ellis", Role.ADMIN),
+            ("fundraiser@hope.example.org", "Sam Rivera", Role.FUNDRAISER),
+            ("casework@hope.example.org", "Noor Haddad", Role.CASEWORKER),
+        ],
+    },
+]
+
+# (first name, last name, the name in their email address or "" to make one, salutation)
+PEOPLE = [
+    (first, last, "", "")
+    for first, last in (
+        ("Fatima", "Adeyemi"),
+        ("Björn", "Lindqvist"),
+        ("François", "O'Brien"),
+        ("Łukasz", "Sharma"),
+        ("Zoë", "Dubois"),
+        ("Kwame", "Mensah"),
+        ("Aisha", "Khan"),
+        ("Liam", "Ní Bhriain"),
+        ("Mei", "Tanaka"),
+        ("Carlos", "Mendoza"),
+        ("Priya", "Patel"),
+        ("Ewan", "MacLeod"),
+        ("Nguyễn", "Thi Lan"),
+        ("Sofia", "Rossi"),
+        ("Yusuf", "Demir"),
+        ("Hannah", "Schmidt"),
+        ("Amara", "Nwosu"),
+        ("Diego", "Fernández"),
+        ("Leila", "Rahimi"),
+        ("Oliver", "Jones"),
+        ("Sokha", "Chan"),
+        ("Aigerim", "Bekova"),
+        ("Grace", "Okafor"),
+        ("Tomás", "Silva"),
+        ("Ingrid", "Berg"),
+        ("Samuel", "Cohen"),
+        ("Niamh", "Kelly"),
+        ("Arjun", "Mehta"),
+        ("Chloé", "Martin"),
+        ("Mohammed", "Haddad"),
+    )
+]
+TAGS = ["newsletter", "major donor", "board", "food parcels", "driver", "youth club"]
+SUBJECTS = [
+    "Asked about volunteering on Saturdays",
+    "Thanked them for their gift",
+    "Food parcel collected",
+    "Called back about the winter appeal",
+    "Invited to the open day",
+    "Referral from the housing office",
+    "Changed their email address",
+    "Booked a slot at the advice clinic",
+]
+COMPLAINTS = [
+    "Waited an hour at the drop-in",
+    "Received two appeal letters in one week",
+    "Nobody called back",
+]
+COMPLAINT_CATEGORIES = ()  # the defaults
+CONSENT_WORDING = "Yes, please keep me updated by email."
+AREAS = {
+    "GB": {
+        "city": "Bristol",
+        "streets": ["Mill Lane", "High Street", "Church Road", "Station Road"],
+        "street": "{number} {street}",
+        "postcodes": ["BS1 4DJ", "BS2 0JA", "BS3 1QR", "BS5 6XX"],
+        "mobile": "07400 12%04d",
+    },
+    "US": {
+        "city": "Chicago",
+        "streets": ["Lake Street", "Maple Avenue", "Oak Street", "Elm Drive"],
+        "street": "{number} {street}",
+        "postcodes": ["60601", "60605", "60614", "60622"],
+        "mobile": "(312) 555-%04d",
+    },
+}
