@@ -3,19 +3,8 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
 
-
-def language_of_organization(apps, schema_editor):
-    """Every existing article was written in its organization's language. Migrations run as the
-    table owner, whom row-level security does not filter: one statement for every organization."""
-    Organization = apps.get_model("stakeholders", "Organization")
-    Article = apps.get_model("clients", "Article")
-    Article._base_manager.filter(language="").update(
-        language=Subquery(
-            Organization.objects.filter(pk=OuterRef("organization_id")).values("language")[:1]
-        )
-    )
+from stakeholders.content_versions import in_organization_language
 
 
 class Migration(migrations.Migration):
@@ -65,5 +54,5 @@ class Migration(migrations.Migration):
                 name="uniq_article_version_language",
             ),
         ),
-        migrations.RunPython(language_of_organization, migrations.RunPython.noop),
+        in_organization_language("clients", "Article"),
     ]

@@ -4,18 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def in_organization_language(apps, schema_editor):
-    """Rows written before versions existed are in their organization's language. Run as the
-    table owner (``migrate`` switches to it), whom row-level security does not filter."""
-    Organization = apps.get_model("stakeholders", "Organization")
-    language = Organization.objects.filter(pk=models.OuterRef("organization_id")).values(
-        "language"
-    )[:1]
-    for name in ("DonorUpdate", "ImpactStory"):
-        apps.get_model("donors", name)._base_manager.filter(language="").update(
-            language=models.Subquery(language)
-        )
+from stakeholders.content_versions import in_organization_language
 
 
 class Migration(migrations.Migration):
@@ -104,5 +93,5 @@ class Migration(migrations.Migration):
                 name="uniq_impact_story_version_language",
             ),
         ),
-        migrations.RunPython(in_organization_language, migrations.RunPython.noop),
+        in_organization_language("donors", "DonorUpdate", "ImpactStory"),
     ]

@@ -3,18 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def in_organization_language(apps, schema_editor):
-    """Rows written before versions existed are in their organization's language. Run as the
-    table owner (``migrate`` switches to it), whom row-level security does not filter."""
-    Organization = apps.get_model("stakeholders", "Organization")
-    language = Organization.objects.filter(pk=models.OuterRef("organization_id")).values(
-        "language"
-    )[:1]
-    for name in ("ThankYouTemplate",):
-        apps.get_model("thankyous", name)._base_manager.filter(language="").update(
-            language=models.Subquery(language)
-        )
+from stakeholders.content_versions import in_organization_language
 
 
 class Migration(migrations.Migration):
@@ -75,5 +64,5 @@ class Migration(migrations.Migration):
                 name="uniq_thankyou_template_version_language",
             ),
         ),
-        migrations.RunPython(in_organization_language, migrations.RunPython.noop),
+        in_organization_language("thankyous", "ThankYouTemplate"),
     ]

@@ -2,19 +2,8 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
 
-
-def language_of_organization(apps, schema_editor):
-    """Every existing opportunity was written in its organization's language. Migrations run as the
-    table owner, whom row-level security does not filter: one statement for every organization."""
-    Organization = apps.get_model("stakeholders", "Organization")
-    Opportunity = apps.get_model("volunteers", "Opportunity")
-    Opportunity._base_manager.filter(language="").update(
-        language=Subquery(
-            Organization.objects.filter(pk=OuterRef("organization_id")).values("language")[:1]
-        )
-    )
+from stakeholders.content_versions import in_organization_language
 
 
 class Migration(migrations.Migration):
@@ -80,5 +69,5 @@ class Migration(migrations.Migration):
                 name="uniq_opportunity_version_language",
             ),
         ),
-        migrations.RunPython(language_of_organization, migrations.RunPython.noop),
+        in_organization_language("volunteers", "Opportunity"),
     ]
