@@ -604,7 +604,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 class AccessLog(TenantOwned):
     """Who read which client record, when. Rows are only ever added: no update or delete path
-    exists in the code, the admin is read-only, and a database trigger refuses UPDATE."""
+    exists in the code, the admin is read-only, and database triggers refuse UPDATE, DELETE and
+    TRUNCATE (``AppendOnly``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

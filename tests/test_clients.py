@@ -599,8 +599,15 @@ def test_the_access_log_is_append_only(org, caseworker):
         AccessLog.objects.all().delete()
     from django.db import DatabaseError, transaction
 
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE clients_accesslog SET action = 'edited'")
+    for statement in (
+        "UPDATE clients_accesslog SET action = 'edited'",
+        "DELETE FROM clients_accesslog",
+        "TRUNCATE clients_accesslog",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL steward.allow_truncate = off")
+            cursor.execute(statement)
+    assert AccessLog.objects.count() == 1
 
 
 def test_the_access_log_page_is_for_admins(client, org, caseworker, admin_a):
