@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from clients import demo, selectors, services, thanks
 from clients.models import (
     ACTIVE_STATUSES,
+    COMPLAINT_KINDS,
     AccessLog,
     Attachment,
     Attendance,
@@ -19,6 +20,7 @@ from clients.models import (
     Status,
 )
 from stakeholders.registries import (
+    complaint_sources,
     contact_hooks,
     contact_panels,
     dashboard_cards,
@@ -226,6 +228,15 @@ def register():
     # that the person is a client.
     restricted_interactions.register(services.RELATED_KIND, roles=CLIENT_ROLES)
     restricted_contact_roles.register("client", roles=CLIENT_ROLES)
+    complaint_sources.register(
+        "clients.request",
+        rows=lambda organization: ServiceRequest.objects.filter(
+            organization=organization, kind__in=COMPLAINT_KINDS
+        ),
+        category="complaint_category",
+        at="created_at",
+        roles=CLIENT_ROLES,
+    )
     related_objects.register(
         services.RELATED_KIND,
         rows=lambda organization: ServiceRequest.objects.filter(organization=organization),

@@ -86,6 +86,8 @@ class ClientSettings(TenantOwned):
     )
 
     class Meta:
+        verbose_name = _("client settings")
+        verbose_name_plural = _("client settings")
         constraints = [
             models.UniqueConstraint(fields=["organization"], name="uniq_client_settings")
         ]
@@ -99,6 +101,8 @@ class WorkingHours(TenantOwned):
     closes = models.TimeField(_("closes"))
 
     class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
         ordering = ["weekday", "opens"]
         constraints = [
             models.UniqueConstraint(
@@ -456,6 +460,8 @@ class HelpSearch(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("help search")
+        verbose_name_plural = _("help searches")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "day", "visitor", "query"],

@@ -44,6 +44,7 @@ from clients.models import (
     Status,
     WorkingHours,
 )
+from stakeholders import selectors as stakeholder_selectors
 from stakeholders import sending, text
 from stakeholders.content_versions import LANGUAGE_CODES, choose
 from stakeholders.models import Feedback, FeedbackMeasure
@@ -318,27 +319,24 @@ def timing_report(*, organization, since):
     return {"by_category": by_category, "by_month": by_month, "overall": overall}
 
 
-def top_complaint_categories(*, organization, since, limit=5):
-    """The five most frequent complaint categories and their count per month (the trend)."""
-    complaints = ServiceRequest.objects.filter(
-        organization=organization, created_at__gte=since, kind__in=COMPLAINT_KINDS
+def top_complaint_categories(*, organization, since, staff_role=None, split=None, limit=5):
+    """The five most frequent complaint categories and their count per month (the trend),
+    counted by the core's ``complaint_counts`` as the dashboard counts them: complaint
+    requests and complaints logged as interactions alike."""
+    top = stakeholder_selectors.complaint_counts(
+        organization=organization, staff_role=staff_role, since=since, split=split
+    )[:limit]
+    months = stakeholder_selectors.complaint_months(
+        organization=organization,
+        staff_role=staff_role,
+        since=since,
+        category_ids=[row["complaint_category_id"] for row in top],
+        zone=ZoneInfo(organization.timezone),
     )
-    top = list(
-        complaints.values("complaint_category_id", "complaint_category__name")
-        .annotate(total=Count("id"))
-        .order_by("-total", "complaint_category__name")[:limit]
-    )
-    months = defaultdict(dict)
-    for row in (
-        complaints.filter(complaint_category_id__in=[t["complaint_category_id"] for t in top])
-        .annotate(month=TruncMonth("created_at", tzinfo=ZoneInfo(organization.timezone)))
-        .values("complaint_category_id", "month")
-        .annotate(total=Count("id"))
-    ):
-        months[row["complaint_category_id"]][row["month"].date()] = row["total"]
     month_keys = sorted({m for per in months.values() for m in per})
     for row in top:
-        row["trend"] = [months[row["complaint_category_id"]].get(m, 0) for m in month_keys]
+        per = months.get(row["complaint_category_id"], {})
+        row["trend"] = [per.get(m, 0) for m in month_keys]
     return top, month_keys
 
 

@@ -40,7 +40,7 @@ from clients.models import (
     ServiceRequest,
     Status,
 )
-from stakeholders import formats, sending, text
+from stakeholders import branding, formats, sending, text
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.content_versions import translation_add
@@ -251,12 +251,11 @@ def _send(*, organization, request, template, subject, context, decision):
         body = render_to_string(
             f"emails/{template}.txt", {"organization": organization, "contact": contact, **context}
         )
-        message = EmailMultiAlternatives(
+        message = branding.email_message(
+            organization=organization,
             subject=str(subject()),
             body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
             to=[contact.email],
-            reply_to=[organization.contact_email] if organization.contact_email else None,
             headers={"Message-ID": thread_message_id(organization=organization, request=request)},
         )
     try:

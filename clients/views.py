@@ -405,7 +405,12 @@ def reports(request, org_slug):
     organization = request.organization
     since = timezone.now() - timedelta(days=365)
     timing = selectors.timing_report(organization=organization, since=since)
-    top, months = selectors.top_complaint_categories(organization=organization, since=since)
+    top, months = selectors.top_complaint_categories(
+        organization=organization,
+        since=since,
+        staff_role=request.membership.role,
+        split=timezone.now() - timedelta(days=90),  # the dashboard's window, for its column
+    )
     return render(
         request,
         "clients/reports.html",

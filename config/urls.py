@@ -1,5 +1,7 @@
 """URL map: accounts, organization pages under /o/<slug>/, the API under /api/v1/o/<slug>/."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -33,7 +35,14 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include(client_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(volunteer_api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # Swagger UI sets inline style attributes as it renders: allowed on this page only.
+    path(
+        "api/docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api_schema")
+        ),
+        name="api_docs",
+    ),
 ]
 
 if settings.ADMIN_ENABLED:

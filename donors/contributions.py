@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from donors import demo, selectors, thanks
+from donors import demo, selectors, services, thanks
 from donors.models import (
     DonorUpdate,
     Gift,
@@ -78,6 +78,7 @@ def gift_events(*, organization, contact, before, limit, channel):
                 url=reverse(
                     "donors:gift_detail", kwargs={"org_slug": organization.slug, "gift_id": gift.pk}
                 ),
+                meta={"all_day": True},  # a gift has a day, not a time: no "00:00"
             )
         )
     return events
@@ -87,7 +88,16 @@ def donor_panel(request, contact):
     if not contact.is_donor:  # set by every gift, pledge and recurring gift: no query needed
         return None
     summary = selectors.donor_summary(organization=request.organization, contact=contact)
-    return {"summary": summary, "contact": contact}
+    impact_url = ""
+    if summary["count"] and request.membership.role in (Role.ADMIN, Role.FUNDRAISER):
+        # to copy into a text or a chat, or to open, not only to email
+        impact_url = services.impact_url(organization=request.organization, contact=contact)
+    return {
+        "summary": summary,
+        "contact": contact,
+        "impact_url": impact_url,
+        "impact_link_days": services.IMPACT_LINK_DAYS,
+    }
 
 
 def donor_dashboard_card(request):

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from donors.models import (
     Campaign,
@@ -114,7 +115,15 @@ class GiftCorrectionForm(forms.Form):
     received_on = forms.DateField(
         label=_("Date received"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    fund = OrganizationChoiceField(label=_("Fund"), required=False)
+    fund = OrganizationChoiceField(
+        label=_("Fund"),
+        required=False,
+        empty_label=_("Keep the fund"),
+        help_text=_(
+            "“Keep the fund” leaves the gift where it is: in its fund with the corrected amount, "
+            "or split across its funds as before. Choose a fund to move the whole gift to it."
+        ),
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,6 +206,13 @@ class DonorSettingsForm(forms.ModelForm):
             "welcome_call_hour",
         ]
         widgets = {"giving_instructions": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_donation_url(self):
+        """Donors type their card details there: only an encrypted page is linked to."""
+        url = self.cleaned_data.get("donation_url", "")
+        if url and not url.lower().startswith("https://"):
+            raise forms.ValidationError(_("Use the page's secure address, starting with https://."))
+        return url
 
 
 class WelcomeCallForm(forms.Form):
@@ -404,3 +420,34 @@ class RecurringGiftForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
         self.fields["started_on"].initial = timezone.localdate
+
+
+class GiftFilterForm(forms.Form):
+    """The gift list's search and filters (GET): every field optional."""
+
+    q = forms.CharField(label=_("Donor name or reference"), required=False, max_length=100)
+    fund = OrganizationChoiceField(label=_("Fund"), required=False, empty_label=_("Any fund"))
+    campaign = OrganizationChoiceField(
+        label=_("Campaign"), required=False, empty_label=_("Any campaign")
+    )
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    method = forms.ChoiceField(
+        label=_("Payment method"),
+        required=False,
+        choices=[("", pgettext_lazy("payment method", "Any")), *PaymentMethod.choices],
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", pgettext_lazy("gift status", "Any")), *Gift.Status.choices],
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(organization=organization)
+        self.fields["campaign"].queryset = Campaign.objects.filter(organization=organization)

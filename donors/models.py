@@ -367,6 +367,13 @@ class DonorSettings(TenantOwned):
         verbose_name_plural = _("donor settings")
         constraints = [models.UniqueConstraint(fields=["organization"], name="uniq_donor_settings")]
 
+    @property
+    def give_url(self):
+        """The giving page donors are sent to: only an https one (they type card details there;
+        an older http address saved before the form required https is not linked)."""
+        url = self.donation_url or ""
+        return url if url.lower().startswith("https://") else ""
+
 
 class WelcomeCallOutcome(models.TextChoices):
     """How a welcome call went; all but "no answer" take the donor off the list."""
@@ -439,6 +446,8 @@ class UpdateDelivery(TenantOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("update delivery")
+        verbose_name_plural = _("update deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "update", "contact"], name="uniq_update_delivery"

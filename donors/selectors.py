@@ -3,11 +3,12 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from donors.models import ZERO, Fund, Gift, GiftAllocation, ImpactStory, Pledge, RecurringGift
+from stakeholders.selectors import name_matches
 
 # Welcome calls are interactions linked by ``related_kind``: a donor reached (or a message left)
 # leaves the list; an unanswered attempt is counted and the donor stays.
@@ -269,3 +270,51 @@ def pledges_for(*, organization, contact):
 
 def recurring_for(*, organization, contact):
     return RecurringGift.objects.filter(organization=organization, contact=contact)
+
+
+GIFT_COUNT_CAP = 10_000  # beyond it the gift list says "10,000+" instead of counting every row
+
+
+def gift_list(
+    *,
+    organization,
+    query="",
+    fund=None,
+    campaign=None,
+    received_from=None,
+    received_to=None,
+    method="",
+    status="",
+):
+    """The gift list, newest first: by donor name (each word starts a word of the name) or
+    reference, and by fund, campaign, dates, payment method and status."""
+    gifts = Gift.objects.filter(organization=organization)
+    query = (query or "").strip()
+    if query:
+        gifts = gifts.filter(
+            name_matches(query, field="contact__search_name") | Q(reference__istartswith=query)
+        )
+    if fund is not None:
+        gifts = gifts.filter(
+            Exists(
+                GiftAllocation.objects.filter(
+                    organization=organization, gift=OuterRef("pk"), fund=fund
+                )
+            )
+        )
+    if campaign is not None:
+        gifts = gifts.filter(campaign=campaign)
+    if received_from:
+        gifts = gifts.filter(received_on__gte=received_from)
+    if received_to:
+        gifts = gifts.filter(received_on__lte=received_to)
+    if method:
+        gifts = gifts.filter(payment_method=method)
+    if status:
+        gifts = gifts.filter(status=status)
+    return gifts.select_related("contact", "campaign").order_by("-received_on", "-id")
+
+
+def capped_count(queryset, *, cap=GIFT_COUNT_CAP):
+    """How many rows, counting no further than ``cap`` + 1 (a list shows "10,000+")."""
+    return queryset.order_by()[: cap + 1].count()

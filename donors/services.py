@@ -30,7 +30,7 @@ from donors.models import (
     RecurringGift,
     SoftCredit,
 )
-from stakeholders import formats, sending
+from stakeholders import branding, formats, sending
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.languages import reading_as
@@ -413,12 +413,11 @@ def impact_link_send(*, organization, email, staff_sent=False):
         "days": IMPACT_LINK_DAYS,
     }
     with reading_as(organization=organization, contact=contact):
-        message = EmailMultiAlternatives(
+        message = branding.email_message(
+            organization=organization,
             subject=_("Your gifts to %(name)s and what they changed") % {"name": organization.name},
             body=render_to_string("emails/impact_link.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email],
-            reply_to=[organization.contact_email] if organization.contact_email else None,
         )
     transaction.on_commit(message.send)
     return True

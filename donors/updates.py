@@ -7,10 +7,9 @@ message within the frequency cap.
 
 import logging
 from datetime import timedelta
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -19,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from donors import services
 from donors.models import DonorUpdate, Gift, GiftAllocation, ImpactStory, UpdateDelivery
+from stakeholders import branding, sending
 from stakeholders import selectors as stakeholder_selectors
-from stakeholders import sending
 from stakeholders import services as stakeholder_services
 from stakeholders.content_versions import choose, originals
 from stakeholders.languages import language_for, reading_as
@@ -209,20 +208,17 @@ def _deliver(organization, update, delivery, frequency_cap_days, story=None):
         "unsubscribe_url": unsubscribe_link,
     }
     with reading_as(organization=organization, contact=contact):
-        message = EmailMultiAlternatives(
+        message = branding.email_message(
+            organization=organization,
             subject=update.title,
             body=render_to_string("emails/donor_update.txt", context),
-            from_email=formataddr((organization.sender_name or organization.name, sender)),
+            html=render_to_string("emails/donor_update.html", context),
             to=[contact.email],
-            reply_to=[organization.contact_email] if organization.contact_email else None,
             headers={
                 "Message-ID": message_id,
                 "List-Unsubscribe": f"<{unsubscribe_link}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
-        )
-        message.attach_alternative(
-            render_to_string("emails/donor_update.html", context), "text/html"
         )
     message.send()
     now = timezone.now()

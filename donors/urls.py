@@ -8,6 +8,7 @@ app_name = "donors"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("gifts/", views.gift_list, name="gift_list"),
     path("gifts/new/", views.gift_batch, name="gift_batch"),
     path("gifts/new/one/", views.gift_create, name="gift_create"),
     path("gifts/<int:gift_id>/", views.gift_detail, name="gift_detail"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +28,7 @@ from donors.forms import (
     FundForm,
     GiftBatchFormSet,
     GiftCorrectionForm,
+    GiftFilterForm,
     GiftForm,
     GiftRefundForm,
     GrantForm,
@@ -48,11 +49,12 @@ from donors.models import (
     Pledge,
     RecurringGift,
 )
-from stakeholders import formats
+from stakeholders import audit, csv_export, formats
 from stakeholders import selectors as stakeholder_selectors
+from stakeholders import services as stakeholder_services
 from stakeholders.content_versions import languages_panel, originals, translation_add_view
 from stakeholders.forms import add_errors as _add_errors
-from stakeholders.models import ConsentChannel, ConsentPurpose, Role
+from stakeholders.models import AuditAction, ConsentChannel, ConsentPurpose, Role
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 from thankyous import services as thankyou_services
@@ -153,6 +155,50 @@ def gift_batch(request, org_slug):
     return render(request, "donors/gift_batch.html", {"formset": formset, "duplicates": duplicates})
 
 
+GIFTS_PER_PAGE = 50
+
+
+class _CappedPaginator(Paginator):
+    """Counts no further than ``selectors.GIFT_COUNT_CAP`` + 1: a large list says "10,000+"."""
+
+    @property
+    def count(self):
+        if not hasattr(self, "_capped"):
+            self._capped = selectors.capped_count(self.object_list)
+        return self._capped
+
+
+@staff_view(roles=READERS)
+def gift_list(request, org_slug):
+    """Every gift, searchable and filtered, with a count and pages."""
+    organization = request.organization
+    form = GiftFilterForm(request.GET or None, organization=organization)
+    filters = form.cleaned_data if form.is_valid() else {}
+    gifts = selectors.gift_list(
+        organization=organization,
+        query=filters.get("q", ""),
+        fund=filters.get("fund"),
+        campaign=filters.get("campaign"),
+        received_from=filters.get("received_from"),
+        received_to=filters.get("received_to"),
+        method=filters.get("method", ""),
+        status=filters.get("status", ""),
+    )
+    page = _CappedPaginator(gifts, GIFTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    count = page.paginator.count
+    context = {
+        "form": form,
+        "gifts": page,
+        "count": min(count, selectors.GIFT_COUNT_CAP),
+        "more": count > selectors.GIFT_COUNT_CAP,
+        "filtered": any(value not in (None, "") for value in filters.values()),
+        "extra": query.urlencode(),
+    }
+    return render(request, "donors/gifts.html", context)
+
+
 @staff_view(roles=READERS)
 def gift_detail(request, org_slug, gift_id):
     organization = request.organization
@@ -234,10 +280,59 @@ def gift_detail(request, org_slug, gift_id):
 
 @staff_view(roles=READERS)
 def lapsed(request, org_slug):
+    """LYBUNT/SYBUNT with what a fundraiser does next: export them, give them a relationship
+    manager, call them (the row's link opens quick-log on a phone call)."""
+    organization = request.organization
     kind = "sybunt" if request.GET.get("kind") == "sybunt" else "lybunt"
-    donors = selectors.lapsed_donors(organization=request.organization, kind=kind)
+    donors = selectors.lapsed_donors(organization=organization, kind=kind)
+    can_edit = request.membership.role in FUNDRAISING
+    if request.method == "POST" and can_edit:
+        manager = stakeholder_selectors.organization_members(organization=organization).filter(
+            user_id=request.POST.get("manager") or 0
+        )
+        ids = [int(i) for i in request.POST.getlist("contact") if i.isdigit()]
+        if manager and ids:
+            changed = stakeholder_services.contacts_assign_manager(
+                organization=organization, contact_ids=ids, manager=manager[0].user
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(number)s donor now has %(name)s as relationship manager.",
+                    "%(number)s donors now have %(name)s as relationship manager.",
+                    changed,
+                )
+                % {"number": formats.format_number(changed), "name": manager[0].user},
+            )
+        else:
+            messages.error(request, _("Choose donors and a relationship manager."))
+        return redirect(f"{reverse('donors:lapsed', kwargs={'org_slug': org_slug})}?kind={kind}")
+    if request.GET.get("format") == "csv":
+        contacts = stakeholder_selectors.contacts_active(organization=organization).filter(
+            pk__in=donors.values("contact_id")
+        )
+        audit.record(
+            organization=organization,
+            action=AuditAction.EXPORT,
+            summary=f"{kind} donors CSV",
+        )
+        response = StreamingHttpResponse(
+            csv_export.rows_in_scope(
+                contacts.select_related("relationship_manager").order_by("search_name", "pk"),
+                organization=organization,
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
+        return response
     page = Paginator(donors, 50).get_page(request.GET.get("page"))
-    return render(request, "donors/lapsed.html", {"kind": kind, "donors": page})
+    context = {
+        "kind": kind,
+        "donors": page,
+        "can_edit": can_edit,
+        "managers": stakeholder_selectors.organization_members(organization=organization),
+    }
+    return render(request, "donors/lapsed.html", context)
 
 
 @staff_view(roles=READERS)

@@ -324,7 +324,10 @@ class InteractionSerializer(RelatedObjectMixin, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "staff", "follow_up_done_at", "created_at"]
-        extra_kwargs = {"occurred_at": {"required": False}}
+        extra_kwargs = {
+            "occurred_at": {"required": False},
+            "subject": {"required": False, "allow_blank": True},  # a note alone will do
+        }
 
 
 class InteractionViewSet(

@@ -27,6 +27,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import core as babel_core
+from babel import lists as babel_lists
 from babel import localedata
 from django.conf import settings
 from django.utils import timezone, translation
@@ -247,3 +248,28 @@ def format_money(amount, currency, *, language=None):
     precision = " precision-integer" if currency in WHOLE_UNITS_ONLY and value == int(value) else ""
     pattern = f"{{v, number, ::currency/{currency}{precision}}}"
     return _format(pattern, value, icu_locale(language))
+
+
+def format_duration(value, *, language=None):
+    """A length of time in words, its two largest units: "1 day 17 hours", "3 hours 5 minutes",
+    "۴۵ دقیقه" — CLDR's unit names and plurals through ICU, joined as the locale lists units.
+    ``value`` is a timedelta or seconds; the sign is dropped (the page says left or overdue)."""
+    if value in (None, ""):
+        return ""
+    seconds = abs(value.total_seconds() if hasattr(value, "total_seconds") else float(value))
+    days, minutes = divmod(round(seconds / 60), 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        parts = [("day", days), ("hour", hours)]
+    elif hours:
+        parts = [("hour", hours), ("minute", minutes)]
+    else:
+        parts = [("minute", minutes)]
+    parts = parts[:1] + [part for part in parts[1:] if part[1]]
+    locale = icu_locale(language)
+    words = [
+        _format(f"{{v, number, ::measure-unit/duration-{unit} unit-width-full-name}}", n, locale)
+        for unit, n in parts
+    ]
+    list_locale = _base_locale(_language(language), active_conventions().country)
+    return babel_lists.format_list(words, style="unit-narrow", locale=list_locale)

@@ -109,8 +109,10 @@ class OrganizationProfileForm(forms.ModelForm):
         fields = [
             "name",
             "contact_email",
+            "phone",
             "sender_name",
             "address",
+            "brand_color",
             "country",
             "timezone",
             "currency",
@@ -123,6 +125,16 @@ class OrganizationProfileForm(forms.ModelForm):
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 4}),
+            "brand_color": forms.TextInput(
+                attrs={  # text, not type=color: a colour input can't be left empty
+                    "pattern": "#[0-9a-fA-F]{6}",
+                    "placeholder": "#1d4ed8",
+                    "dir": "ltr",
+                    "spellcheck": "false",
+                    "size": 8,
+                }
+            ),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "dir": "ltr"}),
             "logo": forms.ClearableFileInput(
                 attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
             ),
@@ -130,6 +142,9 @@ class OrganizationProfileForm(forms.ModelForm):
 
     def clean_logo(self):
         return check_image_upload(self.cleaned_data.get("logo"))
+
+    def clean_brand_color(self):
+        return (self.cleaned_data.get("brand_color") or "").strip().lower()
 
     def clean_other_languages(self):
         """The default language is never one of the others."""
@@ -305,6 +320,8 @@ class InteractionForm(forms.ModelForm):
             organization=organization
         )
         self.fields["channel"].initial = "phone"
+        self.fields["subject"].required = False  # a note alone is enough (see the service)
+        self.fields["subject"].help_text = _("Optional for a note: its first line is used.")
 
     def interaction_fields(self):
         fields = dict(self.cleaned_data)

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders.branding import validate_brand_color
 from stakeholders.registries import restricted_contact_roles
 from stakeholders.tenancy.models import TenantOwned
 
@@ -131,7 +132,27 @@ class Organization(models.Model):
         default=False,
         help_text=_("Pages, emails and letters in Khmer show numbers in Khmer digits."),
     )
-    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_email = models.EmailField(
+        _("contact email"),
+        blank=True,
+        help_text=_("Shown on your public pages; replies to your emails come here."),
+    )
+    phone = models.CharField(
+        _("public phone number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Shown on your public pages, emails and letters."),
+    )
+    brand_color = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_brand_color],
+        help_text=_(
+            "Your colour on public pages, emails and letters, as # and six hexadecimal digits. "
+            "Text on it is made white or dark, whichever reads better."
+        ),
+    )
     sender_name = models.CharField(
         _("sender name"),
         max_length=200,

@@ -330,3 +330,29 @@ class PlatformMetrics:
 
 
 platform_metrics = PlatformMetrics()
+
+
+@dataclass(frozen=True)
+class ComplaintSource:
+    name: str
+    rows: Callable  # (organization) -> queryset of complaints
+    category: str  # its foreign key to ComplaintCategory ("complaint_category")
+    at: str  # when it was made ("created_at")
+    roles: tuple
+
+
+class ComplaintSources:
+    """Where complaints are besides the interactions logged as one (a client's complaint request):
+    the dashboard and every report count them through one selector, so their numbers agree."""
+
+    def __init__(self):
+        self._sources: dict[str, ComplaintSource] = {}
+
+    def register(self, name, *, rows, category, at, roles):
+        self._sources[name] = ComplaintSource(name, rows, category, at, tuple(roles))
+
+    def visible_to(self, role):
+        return [source for source in self._sources.values() if role in source.roles]
+
+
+complaint_sources = ComplaintSources()

@@ -9,7 +9,8 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -30,6 +31,7 @@ from stakeholders.models import (
     hash_secret,
 )
 from stakeholders.registries import (
+    complaint_sources,
     contact_hooks,
     restricted_contact_roles,
     restricted_interactions,
@@ -120,18 +122,27 @@ def contacts_active(*, organization):
     )
 
 
-def _word_starts(text):
+def _word_starts(text, field="search_name"):
     """Every word typed starts a word of the name: "fatim ade" finds "Fatima Adeyemi".
 
     The start of the name is a range on the sorted index; later words use the trigram index.
+    ``field`` reaches the name from another table ("contact__search_name").
     """
     condition = Q()
     for word in text.split():
         after = word[:-1] + chr(ord(word[-1]) + 1)
-        condition &= Q(search_name__gte=word, search_name__lt=after) | Q(
-            search_name__contains=f" {word}"
+        condition &= Q(**{f"{field}__gte": word, f"{field}__lt": after}) | Q(
+            **{f"{field}__contains": f" {word}"}
         )
     return condition
+
+
+def name_matches(query, *, field="search_name"):
+    """The condition "each word of ``query`` starts a word of the name", for other apps' lists
+    of contacts' rows (gifts by donor name)."""
+    from stakeholders.services import normalise_text
+
+    return _word_starts(normalise_text(query), field=field)
 
 
 def contact_search(
@@ -211,6 +222,26 @@ def contact_search(
         .annotate(similarity=closeness)
         .order_by("-similarity", "search_name", "pk")
     )
+
+
+def count_capped(queryset, *, cap=10_000):
+    """How many rows ``queryset`` holds, counting at most ``cap`` + 1 of them: a list of a
+    million contacts says "10,000+" in milliseconds instead of counting them all."""
+    return queryset.order_by()[: cap + 1].count()
+
+
+def contact_prefill(typed):
+    """What someone typed into the search, as the fields of a new contact: an email, a phone
+    number, or a name whose last word is the family name ("Add Ada Lovelace")."""
+    typed = " ".join((typed or "").split())
+    if not typed:
+        return {}
+    if EMAIL_LIKE.match(typed):
+        return {"email": typed.lower()}
+    if PHONE_LIKE.match(typed):
+        return {"phone": typed}
+    first, _space, last = typed.rpartition(" ")
+    return {"first_name": first, "last_name": last} if first else {"first_name": typed}
 
 
 def contact_tags(*, organization, contact):
@@ -344,6 +375,70 @@ def feedback_visible(*, organization, staff_role=None):
 # --- Dashboard -----------------------------------------------------------------------------------
 
 
+def _complaint_querysets(*, organization, staff_role):
+    """(queryset, category field, time field) of every kind of complaint ``staff_role`` may
+    count: interactions logged as complaints and the sources feature apps register."""
+    logged = interactions_visible(organization=organization, staff_role=staff_role).filter(
+        kind="complaint"
+    )
+    yield logged, "complaint_category", "occurred_at"
+    for source in complaint_sources.visible_to(staff_role):
+        yield source.rows(organization), source.category, source.at
+
+
+def complaint_counts(*, organization, staff_role=None, since, split=None):
+    """Complaints per category since ``since`` — the one figure the dashboard and the client
+    reports both show. With ``split``, each row also says how many came from ``split`` on
+    (``recent``) and before it (``before``). Largest first."""
+    rows = {}
+    for complaints, category, at in _complaint_querysets(
+        organization=organization, staff_role=staff_role
+    ):
+        counts = {"total": Count("pk")}
+        if split is not None:
+            counts["recent"] = Count("pk", filter=Q(**{f"{at}__gte": split}))
+            counts["before"] = Count("pk", filter=Q(**{f"{at}__lt": split}))
+        for found in (
+            complaints.filter(**{f"{at}__gte": since})
+            .values(complaint_id=F(f"{category}_id"), complaint_name=F(f"{category}__name"))
+            .annotate(**counts)
+            .order_by()
+        ):
+            row = rows.setdefault(
+                found["complaint_id"],
+                {
+                    "complaint_category_id": found["complaint_id"],
+                    "complaint_category__name": found["complaint_name"],
+                    **dict.fromkeys(counts, 0),
+                },
+            )
+            for key in counts:
+                row[key] += found[key]
+    return sorted(
+        rows.values(), key=lambda row: (-row["total"], row["complaint_category__name"] or "")
+    )
+
+
+def complaint_months(*, organization, staff_role=None, since, category_ids, zone):
+    """{category id: {first day of month: complaints}} for the reports' trend, counted like
+    ``complaint_counts``."""
+    months = {}
+    for complaints, category, at in _complaint_querysets(
+        organization=organization, staff_role=staff_role
+    ):
+        for found in (
+            complaints.filter(**{f"{at}__gte": since, f"{category}_id__in": category_ids})
+            .annotate(month=TruncMonth(at, tzinfo=zone))
+            .values("month", complaint_id=F(f"{category}_id"))
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            per = months.setdefault(found["complaint_id"], {})
+            day = found["month"].date()
+            per[day] = per.get(day, 0) + found["n"]
+    return months
+
+
 def dashboard_figures(*, organization, user, staff_role=None):
     """The numbers behind the dashboard cards, in a handful of aggregate queries (follow-ups:
     those ``staff_role`` may open)."""
@@ -375,16 +470,13 @@ def dashboard_figures(*, organization, user, staff_role=None):
         ces=Avg("score", filter=Q(measure="ces")),
         ces_n=Count("pk", filter=Q(measure="ces")),
     )
-    complaints = (
-        interactions.filter(kind="complaint", occurred_at__gte=half_year_ago)
-        .values("complaint_category__name")
-        .annotate(
-            recent=Count("pk", filter=Q(occurred_at__gte=quarter_ago)),
-            before=Count("pk", filter=Q(occurred_at__lt=quarter_ago)),
-        )
-        .filter(recent__gt=0)
-        .order_by("-recent", "complaint_category__name")[:5]
+    complaints = complaint_counts(
+        organization=organization, staff_role=staff_role, since=half_year_ago, split=quarter_ago
     )
+    complaints = sorted(
+        (row for row in complaints if row["recent"]),
+        key=lambda row: (-row["recent"], row["complaint_category__name"] or ""),
+    )[:5]
     return {
         "by_channel": by_channel,
         "follow_ups": follow_up_counts,

@@ -494,8 +494,24 @@ def relationship_remove(*, organization, relationship):
 EARLIEST_YEAR = 1900
 
 
+SUBJECT_FROM_NOTE_LENGTH = 80
+
+
+def _subject_from_note(notes):
+    """A note logged without a subject is titled by its first line, shortened at a word."""
+    line = next((line.strip() for line in notes.splitlines() if line.strip()), "")
+    if len(line) <= SUBJECT_FROM_NOTE_LENGTH:
+        return line
+    return line[:SUBJECT_FROM_NOTE_LENGTH].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+
 def _validate_interaction(interaction, *, organization):
     errors = {}
+    if not interaction.subject.strip():
+        # Quick-log: a note may be just a body; nothing at all is an error.
+        interaction.subject = _subject_from_note(interaction.notes or "")
+        if not interaction.subject:
+            errors["subject"] = [_("Write a subject or a note.")]
     for field in ("occurred_at", "resolved_at"):
         value = getattr(interaction, field)
         if value and value.year < EARLIEST_YEAR:
@@ -535,6 +551,17 @@ def interaction_log(*, organization, contact, staff, **fields):
         Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=interaction.occurred_at)
     ).update(last_interaction_at=interaction.occurred_at)
     return interaction
+
+
+@transaction.atomic
+def contacts_assign_manager(*, organization, contact_ids, manager):
+    """Give many contacts one relationship manager at once (from a list such as the lapsed
+    donors); the manager must be a member, contacts of another organization are ignored."""
+    if not Membership.objects.filter(organization=organization, user=manager).exists():
+        raise ValidationError({"manager": [_("Choose a member of your organization.")]})
+    return Contact.objects.filter(
+        organization=organization, pk__in=contact_ids, merged_into__isnull=True
+    ).update(relationship_manager=manager)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ app_name = "stakeholders"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("logo/", views.organization_logo, name="organization_logo"),
+    path("brand.css", views.organization_brand_css, name="organization_brand_css"),
     path("settings/", views.settings_profile, name="settings_profile"),
     path("settings/members/", views.settings_members, name="settings_members"),
     path("settings/members/<int:membership_id>/role/", views.member_role, name="member_role"),

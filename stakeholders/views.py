@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from stakeholders import (
     audit,
+    branding,
     csv_export,
     data_export,
     importing,
@@ -38,7 +39,6 @@ from stakeholders import (
     tasks,
     timeline_cursor,
 )
-from stakeholders.contributions import interaction_event
 from stakeholders.forms import (
     ApiTokenForm,
     AuditFilterForm,
@@ -425,10 +425,26 @@ def organization_logo(request, org_slug):
     return response
 
 
+@organization_public
+@require_GET
+def organization_brand_css(request, org_slug):
+    """The organization's colour for its public pages, as a stylesheet: the pages' policy allows
+    no inline style. Its URL carries the colour (``?v=``), so it can be cached for long."""
+    response = render(
+        request,
+        "stakeholders/brand.css",
+        {"brand": branding.brand(request.organization)},
+        content_type="text/css; charset=utf-8",
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 # --- Contacts ------------------------------------------------------------------------------------
 
 EDITORS = [Role.ADMIN, Role.FUNDRAISER, Role.VOLUNTEER_COORDINATOR, Role.CASEWORKER]
 CONTACTS_PER_PAGE = 50
+COUNT_CAP = 10_000  # beyond this, lists say "10,000+" rather than count every row
 TIMELINE_PAGE = 20
 
 
@@ -467,17 +483,24 @@ def contact_list(request, org_slug):
         max(1, int(request.GET.get("page", "1"))) if request.GET.get("page", "1").isdigit() else 1
     )
     start = (page_number - 1) * CONTACTS_PER_PAGE
-    rows = list(
-        selectors.contact_search(organization=organization, **filters)[
-            start : start + CONTACTS_PER_PAGE + 1
-        ]
-    )
+    results = selectors.contact_search(organization=organization, **filters)
+    rows = list(results[start : start + CONTACTS_PER_PAGE + 1])
     query_string = request.GET.copy()
     query_string.pop("page", None)
+    # A first page that isn't full has counted itself; otherwise count, up to COUNT_CAP.
+    if start == 0 and len(rows) <= CONTACTS_PER_PAGE:
+        total = len(rows)
+    else:
+        total = selectors.count_capped(results, cap=COUNT_CAP)
     context = {
         "contacts": rows[:CONTACTS_PER_PAGE],
         "has_next": len(rows) > CONTACTS_PER_PAGE,
         "page_number": page_number,
+        "total": total,
+        "total_is_estimate": total > COUNT_CAP,
+        "page_count": None if total > COUNT_CAP else max(1, -(-total // CONTACTS_PER_PAGE)),
+        # The names found only by trigram similarity are suggestions for a typo, not matches.
+        "suggestions": bool(rows) and hasattr(rows[0], "similarity"),
         "filters": filters,
         "query_string": query_string.urlencode(),
         "tags": Tag.objects.filter(organization=organization),
@@ -512,7 +535,9 @@ def contact_export(request, org_slug):
 @staff_view(roles=EDITORS)
 def contact_create(request, org_slug):
     organization = request.organization
-    form = ContactForm(request.POST or None, organization=organization)
+    # "Add this person" from a search that found nobody arrives with what was typed.
+    initial = selectors.contact_prefill(request.GET.get("name", ""))
+    form = ContactForm(request.POST or None, organization=organization, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             contact = services.contact_create(
@@ -658,10 +683,11 @@ def contact_log(request, org_slug, contact_id):
     if not request.htmx:
         messages.success(request, _("Logged."))
         return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)
+    # The whole first page again (not the new entry on top): the same order as after a reload.
     context = {
         "contact": contact,
-        "event": interaction_event(organization, interaction),
         "log_form": InteractionForm(organization=organization),
+        **_timeline_context(request, contact),
     }
     return render(request, "stakeholders/contacts/_logged.html", context)
 

@@ -336,4 +336,4 @@ def test_the_thank_you_queue_leaves_participation_thank_yous_to_admins(
         client.force_login(member_factory(org, role=role))
         page = client.get(f"/o/{org.slug}/thank-yous/").content.decode()
         assert (CLIENT_NAME in page) == shown, role
-        assert ("1 gift has waited more than 48 hours" in page) == shown, role
+        assert ("1 gift has waited more than 2 days" in page) == shown, role

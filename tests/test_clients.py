@@ -762,7 +762,7 @@ def test_an_email_becomes_a_request_and_a_reply_joins_it(org, mailbox, monkeypat
     assert created and request.channel == "email" and request.contact.email == "samira@example.org"
     assert request.contact.first_name == "Samira" and Attachment.objects.count() == 1
     (confirmation,) = mailbox.to("samira@example.org")
-    assert f"#{request.pk}" in confirmation["Subject"]
+    assert f"#{request.number}" in confirmation["Subject"]
     reply = _email(
         f"Re: {confirmation['Subject']}",
         "Still waiting.\n\n> It did not come.",
@@ -773,12 +773,12 @@ def test_an_email_becomes_a_request_and_a_reply_joins_it(org, mailbox, monkeypat
     message = RequestMessage.objects.get(request=request)
     assert message.body == "Still waiting." and message.kind == "client"
     # someone else quoting the number opens a request of their own
-    stranger = _email(f"Re: #{request.pk}", "Me too", sender="other@example.org")
+    stranger = _email(f"Re: #{request.number}", "Me too", sender="other@example.org")
     other, created = inbound.receive(organization=org, raw=stranger)
     assert created and other.pk != request.pk
     # so does a forged From with the number but no answer to our email, or a made-up one
-    forged = _email(f"Re: #{request.pk}", "Cancel my request")
-    made_up = _email(f"Re: #{request.pk}", "Cancel", in_reply_to=f"<1.{request.pk}.00.x@x.org>")
+    forged = _email(f"Re: #{request.number}", "Cancel my request")
+    made_up = _email(f"Re: #{request.number}", "Cancel", in_reply_to=f"<1.{request.pk}.00.x@x.org>")
     for raw in (forged, made_up):
         other, created = inbound.receive(organization=org, raw=raw)
         assert created and other.pk != request.pk

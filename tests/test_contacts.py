@@ -259,7 +259,7 @@ def test_quick_log_with_htmx_returns_the_entry_or_the_errors(client, org, admin_
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and response["HX-Retarget"] == "#quick-log"
-    assert b"This field is required" in response.content
+    assert b"Write a subject or a note." in response.content
     assert Interaction.objects.count() == 1
 
 

@@ -669,7 +669,7 @@ def test_overdue_gifts_alert_admins_once_a_day_and_show_on_the_dashboard(
     [alert] = mailbox.to(admin_a.email)
     assert "waiting to be thanked" in alert["Subject"]
     client.force_login(admin_a)
-    assert b"waiting more than 48 h" in client.get("/o/riverside/").content
+    assert b"waiting more than 2 days" in client.get("/o/riverside/").content
 
 
 @pytest.mark.django_db

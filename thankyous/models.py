@@ -180,6 +180,8 @@ class ThankYouSettings(TenantOwned):
     last_alert_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("thank-you settings")
+        verbose_name_plural = _("thank-you settings")
         constraints = [
             models.UniqueConstraint(fields=["organization"], name="uniq_thankyou_settings")
         ]
@@ -197,4 +199,6 @@ class PrintBatch(TenantOwned):
     printed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("print batch")
+        verbose_name_plural = _("print batches")
         ordering = ["-created_at"]

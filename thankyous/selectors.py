@@ -68,6 +68,16 @@ def not_yet_enqueued(*, organization, staff_role=None):
     return total
 
 
+def next_run(*, organization, staff_role=None, counts=None):
+    """What the next batch will try to thank: things with no acknowledgment yet and the pending
+    ones. The queue's "for the next run" and its empty state both read it, so they agree."""
+    if counts is None:
+        counts = queue_counts(organization=organization, staff_role=staff_role)
+    return not_yet_enqueued(organization=organization, staff_role=staff_role) + counts.get(
+        Acknowledgment.State.PENDING, 0
+    )
+
+
 def waiting(*, organization, staff_role=None, limit=20):
     """Thank-yous not sent yet, oldest first."""
     return (

@@ -11,7 +11,7 @@ import io
 import logging
 import time
 from datetime import timedelta
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import make_msgid, parseaddr
 from functools import partial
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from jinja2 import TemplateError
 
-from stakeholders import formats, sending
+from stakeholders import branding, formats, sending
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders.content_versions import choose, originals
 from stakeholders.languages import language_for, reading_as
@@ -401,16 +401,13 @@ def _finish(organization, row, template, fields, language, letter):
             return _needs_a_person(row, error), None
         sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
         row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
-        message = EmailMultiAlternatives(
+        message = branding.email_message(
+            organization=organization,
             subject=subject,
             body=text,
-            from_email=formataddr((organization.sender_name or organization.name, sender)),
+            html=rendering.email_html(organization=organization, body=body),
             to=[row.contact.email],
-            reply_to=[organization.contact_email] if organization.contact_email else None,
             headers={"Message-ID": row.message_id},
-        )
-        message.attach_alternative(
-            rendering.email_html(organization=organization, body=body), "text/html"
         )
         if pdf:
             message.attach(_("thank-you.pdf"), pdf, "application/pdf")

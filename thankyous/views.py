@@ -42,8 +42,7 @@ def index(request, org_slug):
     counts = selectors.queue_counts(organization=organization, staff_role=role)
     context = {
         "counts": counts,
-        "next_run": selectors.not_yet_enqueued(organization=organization, staff_role=role)
-        + counts.get("pending", 0),
+        "next_run": selectors.next_run(organization=organization, staff_role=role, counts=counts),
         "waiting": selectors.waiting(organization=organization, staff_role=role),
         "figures": figures,
         "target_hours": target,

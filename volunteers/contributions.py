@@ -2,6 +2,8 @@
 summary on the contact page, a dashboard card, milestones as things to thank, and volunteering
 moved on merge, anonymised on erasure and included in exports."""
 
+import math
+
 from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -84,12 +86,15 @@ def volunteer_dashboard_card(request):
     )
     not_seen, not_seen_count = _first_and_count(selectors.not_seen(organization=organization))
     short = selectors.shifts_short(organization=organization, days=7)
+    weeks = selectors.hours_this_month_by_week(organization=organization)
     return {
         "awaiting": awaiting,
         "awaiting_count": awaiting_count,
         "short": short[:5],
         "short_count": len(short),
-        "weeks": selectors.hours_this_month_by_week(organization=organization),
+        "weeks": weeks,
+        "hours_total": (total := sum(hours for _label, hours in weeks)),
+        "hours_plural": math.ceil(total),  # 1.5 hours are "hours": plural rules take integers
         "not_seen": not_seen,
         "not_seen_count": not_seen_count,
     }

@@ -70,6 +70,8 @@ class VolunteerSettings(TranslatedTexts, TenantOwned):
     )
 
     class Meta:
+        verbose_name = _("volunteer settings")
+        verbose_name_plural = _("volunteer settings")
         constraints = [
             models.UniqueConstraint(fields=["organization"], name="uniq_volunteer_settings")
         ]
@@ -361,6 +363,10 @@ class ShiftSeries(TenantOwned):
     first_date = models.DateField()
     until_date = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shift series")
+        verbose_name_plural = _("shift series")
 
 
 class Shift(TenantOwned):

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from stakeholders import formats
 from stakeholders.content_versions import LANGUAGE_CODES, choose
@@ -55,9 +56,13 @@ def milestone_label(code):
     if code == "first_shift":
         return _("First shift")
     if kind == "hours":
-        return _("%(n)s hours") % {"n": formats.format_number(int(number))}
+        return ngettext("%(n)s hour", "%(n)s hours", int(number)) % {
+            "n": formats.format_number(int(number))
+        }
     if kind == "anniversary":
-        return _("%(n)s year(s) volunteering") % {"n": formats.format_number(int(number))}
+        return ngettext("%(n)s year volunteering", "%(n)s years volunteering", int(number)) % {
+            "n": formats.format_number(int(number))
+        }
     return code
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Q, Sum
@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stakeholders import formats, sending
+from stakeholders import branding, formats, sending
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.languages import language_for, reading_as
@@ -99,12 +99,11 @@ def _message(*, organization, to, subject, template, context, contact=None, user
     """An email as its reader reads it (``stakeholders.languages.reading_as``): a volunteer
     (``contact``), a staff member (``user``) or a pending signup (the ``language`` of its page)."""
     with reading_as(organization=organization, contact=contact, user=user, language=language):
-        return EmailMessage(
+        return branding.email_message(
+            organization=organization,
             subject=str(subject()),
             body=render_to_string(template, {"organization": organization, **context}),
-            from_email=settings.DEFAULT_FROM_EMAIL,
             to=to,
-            reply_to=[organization.contact_email] if organization.contact_email else None,
         )
 
 

@@ -5,7 +5,7 @@ from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from stakeholders import formats
 from thankyous.models import Rule
@@ -46,13 +46,17 @@ def _sentence(code, first_name):
     if code == "first_shift":
         return _("You did your first volunteer shift with us.")
     if kind == "hours":
-        return _("You have reached %(n)s hours of volunteering.") % {
-            "n": formats.format_number(int(number))
-        }
+        return ngettext(
+            "You have reached %(n)s hour of volunteering.",
+            "You have reached %(n)s hours of volunteering.",
+            int(number),
+        ) % {"n": formats.format_number(int(number))}
     if kind == "anniversary":
-        return _("You have been volunteering with us for %(n)s year(s).") % {
-            "n": formats.format_number(int(number))
-        }
+        return ngettext(
+            "You have been volunteering with us for %(n)s year.",
+            "You have been volunteering with us for %(n)s years.",
+            int(number),
+        ) % {"n": formats.format_number(int(number))}
     return ""
 
 

@@ -358,7 +358,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "stakeholders.tenancy.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "stakeholders.tenancy.schema.StewardAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "stakeholders.tenancy.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -374,6 +374,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "stakeholders.tenancy.api.UnscopedSchemaGenerator",
+    # group operations by resource (the segment after the organization), not all under "v1"
+    "SCHEMA_PATH_PREFIX": r"/api/v1/o/\{org_slug\}",
     "ENUM_NAME_OVERRIDES": {
         "RequestChannelEnum": "clients.models.RequestChannel",
         "RequestKindEnum": "clients.models.RequestKind",

@@ -41,6 +41,24 @@ def local_month(value):
 
 
 @register.filter
+def duration(value, unit="seconds"):
+    """A length of time in words: "1 day 17 hours", "45 minutes", in the reader's language.
+    A timedelta, or a number of ``unit`` ("seconds", "minutes", "hours"); "—" when unknown."""
+    if value is None or value == "":
+        return "—"
+    if not hasattr(value, "total_seconds"):
+        value = float(value) * {"seconds": 1, "minutes": 60, "hours": 3600}[unit]
+    return formats.format_duration(value)
+
+
+@register.filter
+def label(field):
+    """A field's ``<label>`` without Django's trailing colon ("Email", not "Email:", nor the
+    translated " :" of French or Persian): the label is above the input, the colon says nothing."""
+    return field.label_tag(label_suffix="")
+
+
+@register.filter
 def local_number(value, decimals=None):
     """``|local_number`` as it is, ``|local_number:1`` with at most one decimal place."""
     return formats.format_number(value, decimals=None if decimals is None else int(decimals))

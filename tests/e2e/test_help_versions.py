@@ -1,8 +1,6 @@
 """A Persian visitor of the help centre reads, and finds by search, the Persian version of an
 article written in English."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -12,7 +10,6 @@ from tests.factories import ArticleCategoryFactory, ArticleFactory, Organization
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-NOTES = Path("/work/notes/screens")
 TITLE = "درخواست بسته غذایی"
 
 
@@ -45,8 +42,6 @@ def test_a_persian_visitor_reads_the_persian_version(live_server, browser, scree
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.get_by_role("link", name=TITLE).first).to_be_visible()
     assert "Applying for food parcels" not in page.content()
-    NOTES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(NOTES / "versions-help-fa.png"), full_page=True)
     screenshot(page, "versions-help-fa")
     page.get_by_role("link", name=TITLE).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)

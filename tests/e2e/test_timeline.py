@@ -90,7 +90,7 @@ def test_quick_log_errors_are_shown_next_to_the_field(live_server, page, riversi
     sign_in(page, live_server, admin.email)
     page.goto(f"{live_server.url}/o/riverside/contacts/{fatima.pk}/")
     page.get_by_role("button", name="Log it").click()
-    expect(page.locator("#quick-log")).to_contain_text("This field is required.")
+    expect(page.locator("#quick-log")).to_contain_text("Write a subject or a note.")
     expect(page.locator("#quick-log #id_subject")).to_have_attribute("aria-invalid", "true")
 
 
