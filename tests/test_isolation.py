@@ -237,6 +237,25 @@ def _factory_for(name, entry):
     return None
 
 
+def organization_page_paths(organization):
+    """(name, path) of every named page of ``organization`` with one made object of each kind
+    its URL names (pages whose arguments no factory makes are left out)."""
+    found = []
+    for route, name, entry in organization_routes():
+        if not route.startswith("o/<slug:org_slug>/") or name is None:
+            continue
+        kwargs = {}
+        for param in _params(route, entry):
+            make = _factory_for(param, entry)
+            if make is None:
+                break
+            with scopes_disabled():
+                kwargs[param] = make(organization).pk
+        else:
+            found.append((name, reverse(name, kwargs={"org_slug": organization.slug, **kwargs})))
+    return found
+
+
 def test_every_url_is_classified():
     unclassified = []
     for route, _name, entry in all_routes():

@@ -3,12 +3,10 @@
 opportunity's Details form). Every staff page of an organization is opened by an admin."""
 
 import pytest
-from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import OpportunityFactory
-from tests.test_isolation import _factory_for, _params, organization_routes
+from tests.test_isolation import organization_page_paths
 
 pytestmark = pytest.mark.django_db
 
@@ -18,23 +16,13 @@ ERROR_MARKERS = ('class="form-errors"', 'class="field__errors"', "This field is 
 def test_no_page_opens_with_form_errors(client, org_a, admin_a):
     client.force_login(admin_a)
     opened, failures = 0, []
-    for route, name, entry in organization_routes():
-        if not route.startswith("o/<slug:org_slug>/") or name is None:
+    for name, path in organization_page_paths(org_a):
+        response = client.get(path)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
-        kwargs = {}
-        for param in _params(route, entry):
-            make = _factory_for(param, entry)
-            if make is None:
-                break
-            with scopes_disabled():
-                kwargs[param] = make(org_a).pk
-        else:
-            response = client.get(reverse(name, kwargs={"org_slug": org_a.slug, **kwargs}))
-            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-                continue
-            opened += 1
-            page = response.content.decode()
-            failures += [f"{name}: {marker}" for marker in ERROR_MARKERS if marker in page]
+        opened += 1
+        page = response.content.decode()
+        failures += [f"{name}: {marker}" for marker in ERROR_MARKERS if marker in page]
     assert opened > 60 and failures == [], failures
 
 

@@ -17,13 +17,12 @@ from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from donors import services as donor_services
 from stakeholders import services
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import PASSWORD, FundFactory, MembershipFactory, OrganizationFactory
-from tests.test_isolation import _factory_for, _params, organization_routes
+from tests.test_isolation import organization_page_paths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 AXE = Axe()
@@ -80,19 +79,7 @@ def html_pages(organization, admin):
     public pages (one object of each kind for detail pages) and the platform's own."""
     client = Client(raise_request_exception=False)  # a broken page is another test's failure
     client.force_login(admin)
-    found = []
-    for route, name, entry in organization_routes():
-        if not route.startswith("o/<slug:org_slug>/") or name is None:
-            continue
-        kwargs = {}
-        for param in _params(route, entry):
-            make = _factory_for(param, entry)
-            if make is None:
-                break
-            with scopes_disabled():
-                kwargs[param] = make(organization).pk
-        else:
-            found.append((name, reverse(name, kwargs={"org_slug": organization.slug, **kwargs})))
+    found = organization_page_paths(organization)
     found += [(name, reverse(name)) for name in GLOBAL_PAGES]
     pages = []
     for name, path in found:
