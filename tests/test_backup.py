@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import tarfile
+import time
 
 import psycopg2
 import pytest
@@ -58,9 +59,22 @@ def empty_database():
         "DATABASE_URL": dbserver.url_for({**connection.settings_dict, "NAME": name}),
         "DATABASE_OWNER_URL": dbserver.url_for({**server, "NAME": name}),
     }
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    drop_when_unused(admin, name)
     admin.close()
+
+
+def drop_when_unused(admin, name, *, wait_seconds=30):
+    """Drop the database once the restore's sessions have ended. They belong to the application
+    role, which the owner may not terminate (no pg_signal_backend), and a backend lingers a moment
+    after its client process exits, so DROP … WITH (FORCE) alone can fail on a busy machine."""
+    deadline = time.monotonic() + wait_seconds
+    with admin.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name])
+            if cursor.fetchone()[0] == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def seed():
