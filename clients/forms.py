@@ -11,7 +11,6 @@ from clients.models import (
     Article,
     ArticleCategory,
     ClientSettings,
-    Holiday,
     Priority,
     Programme,
     RequestCategory,
@@ -20,9 +19,8 @@ from clients.models import (
     ServiceLevel,
     Session,
     Status,
-    WorkingHours,
 )
-from stakeholders.models import ComplaintCategory, Direction, Role, User
+from stakeholders.models import ComplaintCategory, Direction, Holiday, Role, User, WorkingHours
 
 CLIENT_ROLES = (Role.ADMIN, Role.CASEWORKER)
 FORM_SALT = "steward.clients.form-started"

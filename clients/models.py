@@ -93,41 +93,6 @@ class ClientSettings(TenantOwned):
         ]
 
 
-class WorkingHours(TenantOwned):
-    """One opening period on a weekday (0 = Monday), in the organization's time zone."""
-
-    weekday = models.PositiveSmallIntegerField(_("day"))
-    opens = models.TimeField(_("opens"))
-    closes = models.TimeField(_("closes"))
-
-    class Meta:
-        verbose_name = _("working hours")
-        verbose_name_plural = _("working hours")
-        ordering = ["weekday", "opens"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "weekday", "opens"], name="uniq_working_hours"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday"
-            ),
-        ]
-
-
-class Holiday(TenantOwned):
-    date = models.DateField(_("date"))
-    name = models.CharField(_("name"), max_length=100)
-
-    class Meta:
-        ordering = ["date"]
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "date"], name="uniq_holiday")
-        ]
-
-    def __str__(self):
-        return self.name
-
-
 class RequestCategory(TenantOwned):
     """What a request is about (housing, benefits, food…): targets and reports are per category."""
 

@@ -21,7 +21,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from clients.clock import Calendar
 from clients.models import (
     ACTIVE_STATUSES,
     CLIENT_VISIBLE_KINDS,
@@ -33,7 +32,6 @@ from clients.models import (
     Attendance,
     ClientSettings,
     HelpSearch,
-    Holiday,
     MessageKind,
     Priority,
     ProgrammeCompletion,
@@ -42,7 +40,6 @@ from clients.models import (
     ServiceRecord,
     ServiceRequest,
     Status,
-    WorkingHours,
 )
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import sending, text
@@ -60,7 +57,6 @@ DEFAULT_TARGETS = {
     Priority.NORMAL: (8 * 60, 5 * 8 * 60),
     Priority.LOW: (16 * 60, 10 * 8 * 60),
 }
-DEFAULT_HOURS = {day: ((time(9), time(17)),) for day in range(5)}
 
 # The organization's language → PostgreSQL text search configuration ('simple' has no stemming
 # and no stop words: right for languages PostgreSQL has no dictionary for, e.g. Khmer).
@@ -105,21 +101,10 @@ def client_settings(*, organization):
 
 
 def calendar_for(*, organization):
-    """The organization's clock: its working hours (Monday–Friday 9–5 until it sets some),
-    holidays and time zone, or 24/7."""
-    zone = ZoneInfo(organization.timezone)
-    if client_settings(organization=organization).around_the_clock:
-        return Calendar(zone=zone, around_the_clock=True)
-    hours = defaultdict(list)
-    for row in WorkingHours.objects.filter(organization=organization):
-        hours[row.weekday].append((row.opens, row.closes))
-    holidays = frozenset(
-        Holiday.objects.filter(organization=organization).values_list("date", flat=True)
-    )
-    return Calendar(
-        zone=zone,
-        hours={day: tuple(periods) for day, periods in hours.items()} if hours else DEFAULT_HOURS,
-        holidays=holidays,
+    """The organization's clock for requests: 24/7 when the client settings say so."""
+    return stakeholder_selectors.calendar_for(
+        organization=organization,
+        around_the_clock=client_settings(organization=organization).around_the_clock,
     )
 
 

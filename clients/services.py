@@ -22,7 +22,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-from clients import clock, selectors
+from clients import selectors
 from clients.models import (
     ACTIVE_STATUSES,
     COMPLAINT_KINDS,
@@ -40,7 +40,7 @@ from clients.models import (
     ServiceRequest,
     Status,
 )
-from stakeholders import branding, formats, sending, text
+from stakeholders import branding, clock, formats, sending, text
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.content_versions import translation_add

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from clients import clock, selectors, services
+from clients import selectors, services
 from clients.forms import (
     ArticleCategoryForm,
     ArticleForm,
@@ -50,7 +50,6 @@ from clients.models import (
     Article,
     ArticleCategory,
     Attendance,
-    Holiday,
     Priority,
     Programme,
     RequestCategory,
@@ -58,13 +57,12 @@ from clients.models import (
     ServiceRecord,
     Session,
     Status,
-    WorkingHours,
 )
-from stakeholders import formats
+from stakeholders import clock, formats
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders.content_versions import language_name, languages_panel
 from stakeholders.forms import add_errors
-from stakeholders.models import Role
+from stakeholders.models import Holiday, Role, WorkingHours
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from stakeholders import importing, selectors
+from stakeholders.experience import contacts as experience_contacts
 from stakeholders.models import (
     Consent,
     ContactEvent,
@@ -235,6 +236,13 @@ def export_core_rows(*, organization, contact):
 
 
 def register():
+    contact_hooks.register(
+        "experience",
+        merge=experience_contacts.merge_experience_rows,
+        erase=experience_contacts.erase_experience_rows,
+        export=experience_contacts.export_experience_rows,
+        covers=experience_contacts.COVERS,
+    )
     timeline.register(
         "interaction",
         gettext_lazy("Interactions"),

@@ -506,7 +506,16 @@ class InteractionKind(models.TextChoices):
 
 
 class ComplaintCategory(TenantOwned):
+    """A category of what people tell us: a complaint (what went wrong) or an expectation (what
+    they hoped for). Complaints logged, complaint requests and tagged feedback count towards the
+    organization's top five of each kind."""
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint")
+        EXPECTATION = "expectation", _("Expectation")
+
     name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.COMPLAINT)
 
     class Meta:
         ordering = ["name"]
@@ -705,9 +714,14 @@ class Consent(TenantOwned):
 class FeedbackMeasure(models.TextChoices):
     CSAT = "csat", _("Satisfaction (CSAT, 1–5)")
     CES = "ces", _("Effort (CES, 1–7)")
+    NPS = "nps", _("Recommendation (NPS, 0–10)")
 
 
-SCORE_RANGES = {FeedbackMeasure.CSAT: (1, 5), FeedbackMeasure.CES: (1, 7)}
+SCORE_RANGES = {
+    FeedbackMeasure.CSAT: (1, 5),
+    FeedbackMeasure.CES: (1, 7),
+    FeedbackMeasure.NPS: (0, 10),
+}
 
 
 class Feedback(TenantOwned):
@@ -725,17 +739,73 @@ class Feedback(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    invitation = models.ForeignKey(
+        "stakeholders.SurveyInvitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    category = models.ForeignKey(
+        ComplaintCategory,
+        verbose_name=_("tagged as"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("A complaint or an expectation this comment voices."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(measure="csat", score__gte=1, score__lte=5))
-                | models.Q(measure="ces", score__gte=1, score__lte=7),
+                | models.Q(measure="ces", score__gte=1, score__lte=7)
+                | models.Q(measure="nps", score__gte=0, score__lte=10),
                 name="feedback_score_in_range",
             ),
         ]
         indexes = [models.Index(fields=["organization", "-created_at"], name="feedback_recent")]
+
+
+# --- Working hours -----------------------------------------------------------------------------
+
+
+class WorkingHours(TenantOwned):
+    """One opening period on a weekday (0 = Monday), in the organization's time zone: the
+    working-time clock (``stakeholders.clock``) of response targets and recovery cases."""
+
+    weekday = models.PositiveSmallIntegerField(_("day"))
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "weekday", "opens"], name="uniq_working_hours"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday"
+            ),
+        ]
+
+
+class Holiday(TenantOwned):
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "date"], name="uniq_holiday")
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 # --- Duplicates and imports -------------------------------------------------------------------
@@ -855,3 +925,18 @@ class AuditEvent(TenantOwned):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+
+# The experience loop's rows live in their own module, and belong to this app.
+from stakeholders.experience.models import (  # noqa: E402, F401
+    ExperienceSettings,
+    JourneyPosition,
+    JourneyStageSetting,
+    JourneySummary,
+    KeepInTouchRun,
+    KeepInTouchStep,
+    RecoveryAction,
+    RecoveryCase,
+    SurveyInvitation,
+    SurveyRule,
+)

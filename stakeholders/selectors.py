@@ -2,7 +2,9 @@
 
 import json
 import re
-from datetime import timedelta
+from collections import defaultdict
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
@@ -14,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from stakeholders.clock import Calendar
 from stakeholders.models import (
     CONTACT_ROLES,
     ApiToken,
@@ -23,11 +26,13 @@ from stakeholders.models import (
     ContactTag,
     DuplicatePair,
     Feedback,
+    Holiday,
     Interaction,
     Invitation,
     Membership,
     Relationship,
     Tag,
+    WorkingHours,
     hash_secret,
 )
 from stakeholders.registries import (
@@ -538,3 +543,27 @@ def recently_messaged(*, organization, since):
     return Interaction.objects.filter(
         organization=organization, is_bulk_message=True, occurred_at__gte=since
     ).values("contact_id")
+
+
+# --- The working-time clock ----------------------------------------------------------------------
+
+DEFAULT_HOURS = {day: ((time(9), time(17)),) for day in range(5)}
+
+
+def calendar_for(*, organization, around_the_clock=False):
+    """The organization's clock (``stakeholders.clock``): its working hours (Monday–Friday 9–5
+    until it sets some), holidays and time zone; or every hour, when the caller counts 24/7."""
+    zone = ZoneInfo(organization.timezone)
+    if around_the_clock:
+        return Calendar(zone=zone, around_the_clock=True)
+    hours = defaultdict(list)
+    for row in WorkingHours.objects.filter(organization=organization):
+        hours[row.weekday].append((row.opens, row.closes))
+    holidays = frozenset(
+        Holiday.objects.filter(organization=organization).values_list("date", flat=True)
+    )
+    return Calendar(
+        zone=zone,
+        hours={day: tuple(periods) for day, periods in hours.items()} if hours else DEFAULT_HOURS,
+        holidays=holidays,
+    )

@@ -48,3 +48,7 @@ def _guarded(job, step):
             status=DataImport.Status.FAILED, message=str(error)[:500]
         )
         raise
+
+
+# The experience loop's tasks, so the worker finds them (autodiscovery reads ``tasks``).
+from stakeholders.experience import tasks as experience_tasks  # noqa: E402, F401

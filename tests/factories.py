@@ -32,6 +32,7 @@ from stakeholders.models import (
     DuplicatePair,
     Feedback,
     FeedbackMeasure,
+    Holiday,
     Interaction,
     Invitation,
     Membership,
@@ -417,7 +418,7 @@ class ServiceLevelFactory(DjangoModelFactory):
 
 class HolidayFactory(DjangoModelFactory):
     class Meta:
-        model = client_models.Holiday
+        model = Holiday
 
     organization = factory.SubFactory(OrganizationFactory)
     date = factory.Sequence(lambda n: timezone.localdate() + timedelta(days=100 + n))

@@ -21,10 +21,9 @@ from clients.models import (
     ProgrammeCompletion,
     RequestMessage,
     ServiceRequest,
-    WorkingHours,
 )
 from stakeholders import services as stakeholder_services
-from stakeholders.models import Contact, Feedback, Interaction, Role
+from stakeholders.models import Contact, Feedback, Interaction, Role, WorkingHours
 from stakeholders.registries import contact_hooks
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import (

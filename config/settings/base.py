@@ -258,6 +258,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.send_shift_reminders",
         "schedule": crontab(minute=20),
     },
+    "experience-surveys": {
+        "task": "stakeholders.experience.tasks.send_due_surveys",
+        "schedule": 10 * 60,
+    },
+    "experience-recovery-escalation": {
+        "task": "stakeholders.experience.tasks.escalate_recovery_cases",
+        "schedule": 5 * 60,
+    },
+    "experience-journeys": {
+        "task": "stakeholders.experience.tasks.refresh_journeys",
+        "schedule": 15 * 60,
+    },
+    "experience-keep-in-touch": {
+        "task": "stakeholders.experience.tasks.run_keep_in_touch",
+        "schedule": crontab(minute=50),
+    },
     "volunteer-nightly": {
         "task": "volunteers.tasks.volunteer_nightly",
         "schedule": crontab(hour=3, minute=40),

@@ -1,0 +1,5 @@
+"""insights API."""
+
+
+def register(router):
+    pass

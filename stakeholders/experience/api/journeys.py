@@ -1,0 +1,5 @@
+"""journeys API."""
+
+
+def register(router):
+    pass

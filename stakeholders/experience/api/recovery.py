@@ -1,0 +1,5 @@
+"""recovery API."""
+
+
+def register(router):
+    pass

@@ -1,0 +1,5 @@
+"""surveys API."""
+
+
+def register(router):
+    pass

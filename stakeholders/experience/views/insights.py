@@ -1,0 +1,3 @@
+"""insights pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""journeys pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""keep_in_touch pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""recovery pages."""
+
+urlpatterns = []
