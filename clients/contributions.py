@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from clients import demo, selectors, services, thanks
+from clients import demo, experience, selectors, services, thanks
 from clients.models import (
     ACTIVE_STATUSES,
     COMPLAINT_KINDS,
@@ -177,6 +177,7 @@ def export_client_rows(*, organization, contact):
 
 
 def register():
+    experience.register()
     thankables.register(
         Thankable(
             kind=thanks.KIND,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from donors import demo, selectors, services, thanks
+from donors import demo, experience, selectors, services, thanks
 from donors.models import (
     DonorUpdate,
     Gift,
@@ -185,6 +185,7 @@ def export_gifts(*, organization, contact):
 
 
 def register():
+    experience.register()
     thankables.register(
         Thankable(
             kind="gift",

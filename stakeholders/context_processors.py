@@ -11,6 +11,7 @@ NAVIGATION = [
     ("donors:index", _("Donors"), "donors/"),
     ("volunteers:index", _("Volunteers"), "volunteers/"),
     ("clients:index", _("Clients"), "clients/"),
+    ("experience:index", _("Experience"), "experience/"),
     ("thankyous:index", _("Thank-yous"), "thank-yous/"),
     ("stakeholders:settings_members", _("Settings"), "settings/"),
 ]

@@ -550,6 +550,10 @@ def interaction_log(*, organization, contact, staff, **fields):
     Contact.objects.filter(organization=organization, pk=contact.pk).filter(
         Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=interaction.occurred_at)
     ).update(last_interaction_at=interaction.occurred_at)
+    if interaction.kind == InteractionKind.COMPLAINT:
+        from stakeholders.experience import recovery  # it reads and writes through this module
+
+        recovery.case_open_for_complaint(organization=organization, interaction=interaction)
     return interaction
 
 
@@ -637,10 +641,14 @@ def feedback_record(
     recorded_by=None,
     related_kind="",
     related_id=None,
+    invitation=None,
 ):
+    """Record a score; a low one opens a recovery case (``stakeholders.experience.recovery``)."""
+    from stakeholders.experience import recovery  # it reads and writes through this module
+
     low, high = SCORE_RANGES.get(measure, (None, None))
     if low is None:
-        raise ValidationError({"measure": _("Choose CSAT or CES.")})
+        raise ValidationError({"measure": _("Choose CSAT, CES or NPS.")})
     try:
         score = int(score)
     except (TypeError, ValueError):
@@ -651,7 +659,7 @@ def feedback_record(
         )
     if interaction is not None and interaction.contact_id != contact.pk:
         raise ValidationError({"interaction": _("This interaction belongs to another contact.")})
-    return Feedback.objects.create(
+    feedback = Feedback.objects.create(
         organization=organization,
         contact=contact,
         interaction=interaction,
@@ -662,7 +670,10 @@ def feedback_record(
         recorded_by=recorded_by,
         related_kind=related_kind,
         related_id=related_id,
+        invitation=invitation,
     )
+    recovery.case_open_for_feedback(organization=organization, feedback=feedback)
+    return feedback
 
 
 FEEDBACK_SALT = "steward.feedback"

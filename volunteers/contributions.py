@@ -21,7 +21,7 @@ from stakeholders.registries import (
     timeline,
 )
 from thankyous.registry import Thankable, thankables
-from volunteers import demo, selectors, services, thanks
+from volunteers import demo, experience, selectors, services, thanks
 from volunteers.models import Assignment, Opportunity, Shift, VolunteerProfile
 
 VOLUNTEER_ROLES = (Role.ADMIN, Role.VOLUNTEER_COORDINATOR, Role.VIEWER)
@@ -101,6 +101,7 @@ def volunteer_dashboard_card(request):
 
 
 def register():
+    experience.register()
     thankables.register(
         Thankable(
             kind="volunteer_milestone",
