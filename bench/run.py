@@ -24,7 +24,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCENARIOS = ["tenancy", "contacts", "donors", "thankyous", "letters", "clients", "volunteers"]
+SCENARIOS = [
+    "tenancy",
+    "contacts",
+    "donors",
+    "thankyous",
+    "letters",
+    "clients",
+    "volunteers",
+    "journeys",
+]
 RESULTS = Path(__file__).resolve().parent / "results"
 EMBEDDED = not os.environ.get("DATABASE_URL")  # the embedded server, as `make run` has it
 

@@ -54,6 +54,7 @@ from stakeholders.models import (
     InteractionKind,
     Membership,
     Role,
+    SurveyRule,
 )
 from stakeholders.sending import Reason, Transactional
 from stakeholders.tenancy import links
@@ -94,6 +95,7 @@ INTERACTION_CHANNEL = {
     RequestChannel.WHATSAPP: Channel.WHATSAPP,
     RequestChannel.OTHER: Channel.OTHER,
 }
+REQUEST_RESOLVED_TOUCHPOINT = "clients.request_resolved"  # clients/experience.py
 
 
 def _now():
@@ -877,7 +879,12 @@ def request_resolve(
         _refresh_clocks(request, organization=organization)
         request.save()
     survey_link = ""
-    if client_settings.csat_after_resolution and decision:
+    # A survey rule on this touchpoint (the experience loop) asks instead, later, under the
+    # person's survey cap: the resolution email then carries no question of its own.
+    asked_by_a_rule = SurveyRule.objects.filter(
+        organization=organization, touchpoint=REQUEST_RESOLVED_TOUCHPOINT, is_active=True
+    ).exists()
+    if client_settings.csat_after_resolution and decision and not asked_by_a_rule:
         # The survey rides on the resolution email but is not transactional: it has a decision
         # of its own (consent to surveys; do-not-contact stops it).
         survey = sending.decide(

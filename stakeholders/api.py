@@ -435,6 +435,7 @@ class VisibleInteractionField(OrganizationRelatedField):
 class FeedbackSerializer(RelatedObjectMixin, serializers.ModelSerializer):
     contact = OrganizationRelatedField(Contact)
     interaction = VisibleInteractionField(Interaction, required=False, allow_null=True)
+    category = OrganizationRelatedField(ComplaintCategory, required=False, allow_null=True)
 
     class Meta:
         model = Feedback
@@ -449,20 +450,43 @@ class FeedbackSerializer(RelatedObjectMixin, serializers.ModelSerializer):
             "comment",
             "by_contact",
             "created_at",
+            "category",
         ]
         read_only_fields = ["id", "by_contact", "created_at"]
         validators = []
 
+    def get_fields(self):
+        fields = super().get_fields()
+        if isinstance(self.instance, Feedback):  # an answer given stays as given: only its tag
+            for name, field in fields.items():
+                if name != "category":
+                    field.read_only = True
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(self.instance, Feedback) and hasattr(data, "keys"):
+            fixed = sorted(set(data.keys()) & (set(self.Meta.fields) - {"category"}))
+            if fixed:
+                message = _("An answer stays as given: only its category can change.")
+                raise serializers.ValidationError({name: [message] for name in fixed})
+        return super().to_internal_value(data)
+
 
 class FeedbackViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    OrganizationViewSet,
 ):
-    """CSAT (1–5) and CES (1–7) scores against an interaction or a request."""
+    """CSAT (1–5), CES (1–7) and NPS (0–10) scores against an interaction or a request; PATCH
+    ``category`` tags the comment as a complaint or an expectation (null clears it)."""
 
     model = Feedback
     serializer_class = FeedbackSerializer
     write_roles = EDITOR_ROLES
-    filterset_fields = ["contact", "interaction", "measure"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_fields = ["contact", "interaction", "measure", "category"]
     keyset_ordering = ("-created_at", "-id")
 
     def scope_queryset(self, queryset):
@@ -472,10 +496,27 @@ class FeedbackViewSet(
         return queryset & visible
 
     def perform_create(self, serializer):
+        from stakeholders.experience import insights
+
+        data = dict(serializer.validated_data)
+        category = data.pop("category", None)
         serializer.instance = services.feedback_record(
+            organization=self.request.organization, recorded_by=self.request.user, **data
+        )
+        if category is not None:
+            insights.feedback_tag(
+                organization=self.request.organization,
+                feedback=serializer.instance,
+                category=category,
+            )
+
+    def perform_update(self, serializer):
+        from stakeholders.experience import insights
+
+        insights.feedback_tag(
             organization=self.request.organization,
-            recorded_by=self.request.user,
-            **serializer.validated_data,
+            feedback=serializer.instance,
+            category=serializer.validated_data.get("category", serializer.instance.category),
         )
 
 

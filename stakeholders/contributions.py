@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from stakeholders import importing, selectors
 from stakeholders.experience import contacts as experience_contacts
+from stakeholders.experience import surveys as experience_surveys
 from stakeholders.models import (
     Consent,
     ContactEvent,
@@ -236,6 +237,9 @@ def export_core_rows(*, organization, contact):
 
 
 def register():
+    experience_surveys.register_core_touchpoint()
+    _register_journeys()
+    _register_keep_in_touch()
     contact_hooks.register(
         "experience",
         merge=experience_contacts.merge_experience_rows,
@@ -283,4 +287,58 @@ def register():
         no_personal_data={
             "stakeholders.Organization.logo": "the organization's own logo",
         },
+    )
+    _register_recovery()
+
+
+def _register_recovery():
+    """Recovery cases: a dashboard card, a panel and timeline events on the person's page (each
+    shows only the areas the reader's role sees)."""
+    from stakeholders.experience import recovery
+    from stakeholders.experience.views import recovery as recovery_views
+    from stakeholders.registries import contact_panels, dashboard_cards
+
+    dashboard_cards.register(
+        "recovery_cases",
+        template="experience/recovery/_dashboard_card.html",
+        context=recovery_views.dashboard_card,
+        roles=recovery.CASE_ROLES,
+    )
+    contact_panels.register(
+        "recovery_cases",
+        template="experience/recovery/_contact_panel.html",
+        context=recovery_views.contact_panel,
+        roles=recovery.CASE_ROLES,
+    )
+    timeline.register(
+        "recovery",
+        gettext_lazy("Recovery cases"),
+        recovery.timeline_events,
+        wants_role=True,
+    )
+
+
+def _register_journeys():
+    """The person's stage on each journey the reader's role sees, on their page."""
+    from stakeholders.experience.views import journeys as journey_views
+    from stakeholders.registries import contact_panels
+
+    contact_panels.register(
+        "journeys",
+        template="experience/journeys/_contact_panel.html",
+        context=journey_views.contact_panel,
+        roles=journey_views.JOURNEY_ROLES,
+    )
+
+
+def _register_keep_in_touch():
+    """ "Your keep-in-touch tasks" on the dashboard: the member's open tasks due (hidden when
+    none; only journeys the member's role sees)."""
+    from stakeholders.experience import keep_in_touch
+    from stakeholders.registries import dashboard_cards
+
+    dashboard_cards.register(
+        "keep_in_touch_tasks",
+        template="experience/keep_in_touch/_dashboard_card.html",
+        context=keep_in_touch.dashboard_card,
     )

@@ -380,24 +380,43 @@ def feedback_visible(*, organization, staff_role=None):
 # --- Dashboard -----------------------------------------------------------------------------------
 
 
-def _complaint_querysets(*, organization, staff_role):
-    """(queryset, category field, time field) of every kind of complaint ``staff_role`` may
-    count: interactions logged as complaints and the sources feature apps register."""
+def _of_kind(rows, category, kind):
+    """``rows`` whose category is of ``kind`` (None: every kind); an uncategorised complaint is
+    still a complaint."""
+    if kind is None:
+        return rows
+    of_kind = Q(**{f"{category}__kind": kind})
+    if kind == ComplaintCategory.Kind.COMPLAINT:
+        of_kind |= Q(**{f"{category}__isnull": True})
+    return rows.filter(of_kind)
+
+
+def _complaint_querysets(*, organization, staff_role, kind=ComplaintCategory.Kind.COMPLAINT):
+    """(queryset, category field, time field) of everything ``staff_role`` may count as a
+    complaint (or, with ``kind``, an expectation): interactions logged as complaints, the
+    sources feature apps register, and feedback comments staff tagged with a category. A row
+    counts for the kind of its category (``kind=None``: every kind)."""
     logged = interactions_visible(organization=organization, staff_role=staff_role).filter(
         kind="complaint"
     )
-    yield logged, "complaint_category", "occurred_at"
+    yield _of_kind(logged, "complaint_category", kind), "complaint_category", "occurred_at"
     for source in complaint_sources.visible_to(staff_role):
-        yield source.rows(organization), source.category, source.at
+        yield _of_kind(source.rows(organization), source.category, kind), source.category, source.at
+    tagged = feedback_visible(organization=organization, staff_role=staff_role).filter(
+        category__isnull=False
+    )
+    yield _of_kind(tagged, "category", kind), "category", "created_at"
 
 
-def complaint_counts(*, organization, staff_role=None, since, split=None):
-    """Complaints per category since ``since`` — the one figure the dashboard and the client
-    reports both show. With ``split``, each row also says how many came from ``split`` on
-    (``recent``) and before it (``before``). Largest first."""
+def complaint_counts(
+    *, organization, staff_role=None, since, split=None, kind=ComplaintCategory.Kind.COMPLAINT
+):
+    """Complaints (or expectations: ``kind``) per category since ``since`` — the one figure the
+    dashboard and the client reports both show. With ``split``, each row also says how many came
+    from ``split`` on (``recent``) and before it (``before``). Largest first."""
     rows = {}
     for complaints, category, at in _complaint_querysets(
-        organization=organization, staff_role=staff_role
+        organization=organization, staff_role=staff_role, kind=kind
     ):
         counts = {"total": Count("pk")}
         if split is not None:
@@ -424,12 +443,20 @@ def complaint_counts(*, organization, staff_role=None, since, split=None):
     )
 
 
-def complaint_months(*, organization, staff_role=None, since, category_ids, zone):
+def complaint_months(
+    *,
+    organization,
+    staff_role=None,
+    since,
+    category_ids,
+    zone,
+    kind=ComplaintCategory.Kind.COMPLAINT,
+):
     """{category id: {first day of month: complaints}} for the reports' trend, counted like
     ``complaint_counts``."""
     months = {}
     for complaints, category, at in _complaint_querysets(
-        organization=organization, staff_role=staff_role
+        organization=organization, staff_role=staff_role, kind=kind
     ):
         for found in (
             complaints.filter(**{f"{at}__gte": since, f"{category}_id__in": category_ids})
@@ -444,13 +471,47 @@ def complaint_months(*, organization, staff_role=None, since, category_ids, zone
     return months
 
 
+def complaint_tallies(*, organization, staff_role=None, since, zone, split=None):
+    """Complaints and expectations together, counted like ``complaint_counts`` in one query per
+    source: {kind: {category id: {"name", "total", "recent", "months": {first day: n}}}}, where
+    ``recent`` counts those from ``split`` on (the dashboard's 90 days)."""
+    tallies = {kind: {} for kind in ComplaintCategory.Kind.values}
+    for rows, category, at in _complaint_querysets(
+        organization=organization, staff_role=staff_role, kind=None
+    ):
+        counts = {"n": Count("pk")}
+        if split is not None:
+            counts["recent"] = Count("pk", filter=Q(**{f"{at}__gte": split}))
+        for found in (
+            rows.filter(**{f"{at}__gte": since})
+            .annotate(month=TruncMonth(at, tzinfo=zone))
+            .values(
+                "month",
+                complaint_id=F(f"{category}_id"),
+                complaint_name=F(f"{category}__name"),
+                complaint_kind=F(f"{category}__kind"),
+            )
+            .annotate(**counts)
+            .order_by()
+        ):
+            kind = found["complaint_kind"] or ComplaintCategory.Kind.COMPLAINT
+            row = tallies[kind].setdefault(
+                found["complaint_id"],
+                {"name": found["complaint_name"], "total": 0, "recent": 0, "months": {}},
+            )
+            row["total"] += found["n"]
+            row["recent"] += found.get("recent", 0)
+            day = found["month"].date()
+            row["months"][day] = row["months"].get(day, 0) + found["n"]
+    return tallies
+
+
 def dashboard_figures(*, organization, user, staff_role=None):
     """The numbers behind the dashboard cards, in a handful of aggregate queries (follow-ups:
     those ``staff_role`` may open)."""
     now = timezone.now()
     week_ago = now - timedelta(days=7)
     quarter_ago = now - timedelta(days=90)
-    half_year_ago = now - timedelta(days=180)
     interactions = Interaction.objects.filter(organization=organization)
     by_channel = dict(
         interactions.filter(occurred_at__gte=week_ago)
@@ -475,18 +536,21 @@ def dashboard_figures(*, organization, user, staff_role=None):
         ces=Avg("score", filter=Q(measure="ces")),
         ces_n=Count("pk", filter=Q(measure="ces")),
     )
-    complaints = complaint_counts(
-        organization=organization, staff_role=staff_role, since=half_year_ago, split=quarter_ago
-    )
-    complaints = sorted(
-        (row for row in complaints if row["recent"]),
-        key=lambda row: (-row["recent"], row["complaint_category__name"] or ""),
-    )[:5]
+    from stakeholders.experience.insights import top_fives
+
+    # The top five complaints and expectations of the last twelve months, with their trend and
+    # the last 90 days (the figure the client reports show too).
+    top = top_fives(organization=organization, staff_role=staff_role, now=now)
+    for row in top["complaint"] + top["expectation"]:
+        row["complaint_category_id"] = row["category_id"]
+        row["complaint_category__name"] = row["name"]
     return {
         "by_channel": by_channel,
         "follow_ups": follow_up_counts,
         "scores": scores,
-        "complaints": list(complaints),
+        "complaints": top["complaint"],
+        "expectations": top["expectation"],
+        "complaint_months": top["months"],
     }
 
 

@@ -198,7 +198,9 @@ def invitation_accept(request, key):
     response = render(
         request, "stakeholders/invitation_accept.html", {"invitation": invitation, "error": error}
     )
-    response["Referrer-Policy"] = "no-referrer"  # keep the key out of other sites' logs
+    # The key stays out of other sites' logs; not "no-referrer", which would make the browser
+    # send "Origin: null" with the form's POST and fail the CSRF check.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -1030,7 +1032,7 @@ def feedback_public(request, org_slug, token):
             "selected": request.GET.get("score"),
         },
     )
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # as invitation_accept: the POST keeps its Origin
     return response
 
 

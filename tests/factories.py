@@ -564,3 +564,126 @@ class TrainingRecordFactory(DjangoModelFactory):
         TrainingFactory, organization=factory.SelfAttribute("..profile.organization")
     )
     completed_on = factory.LazyFunction(timezone.localdate)
+
+
+# --- Recovery cases (issue 18) --------------------------------------------------------------------
+
+from stakeholders.experience.models import RecoveryCase  # noqa: E402
+
+
+class RecoveryCaseFactory(DjangoModelFactory):
+    """An open case about a person, in the general area unless told."""
+
+    class Meta:
+        model = RecoveryCase
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    area = "general"
+    summary = factory.Faker("sentence", nb_words=6)
+    status = RecoveryCase.Status.OPEN
+    opened_at = factory.LazyFunction(timezone.now)
+    respond_by = factory.LazyAttribute(lambda o: o.opened_at + timedelta(hours=4))
+    resolve_by = factory.LazyAttribute(lambda o: o.opened_at + timedelta(days=3))
+
+
+# --- Keep-in-touch steps (issue 18) ---------------------------------------------------------------
+
+from stakeholders.experience.models import KeepInTouchRun, KeepInTouchStep  # noqa: E402
+
+
+class KeepInTouchStepFactory(DjangoModelFactory):
+    """A task step on the donor journey unless told (``action="email"`` needs subject/body)."""
+
+    class Meta:
+        model = KeepInTouchStep
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Check in {n}")
+    journey = "donor"
+    stage = "thanked"
+    after_days = 30
+    action = KeepInTouchStep.Action.TASK
+    created_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=365))
+
+
+class KeepInTouchRunFactory(DjangoModelFactory):
+    """An open keep-in-touch task for one person."""
+
+    class Meta:
+        model = KeepInTouchRun
+
+    organization = factory.SelfAttribute("step.organization")
+    step = factory.SubFactory(KeepInTouchStepFactory)
+    contact = factory.SubFactory(
+        ContactFactory, organization=factory.SelfAttribute("..step.organization")
+    )
+    stage_entered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=40))
+    status = KeepInTouchRun.Status.OPEN
+    due_on = factory.LazyFunction(timezone.localdate)
+
+
+from stakeholders.experience.models import SurveyInvitation, SurveyRule  # noqa: E402
+
+
+class SurveyRuleFactory(DjangoModelFactory):
+    """A survey after a logged interaction (the core's touchpoint), on since a year ago."""
+
+    class Meta:
+        model = SurveyRule
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"After a call {n}")
+    touchpoint = "stakeholders.interaction"
+    # a rule per channel: several rules of one organization don't collide on its touchpoint
+    interaction_channel = factory.Sequence(lambda n: ["", *Channel.values][n % (len(Channel) + 1)])
+    delay_hours = 24
+    created_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=365))
+
+
+class SurveyInvitationFactory(DjangoModelFactory):
+    """A survey sent yesterday about an interaction of the person."""
+
+    class Meta:
+        model = SurveyInvitation
+
+    organization = factory.SelfAttribute("rule.organization")
+    rule = factory.SubFactory(SurveyRuleFactory)
+    contact = factory.SubFactory(
+        ContactFactory, organization=factory.SelfAttribute("..rule.organization")
+    )
+    related_kind = "stakeholders.interaction"
+    related_id = factory.Sequence(lambda n: n + 1)
+    touchpoint_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=2))
+    due_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    status = SurveyInvitation.Status.SENT
+    sent_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+
+from stakeholders.experience.models import JourneyPosition, JourneySummary  # noqa: E402
+
+
+class JourneySummaryFactory(DjangoModelFactory):
+    """A journey's funnel, as the refresh stores it (empty until people are on it)."""
+
+    class Meta:
+        model = JourneySummary
+        django_get_or_create = ("organization", "journey")  # one funnel per journey
+
+    organization = factory.SubFactory(OrganizationFactory)
+    journey = "donor"
+    stages = factory.LazyFunction(list)
+    computed_at = factory.LazyFunction(timezone.now)
+    refreshed_until = factory.LazyFunction(timezone.now)
+
+
+class JourneyPositionFactory(DjangoModelFactory):
+    class Meta:
+        model = JourneyPosition
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    journey = "donor"
+    stage = "first_gift"
+    entered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+    reached = factory.LazyAttribute(lambda o: [o.entered_at, None, None, None, None, None])

@@ -56,6 +56,7 @@ from tests.factories import (
     PledgeFactory,
     PrintBatchFactory,
     ProgrammeFactory,
+    RecoveryCaseFactory,
     RecurringGiftFactory,
     ServiceLevelFactory,
     ServiceRecordFactory,
@@ -157,6 +158,7 @@ def world(organization, key):
         AssignmentFactory(id=key, shift=shift, profile=profile)
         HoursEntryFactory(id=key, profile=profile, opportunity=opportunity, hours=Decimal(2))
         TrainingRecordFactory(id=key, profile=profile, training=training)
+        RecoveryCaseFactory(id=key, contact=contact, summary=canary)
 
 
 @pytest.fixture(scope="module")

@@ -180,7 +180,7 @@ def test_invitation_accepted_by_the_invited_address(client, org_a, admin_a):
     url = f"/invitations/{invitation.key}/"
     page = client.get(url)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     response = client.post(url)
     assert response["Location"] == "/o/riverside/"
     membership = Membership.objects.get(user=invitee, organization=org_a)

@@ -14,7 +14,16 @@ from django_scopes import scopes_disabled
 
 from bench import roles
 from bench.generators import copying
-from bench.scenarios import clients, contacts, donors, letters, tenancy, thankyous, volunteers
+from bench.scenarios import (
+    clients,
+    contacts,
+    donors,
+    journeys,
+    letters,
+    tenancy,
+    thankyous,
+    volunteers,
+)
 from stakeholders.models import Contact, Interaction, Organization
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -208,3 +217,22 @@ def test_volunteers():
     posts = volunteers.TINY["posts"] + volunteers.TINY["warmup"]
     assert after["accepted_posts"] == after["pending_signups_stored"] == posts
     assert after["lost"] == after["duplicated"] == 0
+
+
+def test_journeys():
+    results = journeys.run(**journeys.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    assert results["data"]["contacts"] == journeys.TINY["contacts"]
+    assert results["full stage computation"]["donor"]["full"] is True
+    assert 0 < results["positions"] <= results["data"]["donors"]  # all refunded: not a donor
+    incremental = results["incremental refresh"]["donor"]
+    assert incremental["full"] is False
+    assert incremental["examined"] == journeys.TINY["new_gifts"]  # only the new gifts' donors
+    assert incremental["written"] == journeys.TINY["new_gifts"]
+    timed(
+        results,
+        "funnel page (Experience hub, every journey)",
+        "journey page with the first page of stuck donors",
+        "API journeys list",
+        "API journey positions, stuck at first gift, 50 per page",
+    )

@@ -23,7 +23,7 @@ from clients.models import (
     ServiceRequest,
 )
 from stakeholders import services as stakeholder_services
-from stakeholders.models import Contact, Feedback, Interaction, Role, WorkingHours
+from stakeholders.models import Contact, Feedback, Interaction, Role, SurveyRule, WorkingHours
 from stakeholders.registries import contact_hooks
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import (
@@ -872,3 +872,22 @@ def test_reindexing_follows_a_change_of_language(org, articles):
     assert "2 articles reindexed" in out.getvalue()
     found = selectors.article_search(organization=org, query="hours")  # Spanish stems English
     assert [a.title for a in found] == ["Opening hours"]
+
+
+def test_a_survey_rule_on_resolved_requests_replaces_the_resolution_emails_own_question(
+    staff, org, mailbox
+):
+    """With the experience loop's survey on this touchpoint, the client is asked once, later,
+    under their survey cap — not also in the resolution email."""
+    with organization_scope(org):
+        SurveyRule.objects.create(
+            organization=org, name="After a request", touchpoint="clients.request_resolved"
+        )
+    request = new_request(org)
+    done = staff.post(
+        f"/o/riverside/clients/requests/{request.pk}/",
+        {"action": "resolve", "resolve-summary": "A new parcel was delivered today."},
+    )
+    assert done.status_code == 302
+    (email,) = mailbox.to("sam@example.org")
+    assert not [url for url in mailbox.links(email) if "/feedback/" in url]

@@ -19,6 +19,15 @@ from clients import services as client_services
 from clients.models import Article, ServiceLevel, ServiceRecord, ServiceRequest
 from donors.models import Campaign, Fund, Gift, ImpactStory, Pledge, RecurringGift
 from stakeholders import services
+from stakeholders.experience import recovery as experience_recovery
+from stakeholders.experience import surveys as experience_surveys
+from stakeholders.experience.models import (
+    KeepInTouchRun,
+    KeepInTouchStep,
+    RecoveryCase,
+    SurveyInvitation,
+    SurveyRule,
+)
 from stakeholders.models import (
     ApiToken,
     Consent,
@@ -50,11 +59,15 @@ from tests.factories import (
     ImpactStoryFactory,
     InteractionFactory,
     InvitationFactory,
+    JourneySummaryFactory,
+    KeepInTouchRunFactory,
+    KeepInTouchStepFactory,
     MembershipFactory,
     OpportunityFactory,
     PledgeFactory,
     PrintBatchFactory,
     ProgrammeFactory,
+    RecoveryCaseFactory,
     RecurringGiftFactory,
     RelationshipFactory,
     ServiceLevelFactory,
@@ -62,6 +75,8 @@ from tests.factories import (
     ServiceRequestFactory,
     SessionFactory,
     ShiftFactory,
+    SurveyInvitationFactory,
+    SurveyRuleFactory,
     TagFactory,
     ThankYouTemplateFactory,
     TrainingFactory,
@@ -154,6 +169,30 @@ OBJECT_FACTORIES = {
             organization=org, interaction=InteractionFactory(contact__organization=org)
         )
     ),
+    # a recovery case, and the signed "Is this put right?" link of one (public page)
+    "case_id": lambda org: RecoveryCaseFactory(contact__organization=org),
+    "recovery_token": lambda org: SimpleNamespace(
+        pk=experience_recovery.answer_token(
+            organization=org,
+            case=RecoveryCaseFactory(contact__organization=org, status=RecoveryCase.Status.ASKED),
+        )
+    ),
+    # a keep-in-touch step, and one person's task of a step
+    "step_id": lambda org: KeepInTouchStepFactory(organization=org),
+    "run_id": lambda org: KeepInTouchRunFactory(step__organization=org),
+    # a journey (its key; the page needs the organization's computed funnel of it)
+    "journey": lambda org: SimpleNamespace(
+        pk=JourneySummaryFactory(organization=org, journey="donor").journey
+    ),
+    # a survey rule, and the signed one-click answer link of an invitation (public page)
+    "rule_id": lambda org: SurveyRuleFactory(organization=org),
+    "survey_token": lambda org: SimpleNamespace(
+        pk=experience_surveys.answer_token(
+            organization=org,
+            invitation=SurveyInvitationFactory(rule__organization=org),
+            score=4,
+        )
+    ),
 }
 
 # An API viewset's model → a factory making one of its rows in a given organization.
@@ -186,6 +225,11 @@ MODEL_FACTORIES = {
     Assignment: lambda org: AssignmentFactory(shift__opportunity__organization=org),
     HoursEntry: lambda org: HoursEntryFactory(profile__contact__organization=org),
     TrainingRecord: lambda org: TrainingRecordFactory(profile__contact__organization=org),
+    RecoveryCase: OBJECT_FACTORIES["case_id"],
+    KeepInTouchStep: OBJECT_FACTORIES["step_id"],
+    KeepInTouchRun: OBJECT_FACTORIES["run_id"],
+    SurveyRule: OBJECT_FACTORIES["rule_id"],
+    SurveyInvitation: lambda org: SurveyInvitationFactory(rule__organization=org),
 }
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")

@@ -396,6 +396,10 @@ SPECTACULAR_SETTINGS = {
         "RequestChannelEnum": "clients.models.RequestChannel",
         "RequestKindEnum": "clients.models.RequestKind",
         "LanguageEnum": "config.settings.base.LANGUAGES",
+        "InteractionChannelEnum": "stakeholders.models.Channel",
+        "RecoveryCaseStatusEnum": "stakeholders.experience.models.RecoveryCase.Status",
+        "SurveyInvitationStatusEnum": "stakeholders.experience.models.SurveyInvitation.Status",
+        "KeepInTouchRunStatusEnum": "stakeholders.experience.models.KeepInTouchRun.Status",
     },
 }
 

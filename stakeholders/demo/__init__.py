@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from stakeholders import services
 from stakeholders.demo import en, fa, km
+from stakeholders.experience import demo as experience_demo
 from stakeholders.models import (
     Channel,
     ComplaintCategory,
@@ -64,6 +65,12 @@ def seed():
                     staff=members,
                     rng=random.Random(f"{organization.slug}-{name}"),
                 )
+            # The experience loop reads what every app seeded: it comes last.
+            experience_demo.seed(
+                organization=organization,
+                words=CONTENT[organization.language],
+                rng=random.Random(f"{organization.slug}-experience"),
+            )
 
 
 def _email(first, last, n):

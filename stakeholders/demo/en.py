@@ -109,3 +109,26 @@ AREAS = {
         "mobile": "(312) 555-%04d",
     },
 }
+
+# The experience loop: what people said in surveys, what staff did, the keep-in-touch steps.
+EXPERIENCE = {
+    "expectations": ["Faster replies", "News of what my gift did", "Shifts that fit my week"],
+    "happy": [
+        "Thank you, the team was lovely.",
+        "Quick and friendly, as always.",
+        "Everything was clear from the start.",
+    ],
+    "unhappy": "I waited three weeks and nobody told me what was happening.",
+    "put_right": "Called them, apologised and booked a caseworker visit for the next morning.",
+    "donor_call": "Call donors whose second gift hasn't come",
+    "client_check_in": (
+        "How are things?",
+        "Dear {first_name},\n\nIt has been a month since we last helped you. How are things "
+        "now? If you need anything, just reply to this email.\n\n{organization}",
+    ),
+    "volunteer_miss_you": (
+        "We miss you",
+        "Dear {first_name},\n\nWe haven't seen you at a shift for a while, and we miss you. "
+        "New shifts are open, and we would love to see you again.\n\n{organization}",
+    ),
+}

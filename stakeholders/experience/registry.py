@@ -50,7 +50,12 @@ class Areas:
         )
 
     def register(self, key, label, *, roles, owner=None):
+        from stakeholders.registries import restricted_interactions
+
         self._areas[key] = Area(key, label, tuple(roles), owner)
+        # What keep-in-touch steps log on a person's timeline is walled like the area itself
+        # (a client's check-in email is read by the roles that see clients only).
+        restricted_interactions.register(f"experience.keep_in_touch.{key}", roles=roles)
 
     def get(self, key):
         return self._areas.get(key) or self._areas[GENERAL]
@@ -133,10 +138,15 @@ class Journey:
     area: str
     label: str
     stages: tuple  # of Stage, in order
-    # (organization, contact_ids, now) -> iterable of Position, for those contacts (None: all
-    # the people on this journey); a contact with no Position is not on it (erased, merged away).
+    # (organization, contact_ids, now) -> (sql, params): a SELECT of one row per person on the
+    # journey among ``contact_ids`` (None: everyone) — ``contact_id``, ``reached`` (a
+    # timestamptz[] with when each stage, in ``stages`` order, was reached, or NULL) and
+    # ``next_change_at`` (when time alone moves them on, or NULL). Set-based: the core
+    # (``stakeholders.experience.journeys``) derives the stage, drops erased and merged-away
+    # contacts and upserts the positions in one statement; a contact with no row is not on it.
     compute: Callable
     # (organization, since) -> contact ids whose data for this journey changed since then
+    # (new or changed rows; indexed timestamps, or ``journeys.created_since`` where there is none)
     changed_since: Callable
     # (organization, contact) -> dict of extra merge fields for keep-in-touch emails
     merge_fields: Callable | None = None
