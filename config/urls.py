@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include(stakeholder_urls.account_urlpatterns)),
     path("o/<slug:org_slug>/", include(stakeholder_urls)),
     path("o/<slug:org_slug>/experience/", include("stakeholders.experience.urls")),
+    path("o/<slug:org_slug>/webhooks/email/", include("stakeholders.email_webhooks")),
     path("o/<slug:org_slug>/donors/", include("donors.urls")),
     path("o/<slug:org_slug>/thank-yous/", include("thankyous.urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),

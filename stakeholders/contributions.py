@@ -289,6 +289,37 @@ def register():
         },
     )
     _register_recovery()
+    _register_deliverability()
+
+
+def _register_deliverability():
+    """Bounces, complaints and unsubscribes: the providers' webhooks, the person's page, the
+    dashboard, and the person's suppressions at merge, erasure and export."""
+    from stakeholders import deliverability
+    from stakeholders.registries import contact_panels, dashboard_cards
+
+    deliverability.connect()
+    contact_hooks.register(
+        "deliverability",
+        merge=deliverability.merge_suppressions,
+        erase=deliverability.erase_suppressions,
+        export=deliverability.export_suppressions,
+        kept={
+            "stakeholders.EmailSuppression.contact": "a suppression must keep protecting the "
+            "address after erasure: it is unlinked from the record and keeps only the address "
+            "and why (a bounce, a complaint, an unsubscribe), none of the provider's words",
+        },
+    )
+    dashboard_cards.register(
+        "delivery_health",
+        template="stakeholders/deliverability/_dashboard_card.html",
+        context=deliverability.dashboard_card,
+    )
+    contact_panels.register(
+        "email_delivery",
+        template="stakeholders/deliverability/_contact_panel.html",
+        context=deliverability.contact_panel,
+    )
 
 
 def _register_recovery():

@@ -638,6 +638,7 @@ class ContactEvent(TenantOwned):
         MERGED = "merged", _("Merged")
         MANAGER_CHANGED = "manager_changed", _("Relationship manager changed")
         NOT_SENT = "not_sent", _("Message not sent")
+        EMAIL_SUPPRESSED = "email_suppressed", _("Email address suppressed")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -940,3 +941,47 @@ from stakeholders.experience.models import (  # noqa: E402, F401
     SurveyInvitation,
     SurveyRule,
 )
+
+# --- Deliverability ------------------------------------------------------------------------------
+
+
+class EmailSuppression(TenantOwned):
+    """An email address the organization must stop writing to, and why: a hard bounce (the
+    address doesn't exist), a spam complaint, an unsubscribe at the email provider, or a member's
+    decision. Written from the providers' tracking webhooks (``stakeholders.deliverability``);
+    read by ``stakeholders.sending`` on every path. It outlives the person's erasure: it then
+    holds the address alone, so the address stays protected."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+        COMPLAINT = "complaint", _("Spam complaint")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        MANUAL = "manual", _("Suppressed by staff")
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(_("email"))  # lower case
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    provider = models.CharField(_("provider"), max_length=40, blank=True)
+    provider_event_id = models.CharField(max_length=200, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email", "reason"], name="uniq_email_suppression"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "provider_event_id"],
+                condition=~models.Q(provider_event_id=""),
+                name="uniq_email_suppression_event",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="email_suppression_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} {self.reason}"

@@ -14,6 +14,11 @@ same rules hold on every path, in this order:
 5. The frequency cap, where the sender has one (donor updates): nobody hears from us again
    within it.
 
+Email suppressions (``EmailSuppression``, from the provider's bounces, complaints and
+unsubscribes) hold on every path: a hard bounce stops every email (the address doesn't exist);
+a suppression by staff stops every email but one the person just asked for; a spam complaint
+or an unsubscribe at the provider stops every email that is not transactional.
+
 A transactional message (``Transactional.SERVICE``: part of a service the person is using,
 like a shift reminder) needs no consent and no cap, but do-not-contact stops it.
 """
@@ -22,13 +27,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders import selectors
-from stakeholders.models import Consent, ConsentChannel, ConsentPurpose
+from stakeholders.models import Consent, ConsentChannel, ConsentPurpose, EmailSuppression
 
 
 class Transactional(models.TextChoices):
@@ -46,6 +51,28 @@ class Reason(models.TextChoices):
     NO_ADDRESS = "no address", _("no address")
     NO_CONSENT = "no consent", _("no consent")
     RECENTLY_MESSAGED = "recently messaged", _("heard from us too recently")
+    EMAIL_BOUNCED = "email bounced", _("email address bounced")
+    EMAIL_SUPPRESSED = "email suppressed", _("email address suppressed by staff")
+    SPAM_COMPLAINT = "spam complaint", _("marked our email as spam")
+    UNSUBSCRIBED = "unsubscribed", _("unsubscribed from our email")
+
+
+# Each suppression, the Reason it gives, and whether a transactional message still goes: a
+# message the person just asked for (``Transactional.ASKED``), or any transactional one.
+SUPPRESSIONS = (
+    (EmailSuppression.Reason.HARD_BOUNCE, Reason.EMAIL_BOUNCED, ()),
+    (EmailSuppression.Reason.MANUAL, Reason.EMAIL_SUPPRESSED, (Transactional.ASKED,)),
+    (
+        EmailSuppression.Reason.COMPLAINT,
+        Reason.SPAM_COMPLAINT,
+        (Transactional.ASKED, Transactional.SERVICE),
+    ),
+    (
+        EmailSuppression.Reason.UNSUBSCRIBED,
+        Reason.UNSUBSCRIBED,
+        (Transactional.ASKED, Transactional.SERVICE),
+    ),
+)
 
 
 # Purposes people expect unless they said no: a thank-you for what they gave, a survey about
@@ -125,6 +152,10 @@ def decide(
         return Decision(Reason.DO_NOT_CONTACT)
     if not (address or _has_address(contact, channel)):
         return Decision(Reason.NO_ADDRESS)
+    if channel == ConsentChannel.EMAIL:
+        suppressed = _suppressed(organization, address or contact.email, transactional)
+        if suppressed:
+            return Decision(suppressed)
     if transactional is not None:
         return ALLOWED
     if consents is None:
@@ -146,6 +177,19 @@ def decide(
     ):
         return Decision(Reason.RECENTLY_MESSAGED)
     return ALLOWED
+
+
+def _suppressed(organization, email, transactional):
+    """The Reason a suppression of ``email`` stops this message, or "" (one query)."""
+    reasons = set(
+        EmailSuppression.objects.filter(
+            organization=organization, email=email.strip().lower()
+        ).values_list("reason", flat=True)
+    )
+    for suppression, reason, still_goes in SUPPRESSIONS:
+        if suppression in reasons and transactional not in still_goes:
+            return reason
+    return ""
 
 
 def audience(
@@ -173,19 +217,25 @@ def audience(
         .values("granted")[:1]
     )
     silence = purpose in SILENCE_IS_CONSENT and not needs_a_yes
+    suppressions, suppression_rules = (
+        _suppression_rules(organization) if channel == ConsentChannel.EMAIL else ({}, [])
+    )
     rules = [
         (Reason.MERGED, Q(merged_into__isnull=True)),
         (Reason.ERASED, Q(erased_at__isnull=True)),
         (Reason.DECEASED, Q(deceased=False)),
         (Reason.DO_NOT_CONTACT, Q(do_not_contact=False)),
         (Reason.NO_ADDRESS, HAS_ADDRESS[channel]),
+        *suppression_rules,
         (Reason.NO_CONSENT, Q(consent_given=True)),
     ]
     if frequency_cap_days:
         since = (now or timezone.now()) - timedelta(days=frequency_cap_days)
         recent = selectors.recently_messaged(organization=organization, since=since)
         rules.append((Reason.RECENTLY_MESSAGED, ~Q(pk__in=recent)))
-    contacts = contacts.annotate(consent_given=Coalesce(Subquery(latest), Value(silence)))
+    contacts = contacts.annotate(
+        consent_given=Coalesce(Subquery(latest), Value(silence)), **suppressions
+    )
     passed, counts = Q(), {}
     for reason, rule in rules:
         counts[f"left_out_{reason.name.lower()}"] = Count("pk", filter=passed & ~rule)
@@ -197,3 +247,19 @@ def audience(
         "total": totals["total"],
         "eligible": totals["eligible"],
     }
+
+
+def _suppression_rules(organization):
+    """``audience`` rules for email: nobody whose address is suppressed, whatever the reason
+    (an audience is for messages sent for a purpose, never transactional), each reason counted
+    apart: ({annotation: subquery}, [(Reason, rule)]), in the same query."""
+    annotations, rules = {}, []
+    for suppression, reason, _still_goes in SUPPRESSIONS:
+        name = f"email_suppressed_{suppression}"
+        annotations[name] = Exists(
+            EmailSuppression.objects.filter(
+                organization=organization, email=Lower(OuterRef("email")), reason=suppression
+            )
+        )
+        rules.append((reason, Q(**{name: False})))
+    return annotations, rules

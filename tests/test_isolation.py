@@ -157,6 +157,12 @@ OBJECT_FACTORIES = {
             organization=org, profile=VolunteerProfileFactory(contact__organization=org)
         )
     ),
+    # the secret key of a volunteer's calendar feed address
+    "calendar_token": lambda org: SimpleNamespace(
+        pk=volunteer_services.calendar_key_create(
+            organization=org, profile=VolunteerProfileFactory(contact__organization=org)
+        )
+    ),
     # the link confirming a public request of ``org`` (clients)
     "request_token": lambda org: SimpleNamespace(
         pk=client_services.confirm_token(

@@ -423,6 +423,11 @@ def test_an_audience_is_decided_as_each_of_its_people(org, admin_a):
         Reason.NO_ADDRESS: 1,
         Reason.NO_CONSENT: 2,  # refused, and never asked (donor updates need a yes)
         Reason.RECENTLY_MESSAGED: 0,
+        # Suppressed addresses (bounces, complaints…): tests/test_deliverability.py
+        Reason.EMAIL_BOUNCED: 0,
+        Reason.EMAIL_SUPPRESSED: 0,
+        Reason.SPAM_COMPLAINT: 0,
+        Reason.UNSUBSCRIBED: 0,
         "total": 8,
         "eligible": 1,
     }

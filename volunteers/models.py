@@ -180,13 +180,21 @@ class VolunteerProfile(TenantOwned):
     notes = models.TextField(_("notes"), blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the secret in their calendar feed's address (the secret itself is never kept:
+    # shown once; a new one replaces it and the old address stops working). Empty: no feed.
+    calendar_key_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-joined_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "contact"], name="uniq_volunteer_profile"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "calendar_key_hash"],
+                condition=~models.Q(calendar_key_hash=""),
+                name="uniq_volunteer_calendar_key",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "status", "-joined_at"], name="volunteer_status")

@@ -14,7 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,7 +27,7 @@ from django_ratelimit.core import is_ratelimited
 
 from stakeholders.forms import add_errors
 from stakeholders.tenancy.middleware import organization_public
-from volunteers import selectors, services, tasks
+from volunteers import ical, selectors, services, tasks
 from volunteers.forms import (
     EmailForm,
     HoursForm,
@@ -486,6 +486,70 @@ def portal_preferences(request, org_slug):
             messages.success(request, _("Your preferences are saved."))
             return redirect("volunteers:portal_preferences", org_slug=org_slug)
     return render(request, "volunteers/portal/preferences.html", {"form": form, "profile": profile})
+
+
+@portal_view
+@require_POST
+@in_organization_time
+def portal_calendar(request, org_slug):
+    """A new address for the volunteer's calendar feed (the old one stops working), shown on
+    this page only: it is not kept, so it can't be shown again."""
+    organization, profile = request.organization, request.volunteer
+    key = services.calendar_key_create(organization=organization, profile=profile)
+    response = render(
+        request,
+        "volunteers/portal/calendar.html",
+        {"profile": profile, "url": services.calendar_url(organization=organization, key=key)},
+    )
+    response["Referrer-Policy"] = "no-referrer"  # the page shows a secret address
+    return response
+
+
+@organization_public
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def calendar_feed(request, org_slug, calendar_token):
+    """A volunteer's shifts as an iCalendar feed, for their calendar app. The key in the address
+    is the only credential: unknown, replaced or another organization's is a 404."""
+    organization = request.organization
+    by_ip = is_ratelimited(
+        request,
+        group=f"volunteer-calendar-ip-{organization.pk}",
+        key="ip",
+        rate=settings.VOLUNTEER_CALENDAR_IP_RATE,
+        increment=True,
+    )
+    key_hash = services.calendar_key_hash(calendar_token[:200])
+    by_feed = is_ratelimited(
+        request,
+        group=f"volunteer-calendar-{organization.pk}",
+        key=lambda group, req: key_hash,
+        rate=settings.VOLUNTEER_CALENDAR_FEED_RATE,
+        increment=True,
+    )
+    if by_ip or by_feed:
+        response = HttpResponse(
+            _("Too many requests. Please try again later."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "3600"
+        return _private(response, token_in_url=True)
+    profile = selectors.profile_for_calendar_key(organization=organization, key_hash=key_hash)
+    if profile is None:
+        raise Http404
+    assignments = selectors.with_opportunity_versions(
+        selectors.calendar_assignments(organization=organization, profile=profile),
+        organization=organization,
+        language=organization.language,
+        path=("shift",),
+    )
+    response = HttpResponse(
+        ical.feed(organization=organization, assignments=assignments),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'inline; filename="shifts.ics"'
+    return _private(response, token_in_url=True)
 
 
 @organization_public

@@ -135,6 +135,41 @@ def profile_get(*, organization, profile_id):
     )
 
 
+def profile_for_calendar_key(*, organization, key_hash):
+    """The volunteer whose calendar feed has this key (its hash): None for an unknown or
+    replaced key, another organization's, a volunteer who left or an erased or merged contact."""
+    if not key_hash:
+        return None
+    profile = (
+        VolunteerProfile.objects.select_related("contact")
+        .filter(organization=organization, calendar_key_hash=key_hash)
+        .exclude(status=VolunteerProfile.Status.LEFT)
+        .first()
+    )
+    if profile is None or not profile.contact.is_active:
+        return None
+    return profile
+
+
+CALENDAR_PAST_DAYS = 30
+
+
+def calendar_assignments(*, organization, profile, now=None):
+    """The shifts of a volunteer's calendar feed: places they hold (confirmed, or attended) on
+    shifts ahead and of the last 30 days — not cancelled, waiting or missed ones."""
+    now = now or timezone.now()
+    return (
+        Assignment.objects.filter(
+            organization=organization,
+            profile=profile,
+            status__in=Assignment.HOLDS_A_PLACE,
+            shift__ends_at__gte=now - timedelta(days=CALENDAR_PAST_DAYS),
+        )
+        .select_related("shift__opportunity")
+        .order_by("shift__starts_at", "pk")
+    )
+
+
 def profile_for_contact(*, organization, contact):
     return VolunteerProfile.objects.filter(organization=organization, contact=contact).first()
 

@@ -5,8 +5,10 @@ volunteer's own signups under a lock on their profile, so two signups at the sam
 neither overbook a shift nor put one person on two overlapping shifts.
 """
 
+import hashlib
 import json
 import logging
+import secrets
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
@@ -39,7 +41,7 @@ from stakeholders.models import (
 )
 from stakeholders.sending import Transactional
 from stakeholders.tenancy import links
-from volunteers import selectors
+from volunteers import ical, selectors
 from volunteers.models import (
     Assignment,
     Cause,
@@ -571,6 +573,43 @@ def portal_link_send(*, organization, email, staff_sent=False):
     return True
 
 
+# --- The calendar feed (a secret address per volunteer) ------------------------------------------
+
+
+def calendar_key_hash(key):
+    """What is kept of a calendar key: its SHA-256 (the key is shown once and never stored)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_key_create(*, organization, profile):
+    """A new secret for the volunteer's calendar feed, returned once; the address made with the
+    key before it (if any) stops working at once."""
+    _same_organization(organization, profile)
+    key = secrets.token_urlsafe(32)
+    profile.calendar_key_hash = calendar_key_hash(key)
+    VolunteerProfile.objects.filter(organization=organization, pk=profile.pk).update(
+        calendar_key_hash=profile.calendar_key_hash
+    )
+    return key
+
+
+def calendar_url(*, organization, key):
+    return links.absolute_url(
+        organization=organization, url_name="volunteers:calendar_feed", calendar_token=key
+    )
+
+
+def _attach_shift(message, *, organization, assignment, opportunity):
+    """An "add to calendar" file for this one shift (METHOD:PUBLISH)."""
+    message.attach(
+        "shift.ics",
+        ical.shift_file(organization=organization, assignment=assignment, opportunity=opportunity),
+        "text/calendar",
+    )
+    return message
+
+
 @transaction.atomic
 def preferences_save(*, organization, profile, availability, skill_ids, cause_ids, **fields):
     """The volunteer (portal) or a coordinator updates availability, skills and interests."""
@@ -1029,6 +1068,14 @@ def _promote_waitlist(*, organization, shift):
                     "url": portal_url(organization=organization, profile=row.profile),
                 },
             )
+            _attach_shift(
+                message,
+                organization=organization,
+                assignment=row,
+                opportunity=_shown(
+                    organization=organization, contact=contact, opportunity=shift.opportunity
+                ),
+            )
             transaction.on_commit(message.send)
     return promoted
 
@@ -1397,21 +1444,26 @@ def reminders_send(*, organization, now=None):
                 )
             shown[row.shift.opportunity_id, row.profile.contact_id] = shown[key]
         messages = [
-            _message(
-                organization=organization,
-                to=[row.profile.contact.email],
-                contact=row.profile.contact,
-                subject=lambda row=row, shown=shown: (
-                    _("See you tomorrow: %(what)s")
-                    % {"what": shown[row.shift.opportunity_id, row.profile.contact_id].title}
+            _attach_shift(
+                _message(
+                    organization=organization,
+                    to=[row.profile.contact.email],
+                    contact=row.profile.contact,
+                    subject=lambda row=row, shown=shown: (
+                        _("See you tomorrow: %(what)s")
+                        % {"what": shown[row.shift.opportunity_id, row.profile.contact_id].title}
+                    ),
+                    template="emails/volunteers_reminder.txt",
+                    context={
+                        "contact": row.profile.contact,
+                        "shift": row.shift,
+                        "opportunity": shown[row.shift.opportunity_id, row.profile.contact_id],
+                        "url": portal_url(organization=organization, profile=row.profile),
+                    },
                 ),
-                template="emails/volunteers_reminder.txt",
-                context={
-                    "contact": row.profile.contact,
-                    "shift": row.shift,
-                    "opportunity": shown[row.shift.opportunity_id, row.profile.contact_id],
-                    "url": portal_url(organization=organization, profile=row.profile),
-                },
+                organization=organization,
+                assignment=row,
+                opportunity=shown[row.shift.opportunity_id, row.profile.contact_id],
             )
             for row in rows
             if _reminder_allowed(organization, row)
@@ -1480,6 +1532,7 @@ def erase_profiles(*, organization, contact):
         notes="",
         birth_date=None,
         status=VolunteerProfile.Status.LEFT,
+        calendar_key_hash="",  # their calendar address stops working
     )
     emails = [e for e in (contact.email, contact.email_alt) if e]
     PendingSignup.objects.filter(organization=organization).filter(

@@ -35,4 +35,11 @@ urlpatterns = [
     path("volunteer/portal/hours/", public.portal_hours, name="portal_hours"),
     path("volunteer/portal/preferences/", public.portal_preferences, name="portal_preferences"),
     path("volunteer/portal/sign-out/", public.portal_signout, name="portal_signout"),
+    path("volunteer/portal/calendar/", public.portal_calendar, name="portal_calendar"),
+    # A volunteer's shifts for their calendar app (the secret key is the only credential)
+    path(
+        "volunteer/calendar/<str:calendar_token>.ics",
+        public.calendar_feed,
+        name="calendar_feed",
+    ),
 ]

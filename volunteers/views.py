@@ -144,6 +144,7 @@ def profile(request, org_slug, profile_id):
         "languages": volunteer.languages,
     }
     action = request.POST.get("action", "")
+    calendar_url = None
     form = ProfileForm(
         request.POST if action == "save" else None, initial=initial, organization=organization
     )
@@ -202,6 +203,10 @@ def profile(request, org_slug, profile_id):
             else:
                 messages.error(request, _("We can't email this person."))
         return redirect("volunteers:profile", org_slug=org_slug, profile_id=volunteer.pk)
+    elif action == "calendar":
+        # shown on this answer only (the key is not kept): no redirect
+        key = services.calendar_key_create(organization=organization, profile=volunteer)
+        calendar_url = services.calendar_url(organization=organization, key=key)
     config = services.volunteer_settings(organization=organization)
     hours = selectors.hours_total(organization=organization, profile=volunteer)
     context = {
@@ -221,8 +226,13 @@ def profile(request, org_slug, profile_id):
             organization=organization, contact=volunteer.contact
         ),
         "can_edit": _can_edit(request),
+        "calendar_url": calendar_url,
     }
-    return render(request, "volunteers/profile.html", context)
+    response = render(request, "volunteers/profile.html", context)
+    if calendar_url:
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @staff_view(roles=READERS)

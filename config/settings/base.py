@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "anymail",
     "stakeholders",
     "thankyous",
     "donors",
@@ -326,6 +327,10 @@ CSRF_COOKIE_HTTPONLY = True
 VOLUNTEER_SIGNUP_IP_RATE = env("VOLUNTEER_SIGNUP_IP_RATE", default="20/h")
 VOLUNTEER_SIGNUP_EMAIL_RATE = env("VOLUNTEER_SIGNUP_EMAIL_RATE", default="3/h")
 VOLUNTEER_SIGNUP_MIN_SECONDS = env.int("VOLUNTEER_SIGNUP_MIN_SECONDS", default=3)
+# A volunteer's calendar feed: reads per feed address and per IP address (calendar services such
+# as Google's read many people's feeds from a few addresses, so that budget is larger).
+VOLUNTEER_CALENDAR_FEED_RATE = env("VOLUNTEER_CALENDAR_FEED_RATE", default="60/h")
+VOLUNTEER_CALENDAR_IP_RATE = env("VOLUNTEER_CALENDAR_IP_RATE", default="1000/h")
 # New service requests from the public (request form and email together) per organization: past
 # it the form answers 429 and the mail server is told to try again later.
 CLIENTS_PUBLIC_REQUESTS_RATE = env("CLIENTS_PUBLIC_REQUESTS_RATE", default="100/h")
@@ -346,6 +351,23 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Steward <noreply@steward.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must not hang a worker
+# Anymail's tracking webhooks (bounces, complaints, unsubscribes: ``stakeholders.email_webhooks``).
+# WEBHOOK_SECRET: the "user:password" pairs the providers send as basic auth (several while
+# rotating); without one the webhooks refuse every request. The providers' signing keys are
+# checked too where the provider signs its webhooks.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env.list("ANYMAIL_WEBHOOK_SECRET", default=[]),
+    **{
+        name: env(f"ANYMAIL_{name}")
+        for name in (
+            "MAILGUN_WEBHOOK_SIGNING_KEY",
+            "POSTAL_WEBHOOK_KEY",
+            "RESEND_SIGNING_SECRET",
+            "MAILERSEND_SIGNING_SECRET",
+        )
+        if env(f"ANYMAIL_{name}", default="")
+    },
+}
 
 # Behind a reverse proxy every visitor arrives from the proxy's address: name the request header
 # the proxy sets to the client's address alone (e.g. HTTP_X_REAL_IP) so rate limits count people.
