@@ -1,11 +1,9 @@
 """Keep-in-touch steps (issue 18, point 4): tasks and emails once per person, step and stay in a
 stage, under consent, do-not-contact and the frequency cap; the preview; pages, API, role walls."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from stakeholders import selectors
@@ -23,6 +21,7 @@ from stakeholders.models import (
     Role,
 )
 from stakeholders.tenancy.models import organization_scope
+from tests.concurrency import at_once
 from tests.factories import (
     ConsentFactory,
     ContactFactory,
@@ -146,24 +145,12 @@ def test_two_workers_at_once_send_each_email_once(org_a, mailbox):
         for person in people:
             at_stage(person)
         email_step(org_a)
-    barrier = threading.Barrier(2)
-    errors = []
 
-    def worker():
-        try:
-            barrier.wait()
-            run(org_a)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    def worker(barrier):
+        barrier.wait()
+        run(org_a)
 
-    threads = [threading.Thread(target=worker) for _i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(worker)
     for person in people:
         assert len(mailbox.to(person.email)) == 1
     assert {r.status for r in runs(org_a)} == {Status.SENT} and len(runs(org_a)) == 6

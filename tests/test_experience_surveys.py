@@ -3,7 +3,6 @@ doubled beat, two workers, a killed worker), the survey cap across touchpoints, 
 do-not-contact, the answer page, the staff pages and API, and the role walls."""
 
 import re
-import threading
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -30,6 +29,7 @@ from stakeholders.models import (
     SurveyRule,
 )
 from stakeholders.tenancy.models import organization_scope
+from tests.concurrency import at_once
 from tests.factories import (
     AcknowledgmentFactory,
     ApiTokenFactory,
@@ -317,23 +317,12 @@ def test_two_workers_at_once_send_each_survey_once(org_a, mailbox):
     due = timezone.now() - timedelta(minutes=1)
     for person in people:
         SurveyInvitationFactory(rule=rule, contact=person, status=Pending, sent_at=None, due_at=due)
-    barrier, errors = threading.Barrier(2), []
 
-    def worker():
-        try:
-            barrier.wait()
-            send(org_a)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    def worker(barrier):
+        barrier.wait()
+        send(org_a)
 
-    threads = [threading.Thread(target=worker) for _i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(worker)
     for person in people:
         assert len(mailbox.to(person.email)) == 1
     assert {i.status for i in invitations(org_a)} == {Sent}
@@ -353,26 +342,15 @@ def test_two_workers_never_send_one_person_two_surveys(org_a, mailbox):
             sent_at=None,
             due_at=due,
         )
-    barrier, errors = threading.Barrier(2), []
 
-    def worker():
-        try:
-            with organization_scope(org_a):
-                [pk] = surveys.surveys_claim(organization=org_a, size=1)
-            barrier.wait()
-            with organization_scope(org_a):
-                surveys.invitation_send(organization=org_a, invitation_id=pk)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    def worker(barrier):
+        with organization_scope(org_a):
+            [pk] = surveys.surveys_claim(organization=org_a, size=1)
+        barrier.wait()
+        with organization_scope(org_a):
+            surveys.invitation_send(organization=org_a, invitation_id=pk)
 
-    threads = [threading.Thread(target=worker) for _i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(worker)
     assert len(mailbox.to(person.email)) == 1
     assert sorted(i.status for i in invitations(org_a)) == [Sent, Skipped]
 
