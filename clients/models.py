@@ -1,7 +1,7 @@
 """Service requests with response targets, the help centre, service records and the access log.
 
 Free text about a client (request descriptions, messages, case notes) is encrypted at rest
-(``clients.fields.EncryptedTextField``). Who read a client's record is kept in ``AccessLog``,
+(``stakeholders.fields.EncryptedTextField``). Who read a client's record is kept in ``AccessLog``,
 which can be added to but never changed.
 """
 
@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from clients.fields import EncryptedTextField
 from stakeholders.content_versions import LanguageVersions
+from stakeholders.fields import EncryptedTextField
 from stakeholders.storage import get_private_storage
 from stakeholders.tenancy.models import TenantOwned
 

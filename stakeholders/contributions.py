@@ -290,6 +290,10 @@ def register():
     )
     _register_recovery()
     _register_deliverability()
+    inbox_contributions.register()
+
+
+from stakeholders.inbox import contributions as inbox_contributions  # noqa: E402
 
 
 def _register_deliverability():

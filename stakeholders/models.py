@@ -336,6 +336,13 @@ class Contact(TenantOwned):
     email_alt = models.EmailField(_("other email"), blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    preferred_channel = models.CharField(
+        _("prefers messages by"),
+        max_length=16,
+        choices=[("email", _("Email")), ("sms", _("SMS")), ("whatsapp", _("WhatsApp"))],
+        default="email",
+        help_text=_("Reminders and updates go this way when it is possible; email otherwise."),
+    )
     street = models.CharField(_("street address"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
@@ -664,6 +671,7 @@ class ConsentChannel(models.TextChoices):
     POST = "post", _("Post")
     PHONE = "phone", _("Phone")
     SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 class ConsentPurpose(models.TextChoices):
@@ -985,3 +993,21 @@ class EmailSuppression(TenantOwned):
 
     def __str__(self):
         return f"{self.email} {self.reason}"
+
+
+# --- The shared inbox ----------------------------------------------------------------------------
+
+from stakeholders.inbox.models import (  # noqa: E402, F401
+    CannedReply,
+    Conversation,
+    ConversationStatus,
+    InboxSettings,
+    Message,
+    MessageAttachment,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+    MessagingAccount,
+    MessagingNumber,
+    WhatsAppTemplate,
+)

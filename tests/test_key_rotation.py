@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.db import connection
 from django_scopes import scopes_disabled
 
-from clients.fields import PREFIX
 from clients.models import ServiceRequest
+from stakeholders.fields import PREFIX
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import ServiceRequestFactory
 

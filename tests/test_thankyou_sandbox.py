@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from donors import services as donor_services
+from stakeholders import sandbox
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import ApiTokenFactory, ContactFactory
-from thankyous import rendering, sandbox, services
+from thankyous import rendering, services
 from thankyous.models import Acknowledgment, Rule, ThankYouTemplate
 
 # Each one hung a worker, or took gigabytes, before the sandbox had limits.

@@ -23,8 +23,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from stakeholders import sandbox
 from stakeholders.pdf import breakable_html
-from thankyous import sandbox
 
 TEXT = sandbox.LetterEnvironment(autoescape=False)
 MARKUP = sandbox.LetterEnvironment(autoescape=True)
@@ -35,7 +35,7 @@ SIGNATURE_URL = "steward-signature:"
 def render_text(source, fields, *, html=False):
     """Render what staff wrote with merge fields only: plain strings, no attributes to walk, no
     settings, no other organization's data; an unknown field is an error, not a blank. Within
-    the sandbox's limits of size and time (``thankyous.sandbox``), or a ``TemplateError``."""
+    the sandbox's limits of size and time (``stakeholders.sandbox``), or a ``TemplateError``."""
     return sandbox.render(_compiled(source, html), fields)
 
 

@@ -24,8 +24,8 @@ from bench.generators.copying import copy
 from bench.scenarios.tenancy import REQUESTS as TIMED_REQUESTS
 from bench.scenarios.tenancy import Timer
 from clients import services
-from clients.fields import encrypt
 from clients.models import RequestCategory, ServiceRequest
+from stakeholders.fields import encrypt
 from stakeholders.models import Contact, Membership, Organization, Role
 from stakeholders.tenancy.models import organization_scope
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django_scopes import scopes_disabled
 
-from clients.fields import PREFIX, EncryptedTextField, fernet
+from stakeholders.fields import PREFIX, EncryptedTextField, fernet
 
 BATCH = 500
 

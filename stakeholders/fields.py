@@ -1,4 +1,5 @@
-"""Encrypted text at rest: client case notes, request descriptions and messages.
+"""Encrypted text at rest: client case notes, request descriptions and messages, conversation
+messages, messaging credentials.
 
 Uses ``cryptography``'s MultiFernet (AES-128-CBC + HMAC-SHA256). Keys come from the
 ``FIELD_ENCRYPTION_KEYS`` environment variable (comma-separated, newest first), so a key can be

@@ -1,4 +1,5 @@
-"""The template language staff write thank-yous in: Jinja's immutable sandbox, with limits.
+"""The template language staff write thank-yous and canned replies in: Jinja's immutable sandbox,
+with limits.
 
 The sandbox already keeps a template away from attributes, settings and other tenants' data; these
 limits keep it from hurting the server (a template is rendered at save, in previews and in the

@@ -1,0 +1,93 @@
+"""What the shared inbox plugs into the core's registries: the kinds an interaction may point
+at (a client's conversation walled like a client request), and the person's conversations moved
+on merge, wiped on erasure and exported for a data subject request."""
+
+from django.utils.translation import gettext as _
+
+from stakeholders.inbox.models import Conversation, Message, MessageAttachment, MessageKind
+from stakeholders.inbox.services import CLIENT_INTERACTION_KIND, INTERACTION_KIND
+from stakeholders.models import Role
+from stakeholders.registries import contact_hooks, related_objects, restricted_interactions
+
+COVERS = ["stakeholders.Conversation.contact", "stakeholders.MessageAttachment.file"]
+
+
+def _conversations(organization, contact):
+    return Conversation.objects.filter(organization=organization, contact=contact)
+
+
+def merge_conversations(*, organization, keep, remove):
+    _conversations(organization, remove).update(contact=keep)
+
+
+def erase_conversations(*, organization, contact):
+    """Their words and files go; that a conversation happened (channel, times) stays for the
+    response-time reports, with no address that could name them."""
+    conversations = _conversations(organization, contact)
+    messages = Message.objects.filter(organization=organization, conversation__in=conversations)
+    for attachment in MessageAttachment.objects.filter(
+        organization=organization, message__in=messages
+    ):
+        attachment.file.delete(save=False)
+        attachment.delete()
+    messages.update(body="", subject="", from_address="", to_address="")
+    conversations.update(contact=None, address=_("erased"), display_name="", subject="")
+
+
+def export_conversations(*, organization, contact):
+    conversations = _conversations(organization, contact).order_by("created_at")
+    return {
+        "conversations": [
+            {
+                "channel": conversation.channel,
+                "subject": conversation.subject,
+                "address": conversation.address,
+                "created_at": conversation.created_at,
+                "messages": [
+                    {
+                        "direction": message.direction,
+                        "at": message.created_at,
+                        "subject": message.subject,
+                        "text": message.body,
+                        "status": message.status,
+                    }
+                    for message in Message.objects.filter(
+                        organization=organization,
+                        conversation=conversation,
+                        kind=MessageKind.MESSAGE,
+                    ).order_by("created_at", "pk")
+                ],
+            }
+            for conversation in conversations
+        ]
+    }
+
+
+def attachment_files(*, organization, contact):
+    return [
+        (attachment.name, attachment.file)
+        for attachment in MessageAttachment.objects.filter(
+            organization=organization,
+            message__conversation__in=_conversations(organization, contact),
+        )
+    ]
+
+
+def register():
+    def rows(organization):
+        return Conversation.objects.filter(organization=organization)
+
+    related_objects.register(INTERACTION_KIND, rows=rows)
+    related_objects.register(CLIENT_INTERACTION_KIND, rows=rows)
+    restricted_interactions.register(CLIENT_INTERACTION_KIND, roles=(Role.ADMIN, Role.CASEWORKER))
+    contact_hooks.register(
+        "inbox",
+        merge=merge_conversations,
+        erase=erase_conversations,
+        export=export_conversations,
+        files=attachment_files,
+        covers=COVERS,
+        no_personal_data={
+            "stakeholders.Message": "reached through its conversation (covered above)",
+        },
+    )
