@@ -687,3 +687,82 @@ class JourneyPositionFactory(DjangoModelFactory):
     stage = "first_gift"
     entered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
     reached = factory.LazyAttribute(lambda o: [o.entered_at, None, None, None, None, None])
+
+
+# --- The shared inbox (issue 19) ------------------------------------------------------------------
+
+from stakeholders.inbox.models import (  # noqa: E402
+    CannedReply,
+    Conversation,
+    Message,
+    MessagingAccount,
+    MessagingNumber,
+    WhatsAppTemplate,
+)
+
+
+class ConversationFactory(DjangoModelFactory):
+    """An open email conversation with a known contact, in the general team unless told."""
+
+    class Meta:
+        model = Conversation
+
+    organization = factory.SelfAttribute("contact.organization")
+    contact = factory.SubFactory(ContactFactory)
+    channel = "email"
+    area = "general"
+    address = factory.LazyAttribute(lambda o: (o.contact.email or "someone@example.org").lower())
+    subject = factory.Faker("sentence", nb_words=5)
+
+
+class MessageFactory(DjangoModelFactory):
+    """A message they sent, on the conversation's channel."""
+
+    class Meta:
+        model = Message
+
+    conversation = factory.SubFactory(ConversationFactory)
+    organization = factory.SelfAttribute("conversation.organization")
+    direction = "inbound"
+    channel = factory.SelfAttribute("conversation.channel")
+    body = factory.Faker("paragraph")
+    status = "received"
+
+
+class CannedReplyFactory(DjangoModelFactory):
+    class Meta:
+        model = CannedReply
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Reply {n}")
+    language = "en"
+    body = "Hello {{ first_name }}, thank you for writing to us."
+
+
+class MessagingAccountFactory(DjangoModelFactory):
+    class Meta:
+        model = MessagingAccount
+
+    organization = factory.SubFactory(OrganizationFactory)
+    account_sid = factory.Sequence(lambda n: f"AC{n:032d}")
+    auth_token = "0123456789abcdef0123456789abcdef"
+
+
+class MessagingNumberFactory(DjangoModelFactory):
+    class Meta:
+        model = MessagingNumber
+
+    organization = factory.SubFactory(OrganizationFactory)
+    channel = "sms"
+    number = factory.Sequence(lambda n: f"+4477009{n:05d}")
+
+
+class WhatsAppTemplateFactory(DjangoModelFactory):
+    class Meta:
+        model = WhatsAppTemplate
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"follow_up_{n}")
+    language = "en"
+    content_sid = factory.Sequence(lambda n: f"HX{n:032d}")
+    body = "Hello {{1}}, we have news about your message. Reply to continue."

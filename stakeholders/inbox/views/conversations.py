@@ -1,0 +1,3 @@
+"""The shared inbox: conversations pages."""
+
+urlpatterns = []
