@@ -689,6 +689,7 @@ class ConsentSource(models.TextChoices):
     UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
     PREFERENCES = "preferences", _("Their preferences page")
     API = "api", _("API")
+    KEYWORD = "keyword", _("Text message keyword (STOP, START)")
 
 
 class Consent(TenantOwned):

@@ -71,10 +71,11 @@ def enqueue(*, organization, message, template_variables=None):
 
 
 def deliver(*, organization, message_id, template_variables=None):
-    """Send one queued message (idempotent: only a ``queued`` message is claimed and sent)."""
+    """Send one queued message (idempotent: only a ``queued`` message is claimed, committed as
+    ``sending``, and sent; one a killed worker left ``sending`` is never sent twice)."""
     claimed = Message.objects.filter(
         organization=organization, pk=message_id, status=MessageStatus.QUEUED
-    ).update(status=MessageStatus.SENT, sent_at=timezone.now())
+    ).update(status=MessageStatus.SENDING, sent_at=timezone.now())
     if not claimed:
         return False
     message = Message.objects.select_related("conversation", "template").get(
@@ -83,9 +84,13 @@ def deliver(*, organization, message_id, template_variables=None):
     try:
         if message.channel == MessageChannel.EMAIL:
             _send_email(organization, message)
+            Message.objects.filter(organization=organization, pk=message.pk).update(
+                status=MessageStatus.SENT
+            )
         else:
             from stakeholders.inbox import twilio
 
+            # Records Twilio's message SID, status, segments (and price when reported).
             twilio.deliver(
                 organization=organization, message=message, variables=template_variables or {}
             )

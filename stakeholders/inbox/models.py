@@ -249,6 +249,7 @@ class MessageKind(models.TextChoices):
 class MessageStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     READ = "read", _("Read")
