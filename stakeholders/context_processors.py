@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 # appears in the navigation once the app has a landing page named "<app>:index".
 NAVIGATION = [
     ("stakeholders:dashboard", _("Dashboard"), None),
+    ("inbox:index", _("Inbox"), "inbox/"),
     ("stakeholders:index", _("Stakeholders"), "contacts/"),
     ("donors:index", _("Donors"), "donors/"),
     ("volunteers:index", _("Volunteers"), "volunteers/"),
