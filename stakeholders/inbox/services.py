@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,8 +168,19 @@ def receive(*, organization, inbound):
         return seen, False
 
 
+def _lock_sender(organization, inbound):
+    """Serialise messages from one sender (two texts from a new number arriving together must
+    open one conversation, not two): a transaction-scoped advisory lock on the address."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"inbox:{organization.pk}:{inbound.channel}:{inbound.address}"],
+        )
+
+
 def _store_inbound(organization, inbound, answers):
     now = inbound.received_at or timezone.now()
+    _lock_sender(organization, inbound)
     contact = selectors.contact_for_address(
         organization=organization, channel=inbound.channel, address=inbound.address
     )
