@@ -33,6 +33,8 @@ SCENARIOS = [
     "clients",
     "volunteers",
     "journeys",
+    "inbound",
+    "search",
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
 EMBEDDED = not os.environ.get("DATABASE_URL")  # the embedded server, as `make run` has it

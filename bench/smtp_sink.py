@@ -10,7 +10,9 @@ import asyncio
 import re
 import threading
 
-MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+MESSAGE_ID = re.compile(
+    rb"^Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE
+)  # may be folded
 
 
 class SmtpSink:

@@ -19,6 +19,7 @@ from clients.models import (
     ServiceRequest,
     Status,
 )
+from stakeholders.integrations import events as webhook_events
 from stakeholders.registries import (
     complaint_sources,
     contact_hooks,
@@ -177,7 +178,22 @@ def export_client_rows(*, organization, contact):
 
 
 def register():
+    from clients import inbound
+    from stakeholders.inbox.threads import thread_kinds
+
     experience.register()
+    webhook_types = webhook_events.event_types
+    webhook_types.register(
+        "request.created", gettext_lazy("A service request was opened"), roles=services.CLIENT_ROLES
+    )
+    webhook_types.register(
+        "request.resolved",
+        gettext_lazy("A service request was resolved"),
+        roles=services.CLIENT_ROLES,
+    )
+    # A reply to an email about a request: the client's joins the request, anyone else's goes
+    # to the inbox, with caseworkers.
+    thread_kinds.register(services.RELATED_KIND, area="client", on_reply=inbound.on_reply)
     thankables.register(
         Thankable(
             kind=thanks.KIND,

@@ -21,6 +21,7 @@ from clients.models import (
     Status,
 )
 from stakeholders.models import ComplaintCategory, Direction, Holiday, Role, User, WorkingHours
+from stakeholders.services import normalise_phone
 
 CLIENT_ROLES = (Role.ADMIN, Role.CASEWORKER)
 FORM_SALT = "steward.clients.form-started"
@@ -202,6 +203,25 @@ class PublicRequestForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
+    reply_channel = forms.ChoiceField(
+        label=_("How should we reply?"),
+        choices=[
+            ("email", _("By email")),
+            ("sms", _("By text message (SMS)")),
+            ("whatsapp", _("By WhatsApp")),
+        ],
+        initial="email",
+        required=False,
+        help_text=_(
+            "We tell you about your request this way once you have confirmed it from our email."
+        ),
+    )
+    mobile = forms.CharField(
+        label=_("Mobile number (for SMS or WhatsApp)"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     category = forms.ModelChoiceField(
         label=_("What is it about?"), queryset=None, required=False, empty_label=_("Something else")
     )
@@ -227,6 +247,7 @@ class PublicRequestForm(forms.Form):
 
     def __init__(self, *args, organization, suggest_url="", **kwargs):
         super().__init__(*args, **kwargs)
+        self.organization = organization
         self.fields["category"].queryset = RequestCategory.objects.filter(
             organization=organization, is_public=True
         )
@@ -240,6 +261,21 @@ class PublicRequestForm(forms.Form):
                 }
             )
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+
+    def clean_mobile(self):
+        mobile = self.cleaned_data.get("mobile", "")
+        return normalise_phone(mobile, country=self.organization.country) if mobile else ""
+
+    def clean(self):
+        data = super().clean()
+        data["reply_channel"] = data.get("reply_channel") or "email"
+        if (
+            data["reply_channel"] != "email"
+            and not data.get("mobile")
+            and "mobile" not in self.errors
+        ):
+            self.add_error("mobile", _("Give your mobile number to get our answers by text."))
+        return data
 
 
 class ClientMessageForm(forms.Form):

@@ -2,15 +2,11 @@
 organization explicitly, and leaves nothing half-saved when it refuses bad input."""
 
 import logging
-import re
-import secrets
 import unicodedata
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
@@ -40,10 +36,12 @@ from clients.models import (
     ServiceRequest,
     Status,
 )
-from stakeholders import branding, clock, formats, sending, text
+from stakeholders import branding, clock, sending, text, uploads
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.content_versions import translation_add
+from stakeholders.inbox import outbound
+from stakeholders.integrations import events as webhook_events
 from stakeholders.languages import reading_as
 from stakeholders.models import (
     Channel,
@@ -65,25 +63,16 @@ CLIENT_ROLES = (Role.ADMIN, Role.CASEWORKER)
 RELATED_KIND = "clients.request"
 STATUS_SALT = "steward.clients.status"
 STATUS_LINK_DAYS = 365
-THREAD_SALT = "steward.clients.thread"
 CONFIRM_SALT = "steward.clients.confirm"
 CONFIRM_LINK_DAYS = 30
 STATUS_AFTER_END_DAYS = 30  # a resolved or closed request's link works this long after
 
-# What a client may attach: extension → (content type, how the file must begin).
-ALLOWED_FILES = {
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        (b"PK\x03\x04",),
-    ),
-    "txt": ("text/plain", None),
-}
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_FILES = 3
+# What a client may attach: the core's rules for files from the public (also the inbox's).
+ALLOWED_FILES, MAX_FILE_BYTES, MAX_FILES = (
+    uploads.ALLOWED_FILES,
+    uploads.MAX_FILE_BYTES,
+    uploads.MAX_FILES,
+)
 
 INTERACTION_CHANNEL = {
     RequestChannel.WEB_FORM: Channel.OTHER,
@@ -209,35 +198,69 @@ def request_from_confirm_token(*, organization, token):
     return selectors.request_get(organization=organization, request_id=data.get("r"))
 
 
-def thread_message_id(*, organization, request):
-    """A Message-ID only Steward can make, naming the request. A client's reply carries it back
-    (In-Reply-To, References), which someone forging the client's From header can't do."""
-    value = signing.Signer(salt=THREAD_SALT, sep=".").sign(
-        f"{organization.pk}.{request.pk}.{secrets.token_hex(6)}"
+# The approved WhatsApp template (``WhatsAppTemplate.name``, one per language) of a request's
+# text notices outside WhatsApp's 24-hour window: {{1}} the request's number, {{2}} its link.
+WHATSAPP_UPDATE = "request_update"
+
+
+def _text_channel(organization, request):
+    """The text channel (SMS, WhatsApp) a notice about ``request`` goes on now, or "" for
+    email. Only where the client chose it, and only once the address owner confirmed the
+    request: the form and an email take anyone's word for the address and the phone number,
+    and a public form that texts any number typed into it is a tool for harassment and SMS
+    fraud. The acknowledgement (its confirmation link) is always an email."""
+    contact = request.contact
+    if request.confirmed_at is None or contact.preferred_channel == Channel.EMAIL:
+        return ""
+    channel, _reasons = outbound.channel_for(
+        organization=organization,
+        contact=contact,
+        transactional=Transactional.ASKED,
+        whatsapp_template=WHATSAPP_UPDATE,
     )
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rsplit("@", 1)[-1] or "localhost"
-    return f"<{value}@{domain}>"
+    return "" if channel == Channel.EMAIL else channel
 
 
-def request_id_from_thread(*, organization, references):
-    """The request one of our Message-IDs in ``references`` (header values) names, or None."""
-    signer = signing.Signer(salt=THREAD_SALT, sep=".")
-    for message_id in re.findall(r"<([^<>@\s]+)@[^<>\s]+>", " ".join(references)):
-        try:
-            organization_id, request_id, _nonce = signer.unsign(message_id).split(".")
-        except (signing.BadSignature, ValueError):
-            continue
-        if organization_id == str(organization.pk):
-            return int(request_id)
-    return None
-
-
-def _send(*, organization, request, template, subject, context, decision):
+def _send(
+    *, organization, request, template, subject, context, decision, text=None, interaction=None
+):
     """One email to a client about their request, in their language, when the sending
     ``decision`` allows it; when not, an internal note on the request says what was not sent and
     why. Failures are logged, not raised: the request is saved either way and the timeline shows
-    what was sent."""
+    what was sent.
+
+    With ``text`` (a callable: a short text with nothing confidential in it, e.g. the request's
+    number and status link), a client who chose SMS or WhatsApp gets that instead, on a
+    confirmed request (``_text_channel``), through the inbox (``stakeholders.inbox.outbound``);
+    the email goes when no text can. ``interaction``: the request's timeline entry for it."""
     contact = request.contact
+    if (
+        text is not None
+        and request.confirmed_at is not None
+        and contact.preferred_channel != "email"
+    ):
+        result = outbound.send_notice(
+            organization=organization,
+            contact=contact,
+            area="client",
+            text=text,
+            email=lambda: _email(organization, request, template, subject, context),
+            transactional=Transactional.ASKED,
+            whatsapp_template=WHATSAPP_UPDATE,
+            template_variables={"1": str(request.number), "2": context.get("status_link", "")},
+            record_not_sent=False,  # the timeline is read by every role: the note says it
+            interaction=interaction,
+        )
+        if not result and result.reasons:
+            _message(
+                organization=organization,
+                request=request,
+                kind=MessageKind.NOTE,
+                author=None,
+                body=_("Not emailed to the client (%(reason)s): “%(subject)s”.")
+                % {"reason": outbound.reason_label(result.reason), "subject": subject()},
+            )
+        return result.sent
     if not decision:
         _message(
             organization=organization,
@@ -248,6 +271,11 @@ def _send(*, organization, request, template, subject, context, decision):
             % {"reason": decision.reason_label, "subject": subject()},
         )
         return False
+    return _email(organization, request, template, subject, context)
+
+
+def _email(organization, request, template, subject, context):
+    contact = request.contact
     # ``subject`` is a callable so that it, too, is written in the client's language.
     with reading_as(organization=organization, contact=contact):
         body = render_to_string(
@@ -258,7 +286,7 @@ def _send(*, organization, request, template, subject, context, decision):
             subject=str(subject()),
             body=body,
             to=[contact.email],
-            headers={"Message-ID": thread_message_id(organization=organization, request=request)},
+            thread=(RELATED_KIND, request.pk),  # the client's reply joins the request
         )
     try:
         message.send()
@@ -303,47 +331,7 @@ def _interaction(*, organization, request, staff, channel, direction, subject, i
 
 def check_files(files):
     """Type (by name and by the file's first bytes) and size of attachments; per-field errors."""
-    files = [f for f in files or () if f]
-    if len(files) > MAX_FILES:
-        raise ValidationError(
-            {
-                "attachments": _("Attach at most %(n)s files.")
-                % {"n": formats.format_number(MAX_FILES)}
-            }
-        )
-    checked = []
-    for upload in files:
-        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if extension not in ALLOWED_FILES:
-            raise ValidationError(
-                {
-                    "attachments": _(
-                        "“%(name)s”: attach a PDF, photo (JPEG, PNG), Word or text file."
-                    )
-                    % {"name": upload.name}
-                }
-            )
-        if upload.size > MAX_FILE_BYTES:
-            raise ValidationError(
-                {"attachments": _("“%(name)s” is larger than 10 MB.") % {"name": upload.name}}
-            )
-        content_type, signatures = ALLOWED_FILES[extension]
-        upload.seek(0)
-        head = upload.read(2048)
-        upload.seek(0)
-        if signatures is None:
-            valid = b"\x00" not in head
-        else:
-            valid = any(head.startswith(signature) for signature in signatures)
-        if not valid:
-            raise ValidationError(
-                {
-                    "attachments": _("“%(name)s” does not look like a %(kind)s file.")
-                    % {"name": upload.name, "kind": extension.upper()}
-                }
-            )
-        checked.append((upload, content_type))
-    return checked
+    return uploads.check_files(files)
 
 
 def _store_files(*, organization, request, checked, uploaded_by=None, message=None):
@@ -434,13 +422,51 @@ def request_create(
         initiated=True,
     )
     _store_files(organization=organization, request=request, checked=checked, uploaded_by=actor)
+    webhook_events.emit(
+        organization=organization,
+        type="request.created",
+        data=lambda: request_event_data(request),
+        contact=contact,
+        roles=CLIENT_ROLES,
+    )
     return request
 
 
-def match_or_create_client(*, organization, first_name, last_name, email, phone="", language=""):
+def request_event_data(request):
+    """A service request as webhooks carry it (to caseworker and admin roles only): what it is
+    about and where it stands, not the client's description."""
+    return {
+        "object": "service_request",
+        "id": request.pk,
+        "number": request.number,
+        "kind": request.kind,
+        "status": request.status,
+        "channel": request.channel,
+        "priority": request.priority,
+        "category": request.category_id,
+        "subject": request.subject,
+        "created_at": request.created_at,
+        "resolved_at": request.resolved_at,
+        "contact": webhook_events.contact_data(request.contact),
+    }
+
+
+def match_or_create_client(
+    *,
+    organization,
+    first_name,
+    last_name,
+    email,
+    phone="",
+    language="",
+    mobile="",
+    preferred_channel="email",
+):
     """The contact with this email address, else a new one (likely duplicates go to the core's
     review list), as (contact, created). Details of a known contact are never changed from a
-    public form; a new one reads the ``language`` of the page they wrote on."""
+    public form (nor how they want to hear from us: anyone can type their address); a new one
+    reads the ``language`` of the page they wrote on, and keeps the ``mobile`` and the
+    ``preferred_channel`` asked there (texts go only once the request is confirmed)."""
     email = (email or "").strip().lower()
     contact = (
         stakeholder_selectors.contacts_active(organization=organization)
@@ -456,6 +482,8 @@ def match_or_create_client(*, organization, first_name, last_name, email, phone=
         last_name=last_name.strip(),
         email=email,
         phone=phone,
+        mobile=mobile,
+        preferred_channel=preferred_channel or "email",
         preferred_language=language,
     )
     return contact, True
@@ -470,6 +498,8 @@ def request_from_public(
     phone="",
     wants_thank_you=False,
     language="",
+    mobile="",
+    reply_channel="email",
     **fields,
 ):
     """A request anyone could have sent in the name of ``email`` (the public form, an email):
@@ -483,6 +513,8 @@ def request_from_public(
         email=email,
         phone=phone,
         language=language,
+        mobile=mobile,
+        preferred_channel=reply_channel,
     )
     request = request_create(
         organization=organization,
@@ -525,10 +557,13 @@ def request_submit_public(
     thank_you_consent=False,
     files=(),
     language="",
+    mobile="",
+    reply_channel="email",
 ):
     """A request from the public form: filed unconfirmed (``request_from_public``) and
     acknowledged with a link to confirm it (after the rows are committed). ``language`` is the
-    page's: a new contact keeps it as their preferred language."""
+    page's: a new contact keeps it as their preferred language, and the ``reply_channel``
+    (email, sms, whatsapp: how they want our answers) with its ``mobile``."""
     if category is not None and not category.is_public:
         raise ValidationError({"category": _("Choose one of the listed topics.")})
     with transaction.atomic():
@@ -546,6 +581,8 @@ def request_submit_public(
             channel=RequestChannel.WEB_FORM,
             files=files,
             language=language,
+            mobile=mobile,
+            reply_channel=reply_channel,
         )
     request_acknowledge(organization=organization, request=request)
     return request
@@ -694,11 +731,14 @@ def _message(*, organization, request, kind, body, author, interaction=None):
 def request_reply(*, organization, request, author, body, then=Status.WAITING, files=()):
     """Email the client (with their status link), record it as an outbound interaction, stop the
     first-response clock. A reply the sending decision refuses is not saved: staff are told why
-    (and may log a call instead)."""
+    (and may log a call instead). A client who chose SMS or WhatsApp is told by a text that
+    there is an update, with the link (``_send``)."""
     decision = selectors.email_decision(organization=organization, request=request)
-    if decision.reason == Reason.NO_ADDRESS:
+    text_channel = _text_channel(organization, request)
+    # When a text goes, what stops the email doesn't matter.
+    if not text_channel and decision.reason == Reason.NO_ADDRESS:
         raise ValidationError({"body": _("This client has no email address: log a call instead.")})
-    if not decision:
+    if not text_channel and not decision:
         raise ValidationError(
             {
                 "body": _("This reply can't be emailed: %(reason)s.")
@@ -714,7 +754,7 @@ def request_reply(*, organization, request, author, body, then=Status.WAITING, f
             organization=organization,
             request=request,
             staff=author,
-            channel=Channel.EMAIL,
+            channel=text_channel or Channel.EMAIL,
             direction=Direction.OUTBOUND,
             subject=_("Service request #%(id)s: reply sent") % {"id": request.number},
         )
@@ -755,6 +795,15 @@ def request_reply(*, organization, request, author, body, then=Status.WAITING, f
             "message": message,
             "status_link": status_url(organization=organization, request=request),
         },
+        text=lambda: (
+            _("%(org)s: your request #%(id)s has an update: %(url)s")
+            % {
+                "org": organization.name,
+                "id": request.number,
+                "url": status_url(organization=organization, request=request),
+            }
+        ),
+        interaction=interaction,
     )
     return message
 
@@ -845,6 +894,7 @@ def request_resolve(
         raise ValidationError(errors)
     client_settings = selectors.client_settings(organization=organization)
     decision = selectors.email_decision(organization=organization, request=request)
+    text_channel = _text_channel(organization, request)
     with transaction.atomic():
         now = _now()
         if request.status == Status.WAITING:
@@ -853,7 +903,7 @@ def request_resolve(
             organization=organization,
             request=request,
             staff=actor,
-            channel=Channel.EMAIL if decision else Channel.OTHER,
+            channel=text_channel or (Channel.EMAIL if decision else Channel.OTHER),
             direction=Direction.OUTBOUND,
             subject=_("Service request #%(id)s resolved") % {"id": request.number},
         )
@@ -878,13 +928,26 @@ def request_resolve(
         request.status = Status.RESOLVED
         _refresh_clocks(request, organization=organization)
         request.save()
+        webhook_events.emit(
+            organization=organization,
+            type="request.resolved",
+            data=lambda: request_event_data(request),
+            contact=request.contact_id,
+            roles=CLIENT_ROLES,
+        )
     survey_link = ""
     # A survey rule on this touchpoint (the experience loop) asks instead, later, under the
     # person's survey cap: the resolution email then carries no question of its own.
     asked_by_a_rule = SurveyRule.objects.filter(
         organization=organization, touchpoint=REQUEST_RESOLVED_TOUCHPOINT, is_active=True
     ).exists()
-    if client_settings.csat_after_resolution and decision and not asked_by_a_rule:
+    # A text carries no survey (it is short, and a link to a form is what phishing looks like).
+    if (
+        client_settings.csat_after_resolution
+        and decision
+        and not asked_by_a_rule
+        and not text_channel
+    ):
         # The survey rides on the resolution email but is not transactional: it has a decision
         # of its own (consent to surveys; do-not-contact stops it).
         survey = sending.decide(
@@ -920,6 +983,15 @@ def request_resolve(
             "survey_link": survey_link,
             "status_link": status_url(organization=organization, request=request),
         },
+        text=lambda: (
+            _("%(org)s: your request #%(id)s is resolved. See it here: %(url)s")
+            % {
+                "org": organization.name,
+                "id": request.number,
+                "url": status_url(organization=organization, request=request),
+            }
+        ),
+        interaction=interaction,
     )
     return request
 

@@ -1091,6 +1091,8 @@ def public_request(request, org_slug):
                         thank_you_consent=data["thank_you_consent"],
                         files=_files(request),
                         language=request.LANGUAGE_CODE,
+                        mobile=data["mobile"],
+                        reply_channel=data["reply_channel"],
                     )
                 except ValidationError as error:
                     add_errors(form, error)

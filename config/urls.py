@@ -15,6 +15,7 @@ from stakeholders import urls as stakeholder_urls
 from stakeholders import views as stakeholder_views
 from stakeholders.experience import api as experience_api
 from stakeholders.inbox import api as inbox_api
+from stakeholders.integrations import api as integrations_api
 from stakeholders.operations import metrics
 from thankyous import api as thankyou_api
 from volunteers import api as volunteer_api
@@ -31,6 +32,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/webhooks/email/", include("stakeholders.email_webhooks")),
     path("o/<slug:org_slug>/webhooks/", include("stakeholders.inbox.webhooks")),
     path("o/<slug:org_slug>/inbox/", include("stakeholders.inbox.urls")),
+    path("o/<slug:org_slug>/settings/webhooks/", include("stakeholders.integrations.urls")),
     path("o/<slug:org_slug>/donors/", include("donors.urls")),
     path("o/<slug:org_slug>/thank-yous/", include("thankyous.urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),
@@ -38,6 +40,7 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include(stakeholder_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(experience_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(inbox_api.router.urls)),
+    path("api/v1/o/<slug:org_slug>/", include(integrations_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(donor_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(thankyou_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(client_api.router.urls)),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from donors import demo, experience, selectors, services, thanks
+from donors import demo, experience, selectors, services, thanks, updates
 from donors.models import (
     DonorUpdate,
     Gift,
@@ -19,6 +19,7 @@ from donors.models import (
     SoftCredit,
     UpdateDelivery,
 )
+from stakeholders.integrations import events as webhook_events
 from stakeholders.models import Role
 from stakeholders.registries import (
     TimelineEvent,
@@ -185,7 +186,15 @@ def export_gifts(*, organization, contact):
 
 
 def register():
+    from stakeholders.inbox.threads import thread_kinds
+
     experience.register()
+    webhook_types = webhook_events.event_types
+    webhook_types.register("gift.created", gettext_lazy("A gift was recorded"), roles=DONOR_ROLES)
+    webhook_types.register("gift.refunded", gettext_lazy("A gift was refunded"), roles=DONOR_ROLES)
+    # Replies to donor updates and impact links land in the inbox, with the donor team.
+    thread_kinds.register(updates.THREAD_KIND, area="donor")
+    thread_kinds.register(services.IMPACT_LINK_THREAD, area="donor")
     thankables.register(
         Thankable(
             kind="gift",

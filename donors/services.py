@@ -33,6 +33,7 @@ from donors.models import (
 from stakeholders import branding, formats, sending
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
+from stakeholders.integrations import events as webhook_events
 from stakeholders.languages import reading_as
 from stakeholders.models import ConsentPurpose, ConsentSource
 from stakeholders.sending import Transactional
@@ -184,7 +185,31 @@ def gift_record(
         _fulfil_pledge(organization, gift.pledge)
     if thankyou_services.thankyou_settings(organization=organization).thank_on_entry:
         thankyou_services.thank_now(organization=organization, kind="gift", target_id=gift.pk)
+    webhook_events.emit(
+        organization=organization,
+        type="gift.created",
+        data=gift_event_data(organization=organization, gift=gift),
+        contact=contact,
+    )
     return gift
+
+
+def gift_event_data(*, organization, gift):
+    """A gift as webhooks carry it (``stakeholders.integrations``)."""
+    return {
+        "object": "gift",
+        "id": gift.pk,
+        "contact": webhook_events.contact_data(gift.contact),
+        "kind": gift.kind,
+        "status": gift.status,
+        "amount": str(gift.amount) if gift.amount is not None else None,
+        "currency": organization.currency,
+        "received_on": gift.received_on,
+        "payment_method": gift.payment_method,
+        "reference": gift.reference,
+        "campaign": gift.campaign_id,
+        "refunded_on": gift.refunded_on,
+    }
 
 
 @transaction.atomic
@@ -198,6 +223,15 @@ def gift_refund(*, organization, gift, reason, refunded_on=None):
     gift.refunded_on = refunded_on or timezone.localdate()
     gift.refund_reason = reason.strip()[:200]
     gift.save(update_fields=["status", "refunded_on", "refund_reason"])
+    webhook_events.emit(
+        organization=organization,
+        type="gift.refunded",
+        data={
+            **gift_event_data(organization=organization, gift=gift),
+            "refund_reason": gift.refund_reason,
+        },
+        contact=gift.contact,
+    )
     return gift
 
 
@@ -352,6 +386,7 @@ def recurring_create(*, organization, contact, **fields):
 
 IMPACT_SALT = "steward.donors.impact"
 IMPACT_LINK_DAYS = 30
+IMPACT_LINK_THREAD = "donors.impact_link"  # a reply to the link email (the shared inbox)
 
 
 def impact_token(*, organization, contact):
@@ -418,6 +453,7 @@ def impact_link_send(*, organization, email, staff_sent=False):
             subject=_("Your gifts to %(name)s and what they changed") % {"name": organization.name},
             body=render_to_string("emails/impact_link.txt", context),
             to=[email],
+            thread=(IMPACT_LINK_THREAD, contact.pk),
         )
     transaction.on_commit(message.send)
     return True

@@ -7,9 +7,7 @@ message within the frequency cap.
 
 import logging
 from datetime import timedelta
-from email.utils import make_msgid, parseaddr
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -22,6 +20,7 @@ from stakeholders import branding, sending
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
 from stakeholders.content_versions import choose, originals
+from stakeholders.inbox import threads
 from stakeholders.languages import language_for, reading_as
 from stakeholders.models import ConsentChannel, ConsentPurpose, ConsentSource
 from stakeholders.sending import Reason
@@ -29,6 +28,7 @@ from stakeholders.tenancy import links
 
 logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "steward.donors.unsubscribe"
+THREAD_KIND = "donors.update"  # what a reply to an update answers (the shared inbox)
 CHUNK = 100
 
 # An update's translations can be written until the original starts going out; each donor then
@@ -196,8 +196,10 @@ def _deliver(organization, update, delivery, frequency_cap_days, story=None):
         delivery.status, delivery.reason = UpdateDelivery.Status.SKIPPED, decision.reason
         delivery.save(update_fields=["status", "reason"])
         return 0
-    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    message_id = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    # Signed, naming the update: a reply lands in the inbox, threaded to it.
+    message_id = threads.message_id(
+        organization=organization, kind=THREAD_KIND, object_id=original.pk
+    )
     unsubscribe_link = unsubscribe_url(organization=organization, contact=contact)
     context = {
         "organization": organization,
@@ -219,6 +221,7 @@ def _deliver(organization, update, delivery, frequency_cap_days, story=None):
                 "List-Unsubscribe": f"<{unsubscribe_link}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
+            thread=(THREAD_KIND, original.pk),
         )
     message.send()
     now = timezone.now()

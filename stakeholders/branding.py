@@ -102,18 +102,33 @@ def signature(organization):
     return "\n".join(["-- ", *(line.strip() for line in lines if line.strip())])
 
 
-def email_message(*, organization, subject, body, to, html=None, headers=None):
+def email_message(*, organization, subject, body, to, html=None, headers=None, thread=None):
     """A stakeholder email from ``organization``: its name as the sender, its inbox for replies,
     its contact details under the text.
 
     Every app builds the emails it sends to donors, volunteers and clients here, so the sender
-    is decided once."""
+    is decided once. ``thread=(kind, object_id)`` names what the email is about: its Message-ID
+    is then signed (``stakeholders.inbox.threads``; a caller's own Message-ID header is kept, a
+    retry resends the same one) and replies go to the organization's inbound address, when it
+    has one, so an answer lands in the shared inbox threaded to what it answers."""
+    answer_to = reply_to(organization)
+    if thread is not None:
+        from stakeholders.inbox import email_in, threads
+
+        kind, object_id = thread
+        headers = dict(headers or {})
+        if not headers.get("Message-ID"):
+            headers["Message-ID"] = threads.message_id(
+                organization=organization, kind=kind, object_id=object_id
+            )
+        address = email_in.inbound_address(organization)
+        answer_to = [address] if address else answer_to
     message = EmailMultiAlternatives(
         subject=subject,
         body=f"{body.rstrip()}\n\n{signature(organization)}\n",
         from_email=from_email(organization),
         to=to,
-        reply_to=reply_to(organization),
+        reply_to=answer_to,
         headers=headers,
     )
     if html is not None:

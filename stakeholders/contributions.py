@@ -291,9 +291,11 @@ def register():
     _register_recovery()
     _register_deliverability()
     inbox_contributions.register()
+    integrations_contributions.register()
 
 
 from stakeholders.inbox import contributions as inbox_contributions  # noqa: E402
+from stakeholders.integrations import contributions as integrations_contributions  # noqa: E402
 
 
 def _register_deliverability():

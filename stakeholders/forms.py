@@ -7,12 +7,14 @@ from babel import Locale
 from babel.numbers import list_currencies
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import (
     CONTACT_EDITABLE_FIELDS,
+    ApiTokenScope,
     AuditAction,
     ComplaintCategory,
     ConsentChannel,
@@ -214,6 +216,31 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("What will use it, e.g. “Website donations form”."),
     )
+    scope = forms.ChoiceField(
+        label=_("Access"),
+        choices=ApiTokenScope.choices,
+        initial=ApiTokenScope.READ,
+        help_text=_("A read-only token can look but not change anything."),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for a token that works until it is revoked."),
+    )
+    rate_limit_per_minute = forms.IntegerField(
+        label=_("Requests per minute"),
+        required=False,
+        min_value=1,
+        max_value=100000,
+        help_text=_("Leave empty for the default limit."),
+    )
+
+    def clean_expires_on(self):
+        value = self.cleaned_data.get("expires_on")
+        if value is not None and value <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a date after today."))
+        return value
 
 
 # --- Contacts ----------------------------------------------------------------------------------
@@ -267,6 +294,21 @@ class ContactForm(forms.ModelForm):
         ).order_by("name", "email")
         if tags:
             self.fields["tags"].initial = ", ".join(tags)
+        # Email unless told (a form posted without it, e.g. by an older page, keeps working).
+        self.fields["preferred_channel"].required = False
+
+    def clean_preferred_channel(self):
+        return self.cleaned_data.get("preferred_channel") or "email"
+
+    def clean(self):
+        data = super().clean()
+        # Also checked by the service (``clean_contact``); here it is an error next to the field.
+        texts = data.get("preferred_channel") in ("sms", "whatsapp")
+        if texts and not data.get("mobile") and "mobile" not in self.errors:
+            self.add_error(
+                "preferred_channel", _("Add a mobile number to send them text messages.")
+            )
+        return data
 
     def clean_tags(self):
         """Tags as typed, separated by commas: Latin, Arabic-script "،" or full-width "，"."""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stakeholders.branding import validate_brand_color
 from stakeholders.registries import restricted_contact_roles
+from stakeholders.search import IsLatin, NameKey
 from stakeholders.tenancy.models import TenantOwned
 
 
@@ -260,6 +261,11 @@ class UsedLink(TenantOwned):
         indexes = [models.Index(fields=["organization", "expires_at"], name="used_link_expiry")]
 
 
+class ApiTokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
 class ApiToken(TenantOwned):
     """A member's personal API token for one organization. Only a hash of the key is stored."""
 
@@ -269,12 +275,27 @@ class ApiToken(TenantOwned):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Machines get the least they need: read-only tokens may only GET (issue 22, point 6).
+    scope = models.CharField(
+        _("access"), max_length=10, choices=ApiTokenScope.choices, default=ApiTokenScope.READ_WRITE
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        _("requests per minute"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the default limit."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self):
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 ALL_ROLES = tuple(Role.values)
@@ -322,6 +343,15 @@ class Contact(TenantOwned):
     organization_name = models.CharField(_("organization name"), max_length=200, blank=True)
     name = models.CharField(_("name"), max_length=300, editable=False)
     search_name = models.CharField(max_length=300, editable=False)
+    # The sound of the name in any script, written by PostgreSQL (stakeholders/search.py).
+    search_key = models.GeneratedField(
+        expression=NameKey("search_name"),
+        output_field=models.CharField(max_length=300),
+        db_persist=True,
+    )
+    search_latin = models.GeneratedField(
+        expression=IsLatin("search_name"), output_field=models.BooleanField(), db_persist=True
+    )
     salutation = models.CharField(
         _("salutation"),
         max_length=100,
@@ -433,6 +463,7 @@ CONTACT_EDITABLE_FIELDS = (
     "email_alt",
     "phone",
     "mobile",
+    "preferred_channel",
     "street",
     "city",
     "region",
@@ -1011,4 +1042,12 @@ from stakeholders.inbox.models import (  # noqa: E402, F401
     MessagingAccount,
     MessagingNumber,
     WhatsAppTemplate,
+)
+
+# --- Integrations: webhooks out, idempotent writes ------------------------------------------------
+from stakeholders.integrations.models import (  # noqa: E402, F401
+    IdempotencyRecord,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
 )

@@ -85,6 +85,7 @@ HAS_ADDRESS = {
     ConsentChannel.POST: ~Q(street="") & ~Q(postal_code=""),
     ConsentChannel.PHONE: ~Q(phone="") | ~Q(mobile=""),
     ConsentChannel.SMS: ~Q(mobile=""),
+    ConsentChannel.WHATSAPP: ~Q(mobile=""),
 }
 
 
@@ -93,7 +94,7 @@ def _has_address(contact, channel):
         return bool(contact.street and contact.postal_code)
     if channel == ConsentChannel.PHONE:
         return bool(contact.phone or contact.mobile)
-    if channel == ConsentChannel.SMS:
+    if channel in (ConsentChannel.SMS, ConsentChannel.WHATSAPP):
         return bool(contact.mobile)
     return bool(contact.email)
 

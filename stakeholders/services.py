@@ -18,11 +18,13 @@ from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
 from stakeholders import audit, selectors
+from stakeholders.integrations import events as webhook_events
 from stakeholders.languages import reading_as
 from stakeholders.models import (
     CONTACT_EDITABLE_FIELDS,
     SCORE_RANGES,
     ApiToken,
+    ApiTokenScope,
     AuditAction,
     ComplaintCategory,
     Consent,
@@ -291,20 +293,38 @@ def invitations_purge_expired(*, older_than_days=30):
 
 
 @transaction.atomic
-def api_token_create(*, organization, user, name):
-    """Create a token; the raw key is returned once and never stored."""
+def api_token_create(
+    *,
+    organization,
+    user,
+    name,
+    scope=ApiTokenScope.READ_WRITE,
+    expires_at=None,
+    rate_limit_per_minute=None,
+):
+    """Create a token; the raw key is returned once and never stored. Machines get the least
+    they need: a read-only ``scope``, an ``expires_at``, a rate of their own."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name, e.g. the tool that will use it.")})
+    if scope not in ApiTokenScope.values:
+        raise ValidationError({"scope": _("Choose read-only or read and write.")})
     key = "stw_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        organization=organization, user=user, name=name, prefix=key[:10], key_hash=hash_secret(key)
+        organization=organization,
+        user=user,
+        name=name,
+        prefix=key[:10],
+        key_hash=hash_secret(key),
+        scope=scope,
+        expires_at=expires_at,
+        rate_limit_per_minute=rate_limit_per_minute,
     )
     audit.record(
         organization=organization,
         action=AuditAction.TOKEN_CREATED,
         target=token,
-        summary=f"{name} ({token.prefix}…) for {user.email}",
+        summary=f"{name} ({token.prefix}…, {scope}) for {user.email}",
         actor=user,
     )
     return token, key
@@ -365,6 +385,10 @@ def clean_contact(contact, *, organization):
             )
         except ValidationError as error:
             errors[field] = error.messages
+    if contact.preferred_channel in ("sms", "whatsapp") and not contact.mobile:
+        errors.setdefault("preferred_channel", []).append(
+            _("Add a mobile number to send them text messages.")
+        )
     contact.email = (contact.email or "").strip().lower()
     contact.email_alt = (contact.email_alt or "").strip().lower()
     contact.country = (contact.country or "").upper()
@@ -413,6 +437,12 @@ def contact_create(*, organization, actor=None, tags=(), event=None, **fields):
         actor=actor,
     )
     duplicates_record_for(organization=organization, contact=contact)
+    webhook_events.emit(
+        organization=organization,
+        type="contact.created",
+        data=webhook_events.contact_data(contact),
+        contact=contact,
+    )
     return contact
 
 
@@ -435,6 +465,12 @@ def contact_update(*, organization, contact, actor=None, **fields):
             % {"name": contact.relationship_manager or _("nobody")},
             actor=actor,
         )
+    webhook_events.emit(
+        organization=organization,
+        type="contact.updated",
+        data=webhook_events.contact_data(contact),
+        contact=contact,
+    )
     return contact
 
 
@@ -540,20 +576,26 @@ def _validate_interaction(interaction, *, organization):
         raise ValidationError(errors)
 
 
-@transaction.atomic
 def interaction_log(*, organization, contact, staff, **fields):
-    """Record an interaction; the contact's "last interaction" moves forward with it."""
+    """Record an interaction; the contact's "last interaction" moves forward with it.
+
+    Validated before the transaction; the writes need no savepoint of their own inside a
+    caller's transaction (an inbound message logs one each: two round trips saved) — a database
+    error aborts that transaction anyway. A complaint keeps its savepoint: opening its recovery
+    case may refuse, and a caller that catches that keeps its transaction usable."""
     fields.setdefault("occurred_at", timezone.now())
     interaction = Interaction(organization=organization, contact=contact, staff=staff, **fields)
     _validate_interaction(interaction, organization=organization)
-    interaction.save()
-    Contact.objects.filter(organization=organization, pk=contact.pk).filter(
-        Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=interaction.occurred_at)
-    ).update(last_interaction_at=interaction.occurred_at)
-    if interaction.kind == InteractionKind.COMPLAINT:
-        from stakeholders.experience import recovery  # it reads and writes through this module
+    complaint = interaction.kind == InteractionKind.COMPLAINT
+    with transaction.atomic(savepoint=complaint):
+        interaction.save()
+        Contact.objects.filter(organization=organization, pk=contact.pk).filter(
+            Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=interaction.occurred_at)
+        ).update(last_interaction_at=interaction.occurred_at)
+        if complaint:
+            from stakeholders.experience import recovery  # it reads and writes through this
 
-        recovery.case_open_for_complaint(organization=organization, interaction=interaction)
+            recovery.case_open_for_complaint(organization=organization, interaction=interaction)
     return interaction
 
 
@@ -841,6 +883,12 @@ def contact_merge(*, organization, keep, remove, actor):
         summary=_("Merged with %(name)s (record %(id)s)") % {"name": remove.name, "id": remove.pk},
         actor=actor,
     )
+    webhook_events.emit(
+        organization=organization,
+        type="contact.merged",
+        data={**webhook_events.contact_data(keep), "merged_from": remove.pk},
+        contact=keep,
+    )
     return keep
 
 
@@ -864,6 +912,11 @@ def contact_erase(*, organization, contact, actor):
         summary=f"contact {contact.pk}",
         changes={"merged_records": [record.pk for record in merged]} if merged else None,
         actor=actor,
+    )
+    webhook_events.emit(  # after the hooks scrubbed the person's earlier events
+        organization=organization,
+        type="contact.erased",
+        data={"object": "contact", "id": contact.pk, "erased": True},
     )
     return contact
 

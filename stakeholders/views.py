@@ -2,6 +2,7 @@
 
 import mimetypes
 import tempfile
+from datetime import datetime, time
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
@@ -81,6 +82,7 @@ from stakeholders.registries import (
     timeline,
 )
 from stakeholders.tenancy.middleware import organization_public
+from stakeholders.tenancy.throttling import default_per_minute
 from stakeholders.tenancy.views import staff_view
 
 ADMINS = [Role.ADMIN]
@@ -353,8 +355,18 @@ def settings_tokens(request, org_slug):
     new_key = None
     if request.method == "POST" and form.is_valid():
         try:
+            data = form.cleaned_data
+            expires_on = data.get("expires_on")
             _token, new_key = services.api_token_create(
-                organization=request.organization, user=request.user, name=form.cleaned_data["name"]
+                organization=request.organization,
+                user=request.user,
+                name=data["name"],
+                scope=data["scope"],
+                # the end of the chosen day, on the organization's clock
+                expires_at=timezone.make_aware(datetime.combine(expires_on, time.max))
+                if expires_on
+                else None,
+                rate_limit_per_minute=data.get("rate_limit_per_minute"),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -364,7 +376,12 @@ def settings_tokens(request, org_slug):
     return render(
         request,
         "stakeholders/settings_tokens.html",
-        {"form": form, "tokens": tokens, "new_key": new_key},
+        {
+            "form": form,
+            "tokens": tokens,
+            "new_key": new_key,
+            "default_rate": default_per_minute(),
+        },
     )
 
 
@@ -564,18 +581,20 @@ def contact_edit(request, org_slug, contact_id):
     form = ContactForm(request.POST or None, instance=contact, organization=organization, tags=tags)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_update(
-                organization=organization,
-                contact=contact,
-                actor=request.user,
-                **form.contact_fields(),
-            )
-            services.contact_set_tags(
-                organization=organization, contact=contact, names=form.cleaned_data["tags"]
-            )
+            # A savepoint: an error undoes both writes and leaves the request's transaction
+            # usable for rendering the form again.
+            with transaction.atomic():
+                services.contact_update(
+                    organization=organization,
+                    contact=contact,
+                    actor=request.user,
+                    **form.contact_fields(),
+                )
+                services.contact_set_tags(
+                    organization=organization, contact=contact, names=form.cleaned_data["tags"]
+                )
         except ValidationError as error:
             _add_errors(form, error)
-            transaction.set_rollback(True)
         else:
             messages.success(request, _("Saved."))
             return redirect("stakeholders:contact_detail", org_slug=org_slug, contact_id=contact.pk)

@@ -729,6 +729,20 @@ class MessageFactory(DjangoModelFactory):
     status = "received"
 
 
+class MessageAttachmentFactory(DjangoModelFactory):
+    """A small text file that came with an inbound message."""
+
+    class Meta:
+        model = "stakeholders.MessageAttachment"
+
+    message = factory.SubFactory(MessageFactory)
+    organization = factory.SelfAttribute("message.organization")
+    file = factory.django.FileField(filename="note.txt", data=b"Hello from the inbox")
+    name = "note.txt"
+    content_type = "text/plain"
+    size = 20
+
+
 class CannedReplyFactory(DjangoModelFactory):
     class Meta:
         model = CannedReply
@@ -766,3 +780,42 @@ class WhatsAppTemplateFactory(DjangoModelFactory):
     language = "en"
     content_sid = factory.Sequence(lambda n: f"HX{n:032d}")
     body = "Hello {{1}}, we have news about your message. Reply to continue."
+
+
+# --- Integrations (webhooks out) ------------------------------------------------------------------
+
+
+class WebhookEndpointFactory(DjangoModelFactory):
+    """An endpoint; its secret in clear on ``endpoint.secret``. The URL is not resolved here
+    (the service checks it): tests that send point it at their loopback receiver."""
+
+    class Meta:
+        model = "stakeholders.WebhookEndpoint"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    url = "https://hooks.example.org/steward"
+    events = factory.LazyFunction(lambda: ["contact.created"])
+    role = "admin"
+    secret = factory.LazyFunction(lambda: "whsec_" + secrets.token_urlsafe(24))
+
+
+class WebhookEventFactory(DjangoModelFactory):
+    class Meta:
+        model = "stakeholders.WebhookEvent"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    type = "contact.created"
+    payload = factory.LazyFunction(lambda: {"object": "contact", "id": 1})
+
+
+class WebhookDeliveryFactory(DjangoModelFactory):
+    class Meta:
+        model = "stakeholders.WebhookDelivery"
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    organization = factory.SelfAttribute("endpoint.organization")
+    event = factory.SubFactory(
+        WebhookEventFactory, organization=factory.SelfAttribute("..organization")
+    )
+    status = "succeeded"
+    response_status = 200

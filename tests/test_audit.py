@@ -112,7 +112,7 @@ def test_roles_tokens_settings_exports_and_erasures_are_audited(
     client.post(
         f"/o/{org_a.slug}/settings/members/{membership.pk}/role/", {"role": Role.FUNDRAISER}
     )
-    client.post(f"/o/{org_a.slug}/settings/tokens/", {"name": "Zapier"})
+    client.post(f"/o/{org_a.slug}/settings/tokens/", {"name": "Zapier", "scope": "read"})
     client.get(f"/o/{org_a.slug}/contacts/export.csv?q=smith")
     contact = ContactFactory(organization=org_a, first_name="Ana", last_name="Silva")
     client.get(f"/o/{org_a.slug}/contacts/{contact.pk}/data/")

@@ -18,8 +18,10 @@ from bench.scenarios import (
     clients,
     contacts,
     donors,
+    inbound,
     journeys,
     letters,
+    search,
     tenancy,
     thankyous,
     volunteers,
@@ -236,3 +238,39 @@ def test_journeys():
         "API journeys list",
         "API journey positions, stuck at first gift, 50 per page",
     )
+
+
+def test_inbound_webhooks_are_stored_exactly_once():
+    """A few dozen signed Twilio webhooks through gunicorn, some sent twice and some from one
+    number at once: every distinct MessageSid stored once, one conversation per sender."""
+    results = inbound.run(**inbound.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    measured = results["inbound SMS webhooks"]
+    assert {"achieved_requests_per_s", "p50_ms", "p95_ms", "p99_ms", "statuses"} <= set(measured)
+    assert measured["requests"] > measured["distinct_messages"] >= 30  # retries included
+    assert measured["errors"] == 0, measured["statuses"]
+    after = results["after the run"]
+    assert after["distinct_message_sids_sent"] == after["answered_200"]
+    assert after["messages_stored"] == after["distinct_message_sids_sent"]
+    assert (
+        after["not stored (never answered 200: Twilio would retry them)"]
+        == after["doubled (a sid stored more than once)"]
+        == 0
+    )
+    assert after["senders with more than one conversation"] == 0
+    assert after["messages from contacts"] == after["their timeline interactions"] > 0
+
+
+def test_search():
+    """The typo set's recall and precision next to the speed of each kind of search (a tenth of
+    the set at this size; every intended person is added to the data)."""
+    results = search.run(**search.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    quality = results["quality"]
+    assert quality["cases"] == len(search.typos.cases()[:: search.TINY["every"]])
+    assert {"recall@1", "recall@5", "precision@5", "by kind", "misses"} <= set(quality)
+    assert quality["recall@5"] >= 0.9, quality["misses"]
+    assert results["data"]["people_added_for_the_typo_set"] >= 200
+    for label in ("name start", "one typo", "transliteration, Latin for Persian"):
+        timed(results["speed"], *[name for name in results["speed"] if f": {label} (" in name])
+    assert all(results["search box and API list the same people"].values())

@@ -28,6 +28,7 @@ from stakeholders.experience.models import (
     SurveyInvitation,
     SurveyRule,
 )
+from stakeholders.inbox.models import Conversation, Message
 from stakeholders.models import (
     ApiToken,
     Consent,
@@ -37,6 +38,8 @@ from stakeholders.models import (
     Invitation,
     Membership,
     Tag,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tests.factories import (
     AcknowledgmentFactory,
@@ -45,8 +48,10 @@ from tests.factories import (
     AssignmentFactory,
     AttachmentFactory,
     CampaignFactory,
+    CannedReplyFactory,
     ConsentFactory,
     ContactFactory,
+    ConversationFactory,
     DataImportFactory,
     DonorUpdateFactory,
     DuplicatePairFactory,
@@ -63,6 +68,9 @@ from tests.factories import (
     KeepInTouchRunFactory,
     KeepInTouchStepFactory,
     MembershipFactory,
+    MessageAttachmentFactory,
+    MessageFactory,
+    MessagingNumberFactory,
     OpportunityFactory,
     PledgeFactory,
     PrintBatchFactory,
@@ -82,6 +90,9 @@ from tests.factories import (
     TrainingFactory,
     TrainingRecordFactory,
     VolunteerProfileFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+    WhatsAppTemplateFactory,
 )
 from tests.test_tenancy import TENANT_APPS
 from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
@@ -190,6 +201,12 @@ OBJECT_FACTORIES = {
     "journey": lambda org: SimpleNamespace(
         pk=JourneySummaryFactory(organization=org, journey="donor").journey
     ),
+    # the shared inbox: a conversation, a canned reply, a message's attachment
+    "conversation_id": lambda org: ConversationFactory(contact__organization=org),
+    "reply_id": lambda org: CannedReplyFactory(organization=org),
+    "inbox_attachment_id": lambda org: MessageAttachmentFactory(
+        message__conversation__contact__organization=org
+    ),
     # a survey rule, and the signed one-click answer link of an invitation (public page)
     "rule_id": lambda org: SurveyRuleFactory(organization=org),
     "survey_token": lambda org: SimpleNamespace(
@@ -199,10 +216,19 @@ OBJECT_FACTORIES = {
             score=4,
         )
     ),
+    # the shared inbox's messaging settings: a number, a WhatsApp template (admins)
+    "messaging_number_id": lambda org: MessagingNumberFactory(organization=org),
+    "whatsapp_template_id": lambda org: WhatsAppTemplateFactory(organization=org),
 }
+
+# Webhook endpoints and their delivery log (admins' settings pages and the API).
+OBJECT_FACTORIES["endpoint_id"] = lambda org: WebhookEndpointFactory(organization=org)
+OBJECT_FACTORIES["delivery_id"] = lambda org: WebhookDeliveryFactory(endpoint__organization=org)
 
 # An API viewset's model → a factory making one of its rows in a given organization.
 MODEL_FACTORIES = {
+    WebhookEndpoint: OBJECT_FACTORIES["endpoint_id"],
+    WebhookDelivery: OBJECT_FACTORIES["delivery_id"],
     Membership: OBJECT_FACTORIES["membership_id"],
     Invitation: OBJECT_FACTORIES["invitation_id"],
     ApiToken: OBJECT_FACTORIES["token_id"],
@@ -236,6 +262,9 @@ MODEL_FACTORIES = {
     KeepInTouchRun: OBJECT_FACTORIES["run_id"],
     SurveyRule: OBJECT_FACTORIES["rule_id"],
     SurveyInvitation: lambda org: SurveyInvitationFactory(rule__organization=org),
+    # the shared inbox's API: a conversation, and a message of one (in the general team)
+    Conversation: OBJECT_FACTORIES["conversation_id"],
+    Message: lambda org: MessageFactory(conversation__contact__organization=org),
 }
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")

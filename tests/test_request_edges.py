@@ -195,9 +195,18 @@ CSRF_EXEMPT = {
     "donors:impact_link": "anonymous, rate limited; emails the address on file",
     "donors:unsubscribe": "RFC 8058 one-click unsubscribe: mail clients post without cookies",
 }
-# Anymail's tracking webhooks, one per email provider: the provider posts without cookies;
-# Anymail checks the shared secret (basic auth) and the provider's signature; no session.
+# Anymail's tracking and inbound webhooks, one per email provider: the provider posts without
+# cookies; Anymail checks the shared secret (basic auth) and the provider's signature; no session.
 CSRF_EXEMPT_NAMESPACES = ("email_webhooks:",)
+# Twilio's SMS/WhatsApp webhooks post without cookies; each request carries Twilio's signature
+# (RequestValidator, the organization's auth token) and touches no session.
+CSRF_EXEMPT.update(
+    {
+        "inbox_webhooks:twilio_sms": "Twilio posts; X-Twilio-Signature checked, no session",
+        "inbox_webhooks:twilio_whatsapp": "Twilio posts; X-Twilio-Signature checked, no session",
+        "inbox_webhooks:twilio_status": "Twilio's delivery reports; signature checked",
+    }
+)
 
 
 def _views(patterns, namespace=""):
@@ -218,4 +227,5 @@ def test_only_the_listed_views_are_csrf_exempt():
     }
     providers = {name for name in exempt if name.startswith(CSRF_EXEMPT_NAMESPACES)}
     assert "email_webhooks:postmark_tracking_webhook" in providers
+    assert "email_webhooks:mailgun_inbound_webhook" in providers  # email in (the shared inbox)
     assert exempt - providers == set(CSRF_EXEMPT)

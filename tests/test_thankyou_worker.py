@@ -109,7 +109,7 @@ def run_batch_on_the_worker(organization, broker=None):
     """Through the broker to the worker process (send_task ignores the tests' eager mode)."""
     sender = app
     if broker:  # the same routes (the batch goes to the "letters" queue), another broker
-        sender = Celery(broker=broker)
+        sender = Celery(broker=broker, set_as_current=False)  # the tests keep their own app
         sender.conf.update(
             task_routes=app.conf.task_routes, task_default_queue=app.conf.task_default_queue
         )

@@ -4,6 +4,7 @@ export of a person take their letters."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from stakeholders.integrations import events as webhook_events
 from stakeholders.models import Role
 from stakeholders.registries import (
     TimelineEvent,
@@ -58,7 +59,27 @@ def dashboard_card(request):
     }
 
 
+def reply_area(organization, acknowledgment_id):
+    """The team a reply to a thank-you belongs to: a restricted kind's (a client's
+    participation) stays with caseworkers; others go by the person (``None``)."""
+    kind = (
+        Acknowledgment.objects.filter(organization=organization, pk=acknowledgment_id)
+        .values_list("kind", flat=True)
+        .first()
+    )
+    thankable = next((t for t in thankables if t.kind == kind), None)
+    return "client" if thankable is not None and thankable.roles is not None else None
+
+
 def register():
+    from stakeholders.inbox.threads import thread_kinds
+
+    thread_kinds.register(services.THREAD_KIND, area=reply_area)
+    webhook_events.event_types.register(
+        "acknowledgment.sent",
+        gettext_lazy("A thank-you was sent"),
+        roles=services.THANKYOU_READERS,
+    )
     dashboard_cards.register(
         "thankyous",
         template="thankyous/_dashboard_card.html",

@@ -11,7 +11,6 @@ import io
 import logging
 import time
 from datetime import timedelta
-from email.utils import make_msgid, parseaddr
 from functools import partial
 
 from django.conf import settings
@@ -29,6 +28,8 @@ from jinja2 import TemplateError
 from stakeholders import branding, formats, sending
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders.content_versions import choose, originals
+from stakeholders.inbox import threads
+from stakeholders.integrations import events as webhook_events
 from stakeholders.languages import language_for, reading_as
 from stakeholders.models import ConsentChannel, ConsentPurpose
 from stakeholders.sending import Reason
@@ -45,6 +46,7 @@ from thankyous.registry import thankables
 
 logger = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
+THREAD_KIND = "thankyous.acknowledgment"  # what a reply to a thank-you email answers (inbox)
 CHUNK = 25  # rows claimed at once
 TASK_SIZE = 100  # rows per task: every worker process shares a big organization's night
 MAX_ATTEMPTS = 5
@@ -399,8 +401,10 @@ def _finish(organization, row, template, fields, language, letter):
             body = rendering.email_html_body(template=template, fields=fields, text=text)
         except TemplateError as error:
             return _needs_a_person(row, error), None
-        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-        row.message_id = row.message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
+        # Signed, naming the thank-you: a reply threads to it in the inbox (a retry keeps it).
+        row.message_id = row.message_id or threads.message_id(
+            organization=organization, kind=THREAD_KIND, object_id=row.pk
+        )
         message = branding.email_message(
             organization=organization,
             subject=subject,
@@ -408,6 +412,7 @@ def _finish(organization, row, template, fields, language, letter):
             html=rendering.email_html(organization=organization, body=body),
             to=[row.contact.email],
             headers={"Message-ID": row.message_id},
+            thread=(THREAD_KIND, row.pk),
         )
         if pdf:
             message.attach(_("thank-you.pdf"), pdf, "application/pdf")
@@ -512,7 +517,33 @@ def _save_progress(finished, starting):
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
+        if outcome == "sent":
+            acknowledgment_sent_event(row=finished[0])
     return outcome
+
+
+THANKYOU_READERS = ("admin", "fundraiser", "viewer")
+
+
+def acknowledgment_sent_event(*, row):
+    """Tell the webhooks a thank-you went out, walled like the thank-you queue: a client's
+    (a programme completion) only for the roles that may see it."""
+    roles = [role for role in THANKYOU_READERS if row.kind not in thankables.hidden_from(role)]
+    webhook_events.emit(
+        organization=row.organization_id,
+        type="acknowledgment.sent",
+        data=lambda: {
+            "object": "acknowledgment",
+            "id": row.pk,
+            "kind": row.kind,
+            "target_id": row.target_id,
+            "channel": row.channel,
+            "contact": webhook_events.contact_data(row.contact),
+            "sent_at": timezone.now(),
+        },
+        contact=row.contact_id,
+        roles=roles or ["admin"],
+    )
 
 
 def _wait_for_database(seconds=30):
@@ -687,6 +718,9 @@ def print_batch_mark_printed(*, organization, batch, user):
         now = timezone.now()
         batch.printed_at = now
         batch.save(update_fields=["printed_at"])
+        letters = Acknowledgment.objects.filter(organization=organization, print_batch=batch)
+        for row in letters.exclude(state=Acknowledgment.State.SENT).select_related("contact"):
+            acknowledgment_sent_event(row=row)
         Acknowledgment.objects.filter(organization=organization, print_batch=batch).update(
             state=Acknowledgment.State.SENT, sent_at=Coalesce("sent_at", Value(now)), sent_by=user
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from stakeholders.integrations import events as webhook_events
 from stakeholders.models import Role
 from stakeholders.registries import (
     TimelineEvent,
@@ -101,7 +102,20 @@ def volunteer_dashboard_card(request):
 
 
 def register():
+    from stakeholders.inbox.threads import thread_kinds
+
     experience.register()
+    webhook_types = webhook_events.event_types
+    webhook_types.register(
+        "volunteer.confirmed",
+        gettext_lazy("A volunteer confirmed their signup"),
+        roles=VOLUNTEER_ROLES,
+    )
+    webhook_types.register(
+        "shift.signup", gettext_lazy("A volunteer signed up for a shift"), roles=VOLUNTEER_ROLES
+    )
+    # Replies to volunteer notices and shift emails land in the inbox, with the coordinators.
+    thread_kinds.register(services.THREAD_KIND, area="volunteer")
     thankables.register(
         Thankable(
             kind="volunteer_milestone",

@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 from stakeholders import branding, formats, sending
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
+from stakeholders.inbox import outbound
+from stakeholders.integrations import events as webhook_events
 from stakeholders.languages import language_for, reading_as
 from stakeholders.models import (
     Channel,
@@ -67,6 +69,7 @@ logger = logging.getLogger(__name__)
 CONFIRM_SALT = "steward.volunteers.confirm"
 PORTAL_SALT = "steward.volunteers.portal"
 FORM_SALT = "steward.volunteers.form-started"
+THREAD_KIND = "volunteers.notice"  # a volunteer's reply to one of our emails (the inbox)
 CONFIRM_DAYS = 7
 PORTAL_LINK_DAYS = 3
 HOUR_MILESTONES = (10, 50, 100, 250)
@@ -99,13 +102,15 @@ def _same_organization(organization, *objects):
 
 def _message(*, organization, to, subject, template, context, contact=None, user=None, language=""):
     """An email as its reader reads it (``stakeholders.languages.reading_as``): a volunteer
-    (``contact``), a staff member (``user``) or a pending signup (the ``language`` of its page)."""
+    (``contact``), a staff member (``user``) or a pending signup (the ``language`` of its page).
+    A volunteer's reply lands in the shared inbox, with the coordinators."""
     with reading_as(organization=organization, contact=contact, user=user, language=language):
         return branding.email_message(
             organization=organization,
             subject=str(subject()),
             body=render_to_string(template, {"organization": organization, **context}),
             to=to,
+            thread=(THREAD_KIND, contact.pk) if contact is not None and user is None else None,
         )
 
 
@@ -398,6 +403,18 @@ def signup_confirm(*, organization, pending):
 
     tasks.signup_confirmed_notify.delay_on_commit(
         organization_id=organization.pk, profile_id=profile.pk, new=created
+    )
+    webhook_events.emit(
+        organization=organization,
+        type="volunteer.confirmed",
+        data=lambda: {
+            "object": "volunteer",
+            "id": profile.pk,
+            "contact": webhook_events.contact_data(contact),
+            "status": profile.status,
+            "new": created,
+        },
+        contact=contact,
     )
     return profile
 
@@ -1000,6 +1017,26 @@ def shift_signup(*, organization, shift, profile, source=Assignment.Source.SELF)
     if existing.created_at and existing.status == Assignment.Status.WAITLISTED:
         # back of the queue, even for someone who cancelled earlier and comes back
         Assignment.objects.filter(pk=existing.pk).update(created_at=timezone.now())
+    webhook_events.emit(
+        organization=organization,
+        type="shift.signup",
+        data=lambda: {
+            "object": "assignment",
+            "id": existing.pk,
+            "status": existing.status,
+            "source": existing.source,
+            "shift": {
+                "id": shift.pk,
+                "opportunity": shift.opportunity_id,
+                "title": shift.opportunity.title,
+                "starts_at": shift.starts_at,
+                "ends_at": shift.ends_at,
+            },
+            "volunteer": profile.pk,
+            "contact": webhook_events.contact_data(profile.contact),
+        },
+        contact=profile.contact_id,
+    )
     return existing
 
 
@@ -1040,43 +1077,44 @@ def _promote_waitlist(*, organization, shift):
         row.status = Assignment.Status.CONFIRMED
         row.save(update_fields=["status", "updated_at"])
         contact = row.profile.contact
-        # Part of the shift they asked to wait for: a service message, not asked for just now.
-        decision = _decide(
-            organization=organization, contact=contact, transactional=Transactional.SERVICE
-        )
-        if not decision:
-            stakeholder_services.message_not_sent_record(
-                organization=organization,
-                contact=contact,
-                message=_("Email that a place opened up on %(what)s")
-                % {"what": shift.opportunity.title},
-                decision=decision,
-            )
-        else:
+        shown = _shown(organization=organization, contact=contact, opportunity=shift.opportunity)
+        url = portal_url(organization=organization, profile=row.profile)
+
+        def email(row=row, contact=contact, shown=shown, url=url):
             message = _message(
                 organization=organization,
                 to=[contact.email],
                 contact=contact,
                 subject=lambda: _("A place opened up: you're on the shift"),
                 template="emails/volunteers_promoted.txt",
-                context={
-                    "contact": contact,
-                    "shift": shift,
-                    "opportunity": _shown(
-                        organization=organization, contact=contact, opportunity=shift.opportunity
-                    ),
-                    "url": portal_url(organization=organization, profile=row.profile),
-                },
+                context={"contact": contact, "shift": shift, "opportunity": shown, "url": url},
             )
-            _attach_shift(
-                message,
-                organization=organization,
-                assignment=row,
-                opportunity=_shown(
-                    organization=organization, contact=contact, opportunity=shift.opportunity
-                ),
-            )
+            _attach_shift(message, organization=organization, assignment=row, opportunity=shown)
             transaction.on_commit(message.send)
+            return True
+
+        outbound.send_notice(
+            organization=organization,
+            contact=contact,
+            area="volunteer",
+            # Part of the shift they asked to wait for: a service message, not asked for now.
+            transactional=Transactional.SERVICE,
+            text=lambda shown=shown: (
+                _(
+                    "%(org)s: a place opened up and you're on the shift %(what)s, %(when)s. "
+                    "Can't come? Reply to this message."
+                )
+                % {
+                    "org": organization.name,
+                    "what": shown.title,
+                    "when": formats.format_datetime(shift.starts_at),
+                }
+            ),
+            email=email,
+            whatsapp_template=WHATSAPP_PROMOTED,
+            template_variables={"1": shown.title, "2": _when(organization, contact, shift)},
+            what=_("Email that a place opened up on %(what)s") % {"what": shift.opportunity.title},
+        )
     return promoted
 
 
@@ -1409,8 +1447,9 @@ def opportunity_invite(*, organization, opportunity, profile, actor):
 def reminders_send(*, organization, now=None):
     """The day-before reminder for every confirmed place on tomorrow's shifts (local time).
 
-    Each row is marked under a lock before its email goes, so a rerun, or two beats at once,
-    never remind twice.
+    Each row is marked under a lock before its reminder goes (a text is queued in the same
+    transaction), so a rerun, or two beats at once, never remind twice. Returns how many went
+    (emails accepted by the mail server, texts queued).
     """
     now = now or timezone.now()
     zone = ZoneInfo(organization.timezone)
@@ -1434,62 +1473,103 @@ def reminders_send(*, organization, now=None):
             if not rows:
                 break
             Assignment.objects.filter(pk__in=[r.pk for r in rows]).update(reminded_at=now)
-        shown = {}  # one lookup per opportunity and language, not per volunteer
-        for row in rows:
-            language = language_for(row.profile.contact, organization)
-            key = (row.shift.opportunity_id, language)
-            if key not in shown:
-                shown[key] = selectors.opportunity_in_language(
-                    organization=organization, opportunity=row.shift.opportunity, language=language
+            shown = {}  # one lookup per opportunity and language, not per volunteer
+            for row in rows:
+                language = language_for(row.profile.contact, organization)
+                key = (row.shift.opportunity_id, language)
+                if key not in shown:
+                    shown[key] = selectors.opportunity_in_language(
+                        organization=organization,
+                        opportunity=row.shift.opportunity,
+                        language=language,
+                    )
+                shown[row.shift.opportunity_id, row.profile.contact_id] = shown[key]
+            # A text is queued in this transaction, with the row marked reminded: it goes once,
+            # after commit. Emails are built here and sent after the block, in one connection.
+            messages, texts = [], 0
+            for row in rows:
+                result = _remind(
+                    organization,
+                    row,
+                    shown[row.shift.opportunity_id, row.profile.contact_id],
+                    messages,
                 )
-            shown[row.shift.opportunity_id, row.profile.contact_id] = shown[key]
-        messages = [
-            _attach_shift(
-                _message(
-                    organization=organization,
-                    to=[row.profile.contact.email],
-                    contact=row.profile.contact,
-                    subject=lambda row=row, shown=shown: (
-                        _("See you tomorrow: %(what)s")
-                        % {"what": shown[row.shift.opportunity_id, row.profile.contact_id].title}
-                    ),
-                    template="emails/volunteers_reminder.txt",
-                    context={
-                        "contact": row.profile.contact,
-                        "shift": row.shift,
-                        "opportunity": shown[row.shift.opportunity_id, row.profile.contact_id],
-                        "url": portal_url(organization=organization, profile=row.profile),
-                    },
-                ),
-                organization=organization,
-                assignment=row,
-                opportunity=shown[row.shift.opportunity_id, row.profile.contact_id],
-            )
-            for row in rows
-            if _reminder_allowed(organization, row)
-        ]
+                texts += result.message is not None
         if messages:
             sent += get_connection().send_messages(messages) or 0
+        sent += texts
     return sent
 
 
-def _reminder_allowed(organization, assignment):
-    """A shift reminder is part of the service the volunteer signed up for (as CiviCRM's
-    scheduled reminders and Bloomerang Volunteer's are): no consent needed, but do-not-contact,
-    deceased and erased stop it, and the timeline says so."""
+# Names of the approved WhatsApp templates (``WhatsAppTemplate.name``, one per language) the
+# volunteers' notices use outside WhatsApp's 24-hour window: {{1}} what, {{2}} when.
+WHATSAPP_REMINDER = "shift_reminder"
+WHATSAPP_PROMOTED = "shift_place_opened"
+
+
+def _remind(organization, assignment, opportunity, messages):
+    """The reminder on the volunteer's channel (``stakeholders.inbox.outbound``): a short text
+    for someone who chose SMS or WhatsApp, else the email (appended to ``messages``)."""
     contact = assignment.profile.contact
-    decision = _decide(
-        organization=organization, contact=contact, transactional=Transactional.SERVICE
-    )
-    if not decision:
-        stakeholder_services.message_not_sent_record(
-            organization=organization,
-            contact=contact,
-            message=_("Reminder of the shift %(what)s")
-            % {"what": assignment.shift.opportunity.title},
-            decision=decision,
+    shift = assignment.shift
+    url = portal_url(organization=organization, profile=assignment.profile)
+
+    def email():
+        messages.append(
+            _attach_shift(
+                _message(
+                    organization=organization,
+                    to=[contact.email],
+                    contact=contact,
+                    subject=lambda: _("See you tomorrow: %(what)s") % {"what": opportunity.title},
+                    template="emails/volunteers_reminder.txt",
+                    context={
+                        "contact": contact,
+                        "shift": shift,
+                        "opportunity": opportunity,
+                        "url": url,
+                    },
+                ),
+                organization=organization,
+                assignment=assignment,
+                opportunity=opportunity,
+            )
         )
-    return decision.allowed
+        return True
+
+    result = outbound.send_notice(
+        organization=organization,
+        contact=contact,
+        area="volunteer",
+        # Part of the service they signed up for (as CiviCRM's scheduled reminders and
+        # Bloomerang Volunteer's are): no consent needed, but do-not-contact, deceased, erased
+        # and a STOP texted to us stop it, and the timeline says so.
+        transactional=Transactional.SERVICE,
+        # No portal link in a text: it is a login, and a text is kept in the inbox and on the
+        # timeline for staff to read. Their answer reaches the coordinators in the inbox.
+        text=lambda: (
+            _(
+                "%(org)s: see you tomorrow at %(time)s for %(what)s. "
+                "Can't come? Reply to this message."
+            )
+            % {
+                "org": organization.name,
+                "time": formats.format_time(shift.starts_at),
+                "what": opportunity.title,
+            }
+        ),
+        email=email,
+        whatsapp_template=WHATSAPP_REMINDER,
+        template_variables={"1": opportunity.title, "2": _when(organization, contact, shift)},
+        what=_("Reminder of the shift %(what)s") % {"what": shift.opportunity.title},
+    )
+    return result
+
+
+def _when(organization, contact, shift):
+    """The start of a shift as the volunteer reads it (a WhatsApp template's variable)."""
+    with reading_as(organization=organization, contact=contact):
+        return formats.format_datetime(shift.starts_at, style="long")
 
 
 # --- Merge, erase, export (the core's contact hooks) --------------------------------------------

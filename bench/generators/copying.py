@@ -59,8 +59,8 @@ def defaults_for(cursor, model, columns):
     """The model's other columns and their values as COPY text: every concrete field the
     generator leaves out, from its default as Django would save it (through the field's own
     ``get_db_prep_save`` and a cast to its column type, so booleans, JSON and dates come out as
-    PostgreSQL writes them). Columns the database fills itself (identity, ``db_default``) and
-    nullable ones without a default are left to the database."""
+    PostgreSQL writes them). Columns the database fills itself (identity, ``db_default``, generated
+    columns) and nullable ones without a default are left to the database."""
     filled = set(columns)
     names, values = [], []
     missing = []
@@ -70,8 +70,8 @@ def defaults_for(cursor, model, columns):
             continue
         if field.primary_key and field.get_internal_type().endswith("AutoField"):
             continue  # identity
-        if field.db_default is not NOT_PROVIDED:
-            continue
+        if field.db_default is not NOT_PROVIDED or getattr(field, "generated", False):
+            continue  # the database fills it (a default, or a generated column)
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             value = now
         elif field.has_default() or not field.null:
@@ -101,7 +101,7 @@ def check_columns(cursor, table, columns):
         """
         SELECT column_name FROM information_schema.columns
         WHERE table_schema = current_schema() AND table_name = %s AND is_nullable = 'NO'
-          AND column_default IS NULL AND is_identity = 'NO'
+          AND column_default IS NULL AND is_identity = 'NO' AND is_generated = 'NEVER'
         """,
         [table],
     )

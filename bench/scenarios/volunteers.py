@@ -19,11 +19,7 @@ application's role, under row-level security (``bench/roles.py``).
 import asyncio
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -34,24 +30,17 @@ import redis
 from django.conf import settings
 from django_scopes import scopes_disabled
 
-from bench import roles
+from bench import roles, serving
 from stakeholders.models import Organization
 from volunteers.models import Cause, PendingSignup, Skill
 
 DATABASE = "steward_bench_vol"
-ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 # A few posts: the test suite runs every scenario so (tests/test_bench.py).
 TINY = {"posts": 6, "warmup": 2, "concurrency": 2}
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-PORT = int(os.environ.get("BENCH_VOLUNTEER_PORT") or _free_port())
+PORT = int(os.environ.get("BENCH_VOLUNTEER_PORT") or serving.free_port())
 
 
 def _organization():
@@ -65,42 +54,6 @@ def _organization():
         Cause(organization=organization, name=name) for name in ("Food", "Youth")
     )
     return organization, [s.pk for s in skills], [c.pk for c in causes]
-
-
-def _start_gunicorn(environment, threads):
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--workers",
-            "2",
-            "--threads",
-            str(threads),
-            "--bind",
-            f"{HOST}:{PORT}",
-            "--access-logfile",
-            "/dev/null",
-            "--error-logfile",
-            "-",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environment,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{PORT}/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 async def _post(body, path):
@@ -181,10 +134,9 @@ def run(*, posts=None, warmup=100, concurrency=None, threads=None):
         "VOLUNTEER_SIGNUP_MIN_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
     }
-    server = _start_gunicorn(environment, threads)
-    load_before = Path("/proc/loadavg").read_text().split()[:3]
-    path = f"/o/{organization.slug}/volunteer/"
-    try:
+    with serving.gunicorn(environment, port=PORT, threads=threads):
+        load_before = Path("/proc/loadavg").read_text().split()[:3]
+        path = f"/o/{organization.slug}/volunteer/"
         form = urllib.request.urlopen(f"http://{HOST}:{PORT}{path}").read()
         started = re.search(rb'name="started" value="([^"]+)"', form).group(1).decode()
         time.sleep(1.2)  # the least time a person takes
@@ -196,9 +148,6 @@ def run(*, posts=None, warmup=100, concurrency=None, threads=None):
             _burst(list(_bodies(posts, started, skills, causes, f"p{run}")), path, concurrency)
         )
         load_after = Path("/proc/loadavg").read_text().split()[:3]
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
     timings = sorted(ms for _status, ms in results)
     statuses = {}
     for status, _ms in results + warmup:

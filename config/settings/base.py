@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "stakeholders.operations.middleware.RequestIdMiddleware",
     "stakeholders.operations.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "stakeholders.integrations.middleware.ApiGZipMiddleware",  # token-authenticated API only
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -275,6 +276,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stakeholders.experience.tasks.run_keep_in_touch",
         "schedule": crontab(minute=50),
     },
+    "inbox-escalation": {
+        "task": "stakeholders.inbox.tasks.escalate_all",
+        "schedule": 5 * 60,
+    },
+    "inbox-wake-snoozed": {
+        "task": "stakeholders.inbox.tasks.wake_snoozed_all",
+        "schedule": 2 * 60,
+    },
+    "webhook-deliveries": {
+        "task": "stakeholders.integrations.tasks.deliver_due",
+        "schedule": 60,
+    },
+    "integrations-purge": {
+        "task": "stakeholders.integrations.tasks.purge_integrations",
+        "schedule": crontab(minute=25),
+    },
     "volunteer-nightly": {
         "task": "volunteers.tasks.volunteer_nightly",
         "schedule": crontab(hour=3, minute=40),
@@ -369,6 +386,20 @@ ANYMAIL = {
     },
 }
 
+# --- SMS and WhatsApp (stakeholders.inbox.twilio) -------------------------------------------
+# "twilio" sends with each organization's Twilio account; "file" writes each outgoing message as
+# a JSON file into MESSAGING_FILE_PATH (development: nothing leaves the machine).
+MESSAGING_BACKEND = env("MESSAGING_BACKEND", default="file" if DEBUG else "twilio")
+MESSAGING_FILE_PATH = env.path("MESSAGING_FILE_PATH", default=VAR_DIR / "messages")
+# Empty: Twilio's real API. Tests point it at their fake Twilio (tests/twilio_server.py).
+TWILIO_API_BASE = env("TWILIO_API_BASE", default="")
+TWILIO_TIMEOUT = env.int("TWILIO_TIMEOUT", default=15)  # seconds; a hung API must not hang a worker
+
+# The domain of the organizations' inbound addresses (<slug>-<key>@INBOUND_EMAIL_DOMAIN; its MX
+# points at the email provider's inbound routing or at a local mail server piping to
+# ``manage.py inbound_email``). Empty: no inbound address; replies go to the contact email.
+INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", default="")
+
 # Behind a reverse proxy every visitor arrives from the proxy's address: name the request header
 # the proxy sets to the client's address alone (e.g. HTTP_X_REAL_IP) so rate limits count people.
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
@@ -401,6 +432,19 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "stakeholders.tenancy.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# --- Webhooks out (stakeholders.integrations) ---------------------------------------------------
+# Never to a private, loopback, link-local or reserved address (no SSRF), checked at save and at
+# each send; only tests turn this on, for their loopback receivers.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
+WEBHOOKS_TIMEOUT = env.int("WEBHOOKS_TIMEOUT", default=10)  # seconds per delivery
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=12)  # about 2½ days of retries
+# An endpoint is turned off (and its admins emailed) after this many failures in a row, or
+# when it has failed for this many days without a success.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=20)
+WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=3)
+WEBHOOKS_KEEP_DAYS = env.int("WEBHOOKS_KEEP_DAYS", default=30)  # events and their delivery log
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Steward API",
     "DESCRIPTION": "The API the Steward staff UI and integrations share. Every route lives under "
@@ -414,6 +458,11 @@ SPECTACULAR_SETTINGS = {
     "DEFAULT_GENERATOR_CLASS": "stakeholders.tenancy.api.UnscopedSchemaGenerator",
     # group operations by resource (the segment after the organization), not all under "v1"
     "SCHEMA_PATH_PREFIX": r"/api/v1/o/\{org_slug\}",
+    # the providers' webhooks into the shared inbox (Twilio, email) are documented as paths too
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stakeholders.inbox.api.webhook_docs.document_webhooks",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RequestChannelEnum": "clients.models.RequestChannel",
         "RequestKindEnum": "clients.models.RequestKind",
@@ -422,6 +471,9 @@ SPECTACULAR_SETTINGS = {
         "RecoveryCaseStatusEnum": "stakeholders.experience.models.RecoveryCase.Status",
         "SurveyInvitationStatusEnum": "stakeholders.experience.models.SurveyInvitation.Status",
         "KeepInTouchRunStatusEnum": "stakeholders.experience.models.KeepInTouchRun.Status",
+        "MessageChannelEnum": "stakeholders.inbox.models.MessageChannel",
+        "ConversationStatusEnum": "stakeholders.inbox.models.ConversationStatus",
+        "MessageStatusEnum": "stakeholders.inbox.models.MessageStatus",
     },
 }
 

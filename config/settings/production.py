@@ -18,5 +18,8 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# Webhooks go out over https to public addresses only, whatever the environment says.
+WEBHOOKS_ALLOW_PRIVATE = False
+WEBHOOKS_REQUIRE_HTTPS = True
 
 LOGGING = logging_config(env("LOG_FORMAT", default="json"), LOG_LEVEL)

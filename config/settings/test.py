@@ -42,3 +42,7 @@ STATIC_ROOT = None  # static files come from the app folders (finders); nothing 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 PRIVATE_FILES_ROOT = env.path("TEST_PRIVATE_FILES_ROOT", default=VAR_DIR / "test-private")  # noqa: F405
+# Texts never reach Twilio from a test: a file each, unless the test starts the fake Twilio
+# server (tests/twilio_server.py's ``twilio_server`` fixture points the real backend at it).
+MESSAGING_BACKEND = "file"
+MESSAGING_FILE_PATH = VAR_DIR / "test-messages"  # noqa: F405

@@ -526,7 +526,36 @@ def survey_answer(*, organization, invitation, scores, comment=""):
         )
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["answered_at"])
+    _answered_event(organization=organization, invitation=invitation, scores=answered)
     return recorded
+
+
+def _answered_event(*, organization, invitation, scores):
+    """Webhooks hear of the answer with the walls of the feedback API: an answer about a
+    client's request only reaches the roles that see casework."""
+    from stakeholders.integrations import events as webhook_events
+    from stakeholders.models import Role
+    from stakeholders.registries import restricted_interactions
+
+    kind = invitation.related_kind
+    roles = [role for role in Role.values if kind not in restricted_interactions.hidden_from(role)]
+    webhook_events.emit(
+        organization=organization,
+        type="survey.answered",
+        data=lambda: {
+            "object": "survey_answer",
+            "id": invitation.pk,
+            "rule": invitation.rule_id,
+            "touchpoint": invitation.rule.touchpoint,
+            "scores": scores,
+            "related_kind": kind,
+            "related_id": invitation.related_id,
+            "answered_at": invitation.answered_at,
+            "contact": webhook_events.contact_data(invitation.contact),
+        },
+        contact=invitation.contact_id,
+        roles=roles or [Role.ADMIN],
+    )
 
 
 # --- What the staff read --------------------------------------------------------------------------

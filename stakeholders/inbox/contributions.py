@@ -74,9 +74,14 @@ def attachment_files(*, organization, contact):
 
 
 def register():
+    from stakeholders.inbox import email_in
+
     def rows(organization):
         return Conversation.objects.filter(organization=organization)
 
+    email_in.connect()  # Anymail's inbound webhooks file emails in the inbox
+
+    _register_pages()
     related_objects.register(INTERACTION_KIND, rows=rows)
     related_objects.register(CLIENT_INTERACTION_KIND, rows=rows)
     restricted_interactions.register(CLIENT_INTERACTION_KIND, roles=(Role.ADMIN, Role.CASEWORKER))
@@ -90,4 +95,24 @@ def register():
         no_personal_data={
             "stakeholders.Message": "reached through its conversation (covered above)",
         },
+    )
+
+
+def _register_pages():
+    """The inbox card on the dashboard and the person's conversations on their page (each
+    shows only the teams the reader's role sees)."""
+    from stakeholders.inbox.views import conversations as views
+    from stakeholders.registries import contact_panels, dashboard_cards
+
+    dashboard_cards.register(
+        "inbox",
+        template="inbox/_dashboard_card.html",
+        context=views.dashboard_card,
+        roles=views.INBOX_ROLES,
+    )
+    contact_panels.register(
+        "inbox_conversations",
+        template="inbox/_contact_panel.html",
+        context=views.contact_panel,
+        roles=views.INBOX_ROLES,
     )

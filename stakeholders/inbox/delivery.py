@@ -113,10 +113,23 @@ def _send_email(organization, message):
         subject=message.subject or conversation.subject or organization.name,
         body=message.body,
         to=[conversation.address],
-        headers={
-            "Message-ID": threads.message_id(
-                organization=organization, kind=threads.CONVERSATION, object_id=conversation.pk
-            )
-        },
+        headers=_in_reply_to(organization, conversation),
+        thread=(threads.CONVERSATION, conversation.pk),
     )
     email.send()
+
+
+def _in_reply_to(organization, conversation):
+    """Their mail client shows our answer in their thread: it answers their last email."""
+    last = (
+        Message.objects.filter(
+            organization=organization,
+            conversation=conversation,
+            direction="inbound",
+            provider_message_id__startswith="<",
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("provider_message_id", flat=True)
+        .first()
+    )
+    return {"In-Reply-To": last, "References": last} if last else None

@@ -75,13 +75,14 @@ def _reply_due(organization, settings_row, channel, start):
     return clock.deadline(calendar, start, timedelta(minutes=settings_row.target_minutes(channel)))
 
 
-def _area_for(contact, answers):
+def _area_for(contact, answers, organization=None):
     """The team a new conversation belongs to: what it answers says, else the person: anyone
     who is a client stays with caseworkers (fail closed), unknown senders are general."""
     if answers:
         kind = thread_kinds.get(answers[0])
-        if kind is not None:
-            return kind.area
+        area = kind.area_for(organization, answers[1]) if kind is not None else None
+        if area:
+            return area
     if contact is not None:
         if contact.is_client:
             return CLIENT_AREA
@@ -139,12 +140,9 @@ def receive(*, organization, inbound):
         raise ValidationError({"from": _("The message has no sender.")})
     if not (inbound.body or inbound.attachments or inbound.subject):
         raise ValidationError({"body": _("The message is empty.")})
-    if inbound.provider_message_id:
-        seen = selectors.message_by_provider_id(
-            organization=organization,
-            channel=inbound.channel,
-            provider_message_id=inbound.provider_message_id,
-        )
+    if inbound.provider_message_id and inbound.references:
+        # Before the thread handlers: a feature app's handler must not take a retry twice.
+        seen = _seen(organization, inbound)
         if seen is not None:
             return seen, False
     answers = None
@@ -153,19 +151,36 @@ def receive(*, organization, inbound):
         kind = thread_kinds.get(answers[0]) if answers else None
         if kind is not None and kind.on_reply and kind.on_reply(organization, answers[1], inbound):
             return None, True
+    # No savepoint (two round trips per message): the id is checked under the sender's lock, and
+    # a provider retries a message from the same sender, so a concurrent delivery of it waits
+    # for the first to commit and finds it here. Only the same id from another sender could
+    # still clash: in a caller's transaction that error spoils it (the provider retries and
+    # finds it stored); on its own, the stored message is returned.
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
+            _lock_sender(organization, inbound)
+            seen = _seen(organization, inbound)
+            if seen is not None:
+                return seen, False
             return _store_inbound(organization, inbound, answers), True
     except IntegrityError:
-        # The same provider message id, stored by a concurrent delivery a moment ago.
-        seen = selectors.message_by_provider_id(
-            organization=organization,
-            channel=inbound.channel,
-            provider_message_id=inbound.provider_message_id,
-        )
+        if connection.in_atomic_block:
+            raise
+        seen = _seen(organization, inbound)
         if seen is None:
             raise
         return seen, False
+
+
+def _seen(organization, inbound):
+    """The message stored before with this provider message id, or None."""
+    if not inbound.provider_message_id:
+        return None
+    return selectors.message_by_provider_id(
+        organization=organization,
+        channel=inbound.channel,
+        provider_message_id=inbound.provider_message_id,
+    )
 
 
 def _lock_sender(organization, inbound):
@@ -178,19 +193,34 @@ def _lock_sender(organization, inbound):
         )
 
 
+# The fields an inbound message may change on an existing conversation.
+INBOUND_UPDATES = [
+    "contact",
+    "status",
+    "snoozed_until",
+    "closed_at",
+    "awaiting_since",
+    "reply_due_at",
+    "breached_at",
+    "escalation",
+    "last_message_at",
+    "last_inbound_at",
+]
+
+
 def _store_inbound(organization, inbound, answers):
     now = inbound.received_at or timezone.now()
-    _lock_sender(organization, inbound)
     contact = selectors.contact_for_address(
         organization=organization, channel=inbound.channel, address=inbound.address
     )
     conversation = _conversation_for(organization, inbound, contact, answers)
-    settings_row = inbox_settings(organization=organization)
-    if conversation is None:
-        conversation = Conversation.objects.create(
+    if conversation is not None and contact is not None and conversation.contact_id == contact.pk:
+        conversation.contact = contact  # already read: the timeline entry needs no second query
+    if conversation is None:  # inserted below, with its clock: one INSERT
+        conversation = Conversation(
             organization=organization,
             channel=inbound.channel,
-            area=_area_for(contact, answers),
+            area=_area_for(contact, answers, organization),
             contact=contact,
             address=inbound.address,
             display_name=inbound.display_name[:200],
@@ -201,7 +231,8 @@ def _store_inbound(organization, inbound, answers):
             created_at=now,
             last_message_at=now,
         )
-    message = Message.objects.create(
+    # Written once the conversation and the timeline entry are: one INSERT, no UPDATE after it.
+    message = Message(
         organization=organization,
         conversation=conversation,
         direction=Direction.INBOUND,
@@ -214,6 +245,26 @@ def _store_inbound(organization, inbound, answers):
         provider_message_id=inbound.provider_message_id[:200],
         created_at=now,
     )
+    if conversation.contact_id is None and contact is not None:
+        conversation.contact = contact
+    if conversation.status != ConversationStatus.OPEN:
+        conversation.status = ConversationStatus.OPEN
+        conversation.snoozed_until = None
+        conversation.closed_at = None
+    if conversation.awaiting_since is None:
+        settings_row = inbox_settings(organization=organization)  # only to start the clock
+        conversation.awaiting_since = now
+        conversation.reply_due_at = _reply_due(organization, settings_row, inbound.channel, now)
+        conversation.breached_at = None
+        conversation.escalation = 0
+    conversation.last_message_at = max(conversation.last_message_at, now)
+    conversation.last_inbound_at = now
+    if conversation.pk is None:
+        conversation.save()
+    else:  # locked above; only what a message changes (a shorter UPDATE to build and send)
+        conversation.save(update_fields=INBOUND_UPDATES)
+    message.interaction = _interaction_for(organization, conversation, message)
+    message.save(force_insert=True)
     for upload in inbound.attachments:
         MessageAttachment.objects.create(
             organization=organization,
@@ -223,23 +274,6 @@ def _store_inbound(organization, inbound, answers):
             content_type=(getattr(upload, "content_type", "") or "")[:100],
             size=upload.size or 0,
         )
-    if conversation.contact_id is None and contact is not None:
-        conversation.contact = contact
-    if conversation.status != ConversationStatus.OPEN:
-        conversation.status = ConversationStatus.OPEN
-        conversation.snoozed_until = None
-        conversation.closed_at = None
-    if conversation.awaiting_since is None:
-        conversation.awaiting_since = now
-        conversation.reply_due_at = _reply_due(organization, settings_row, inbound.channel, now)
-        conversation.breached_at = None
-        conversation.escalation = 0
-    conversation.last_message_at = max(conversation.last_message_at, now)
-    conversation.last_inbound_at = now
-    conversation.save()
-    message.interaction = _interaction_for(organization, conversation, message)
-    if message.interaction is not None:
-        message.save(update_fields=["interaction"])
     return message
 
 

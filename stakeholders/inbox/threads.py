@@ -24,10 +24,15 @@ CONVERSATION = "inbox.conversation"
 @dataclass(frozen=True)
 class ThreadKind:
     kind: str
-    area: str
+    # The team a reply belongs to: an area's key, or (organization, object_id) -> key or None
+    # when it depends on the thing (a client's thank-you is for caseworkers); None: the person's.
+    area: str | Callable
     # (organization, object_id, reply) -> bool: True when the handler took the reply (it then
     # doesn't reach the inbox). ``reply`` is an ``InboundMessage``.
     on_reply: Callable | None = None
+
+    def area_for(self, organization, object_id):
+        return self.area(organization, object_id) if callable(self.area) else self.area
 
 
 class ThreadKinds:

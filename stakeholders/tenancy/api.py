@@ -7,7 +7,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from stakeholders.models import ALL_ROLES, Role
+from stakeholders.integrations.machines import MachineFriendlyMixin
+from stakeholders.models import ALL_ROLES, ApiToken, ApiTokenScope, Role
 from stakeholders.tenancy.filters import OrganizationFilterBackend
 
 
@@ -17,6 +18,11 @@ class MfaRequired(exceptions.PermissionDenied):
         "(/accounts/2fa/) to use the API."
     )
     default_code = "mfa_required"
+
+
+class ReadOnlyToken(exceptions.PermissionDenied):
+    default_detail = _("This token is read-only: it may only read (GET, HEAD, OPTIONS).")
+    default_code = "token_read_only"
 
 
 class OrganizationMemberPermission(permissions.BasePermission):
@@ -37,17 +43,22 @@ class OrganizationMemberPermission(permissions.BasePermission):
         if request.organization.require_mfa and not selectors.user_has_mfa(user=request.user):
             raise MfaRequired()
         request.membership = membership
-        roles = view.read_roles if request.method in permissions.SAFE_METHODS else view.write_roles
+        safe = request.method in permissions.SAFE_METHODS
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        if token is not None and token.scope == ApiTokenScope.READ and not safe:
+            raise ReadOnlyToken()
+        roles = view.read_roles if safe else view.write_roles
         return membership.role in roles
 
 
-class OrganizationViewSet(viewsets.GenericViewSet):
+class OrganizationViewSet(MachineFriendlyMixin, viewsets.GenericViewSet):
     """Base of every API viewset under /api/v1/o/<slug>/.
 
     Subclasses name a ``model`` and may narrow the rows with ``scope_queryset``; they cannot
     override ``get_queryset``, ``permission_classes`` or ``initial``, so every row they touch is
     filtered by the URL's organization (on top of the fail-closed manager) and every request is
-    checked for membership and role. Example::
+    checked for membership and role. A POST with an ``Idempotency-Key`` runs once and a detail
+    answers ``If-None-Match`` (``stakeholders.integrations.machines``). Example::
 
         class InvitationViewSet(mixins.ListModelMixin, OrganizationViewSet):
             model = Invitation

@@ -52,15 +52,32 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
 
 
 class ApiUserRateThrottle(FixedWindowRateThrottle):
-    """Per API token; per user for the staff UI's own calls (session)."""
+    """Per API token; per user for the staff UI's own calls (session). A token may have a rate
+    of its own (``rate_limit_per_minute``); an empty ``api_user`` rate turns both off."""
 
     scope = "api_user"
+
+    def allow_request(self, request, view):
+        from stakeholders.models import ApiToken
+
+        own = getattr(request.auth, "rate_limit_per_minute", None)
+        if self.rate is not None and isinstance(request.auth, ApiToken) and own:
+            self.num_requests, self.duration = own, 60
+        return super().allow_request(request, view)
 
     def get_cache_key(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return None
         ident = f"token{request.auth.pk}" if request.auth is not None else f"user{request.user.pk}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def default_per_minute():
+    """The ``api_user`` rate in requests per minute (None when off), for the tokens page."""
+    throttle = ApiUserRateThrottle()
+    if throttle.rate is None:
+        return None
+    return round(throttle.num_requests * 60 / throttle.duration)
 
 
 class ApiOrganizationRateThrottle(FixedWindowRateThrottle):
