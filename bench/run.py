@@ -35,6 +35,8 @@ SCENARIOS = [
     "journeys",
     "inbound",
     "search",
+    "webhooks",
+    "export",
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
 EMBEDDED = not os.environ.get("DATABASE_URL")  # the embedded server, as `make run` has it

@@ -53,3 +53,4 @@ def _guarded(job, step):
 # The experience loop's tasks, so the worker finds them (autodiscovery reads ``tasks``).
 from stakeholders.experience import tasks as experience_tasks  # noqa: E402, F401
 from stakeholders.inbox import tasks as inbox_tasks  # noqa: E402, F401
+from stakeholders.integrations import tasks as integrations_tasks  # noqa: E402, F401

@@ -18,6 +18,7 @@ from bench.scenarios import (
     clients,
     contacts,
     donors,
+    export,
     inbound,
     journeys,
     letters,
@@ -25,6 +26,7 @@ from bench.scenarios import (
     tenancy,
     thankyous,
     volunteers,
+    webhooks,
 )
 from stakeholders.models import Contact, Interaction, Organization
 
@@ -274,3 +276,40 @@ def test_search():
     for label in ("name start", "one typo", "transliteration, Latin for Persian"):
         timed(results["speed"], *[name for name in results["speed"] if f": {label} (" in name])
     assert all(results["search box and API list the same people"].values())
+
+
+def test_export_streams_every_contact():
+    """The contacts of the benchmark's organization as NDJSON and CSV, read to the end, with
+    throughput and resident memory recorded (as the application's role, under RLS)."""
+    results = export.run(**export.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    with scopes_disabled():
+        organization = Organization.objects.get(slug=contacts.SLUG)
+        active = Contact.objects.filter(
+            organization=organization, merged_into__isnull=True, erased_at__isnull=True
+        ).count()
+    assert results["NDJSON"]["lines"] == active >= contacts.TINY["size"].contacts
+    assert results["CSV"]["lines"] == active + 1  # and the header
+    assert 0 < results["NDJSON, filtered (kind=person)"]["lines"] <= active
+    for label in ("NDJSON", "CSV"):
+        assert {"rows_per_s", "rss_mib_peak", "projected_s_for_1M"} <= set(results[label])
+
+
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # a real worker
+def test_webhook_fan_out_loses_and_doubles_nothing():
+    """A few dozen events to three receivers (one slow, one failing some first attempts) by a
+    real worker: every (endpoint, event) received exactly once, every signature valid."""
+    results = webhooks.run(**webhooks.TINY)
+    events = webhooks.TINY["events"]
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    assert results["lost"] == results["doubled"] == results["bad_signatures"] == 0
+    for name, endpoint in results["per_endpoint"].items():
+        assert endpoint["received_once"] == events, (name, endpoint)
+    assert results["per_endpoint"]["flaky"]["failed_first_attempt_on_purpose"] > 0  # retried
+    assert (
+        results["delivery_rows_by_attempt"][2]
+        == results["per_endpoint"]["flaky"]["failed_first_attempt_on_purpose"]
+    )
+    assert results["delivery_rows_succeeded"] == 3 * events
+    assert results["delivery_rows_left_pending"] == 0
+    assert {"events_per_s", "delivery_latency_first_attempt_ms", "end_to_end_s"} <= set(results)

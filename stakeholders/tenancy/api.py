@@ -9,6 +9,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from stakeholders.integrations.machines import MachineFriendlyMixin
 from stakeholders.models import ALL_ROLES, ApiToken, ApiTokenScope, Role
+from stakeholders.tenancy.exports import ExportMixin
 from stakeholders.tenancy.filters import OrganizationFilterBackend
 
 
@@ -51,14 +52,16 @@ class OrganizationMemberPermission(permissions.BasePermission):
         return membership.role in roles
 
 
-class OrganizationViewSet(MachineFriendlyMixin, viewsets.GenericViewSet):
+class OrganizationViewSet(ExportMixin, MachineFriendlyMixin, viewsets.GenericViewSet):
     """Base of every API viewset under /api/v1/o/<slug>/.
 
     Subclasses name a ``model`` and may narrow the rows with ``scope_queryset``; they cannot
     override ``get_queryset``, ``permission_classes`` or ``initial``, so every row they touch is
     filtered by the URL's organization (on top of the fail-closed manager) and every request is
     checked for membership and role. A POST with an ``Idempotency-Key`` runs once and a detail
-    answers ``If-None-Match`` (``stakeholders.integrations.machines``). Example::
+    answers ``If-None-Match`` (``stakeholders.integrations.machines``); a list asked for with
+    ``?format=ndjson`` or ``?format=csv`` streams every filtered row (``tenancy.exports``).
+    Example::
 
         class InvitationViewSet(mixins.ListModelMixin, OrganizationViewSet):
             model = Invitation
