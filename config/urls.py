@@ -9,6 +9,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clients import api as client_api
+from community import api as community_api
 from donors import api as donor_api
 from stakeholders import api as stakeholder_api
 from stakeholders import urls as stakeholder_urls
@@ -37,6 +38,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/thank-yous/", include("thankyous.urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),
     path("o/<slug:org_slug>/", include("volunteers.urls")),
+    path("o/<slug:org_slug>/community/", include("community.urls")),
     path("api/v1/o/<slug:org_slug>/", include(stakeholder_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(experience_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(inbox_api.router.urls)),
@@ -45,6 +47,7 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include(thankyou_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(client_api.router.urls)),
     path("api/v1/o/<slug:org_slug>/", include(volunteer_api.router.urls)),
+    path("api/v1/o/<slug:org_slug>/", include(community_api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI sets inline style attributes as it renders: allowed on this page only.
     path(

@@ -356,3 +356,76 @@ class ComplaintSources:
 
 
 complaint_sources = ComplaintSources()
+
+
+@dataclass(frozen=True)
+class KnowledgeArticle:
+    id: int
+    title: str
+    summary: str
+    url: str  # the public page, relative to the site
+
+
+class Knowledge:
+    """The help centre's articles for apps that can't import it (the community): the help
+    centre registers a provider with ``search(organization=, text=, language=, limit=)`` →
+    [KnowledgeArticle], ``publish(organization=, title=, body=, language=, source_url=, user=)``
+    → KnowledgeArticle (a published article that links back to ``source_url``) and
+    ``deflected(organization=, article_id=)`` (someone found their answer in it, not asking)."""
+
+    def __init__(self):
+        self._provider = None
+
+    def register(self, provider):
+        self._provider = provider
+
+    @property
+    def available(self):
+        return self._provider is not None
+
+    def search(self, *, organization, text, language, limit=5):
+        if self._provider is None:
+            return []
+        return self._provider.search(
+            organization=organization, text=text, language=language, limit=limit
+        )
+
+    def publish(self, **kwargs):
+        if self._provider is None:
+            raise LookupError("No help centre is installed.")
+        return self._provider.publish(**kwargs)
+
+    def deflected(self, *, organization, article_id):
+        if self._provider is not None:
+            self._provider.deflected(organization=organization, article_id=article_id)
+
+
+knowledge = Knowledge()
+
+
+@dataclass(frozen=True)
+class PublicNotice:
+    title: str
+    body: str
+    severity: str  # "info" or "warning"
+    ends_at: object  # datetime
+
+
+class PublicNotices:
+    """Known-issue notices for public pages (the community, the help centre, the request form):
+    a provider ``(organization=, place=, language=)`` → [PublicNotice], current ones only."""
+
+    def __init__(self):
+        self._providers: dict[str, Callable] = {}
+
+    def register(self, name, provider):
+        self._providers[name] = provider
+
+    def for_place(self, *, organization, place, language):
+        notices = []
+        for provider in self._providers.values():
+            notices.extend(provider(organization=organization, place=place, language=language))
+        return notices
+
+
+public_notices = PublicNotices()

@@ -15,7 +15,7 @@ from stakeholders.tenancy.models import TenantOwned, organization_scope
 from stakeholders.tenancy.tasks import OrganizationTask
 from tests.factories import InvitationFactory
 
-TENANT_APPS = ["stakeholders", "donors", "volunteers", "clients", "thankyous"]
+TENANT_APPS = ["stakeholders", "donors", "volunteers", "clients", "thankyous", "community"]
 # Platform-wide models: the tenant itself, who belongs to it, and the people who sign in.
 GLOBAL_MODELS = {"stakeholders.Organization", "stakeholders.Membership", "stakeholders.User"}
 
@@ -25,7 +25,7 @@ def tenant_app_models():
         yield from apps.get_app_config(app_label).get_models()
 
 
-def test_every_model_of_the_five_apps_is_tenant_owned():
+def test_every_model_of_the_feature_apps_is_tenant_owned():
     offenders = [
         model._meta.label
         for model in tenant_app_models()

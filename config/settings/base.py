@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "donors",
     "volunteers",
     "clients",
+    "community",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The community's reads, by topic (the same topics as ``community.services``)."""

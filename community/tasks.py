@@ -1,0 +1,1 @@
+"""The community's background work (thin: each task calls a service)."""

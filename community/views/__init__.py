@@ -1,0 +1,1 @@
+"""The community's pages, by topic; each module lists its own ``urlpatterns``."""
