@@ -77,7 +77,7 @@ format:
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 worker: install
-	$(DEV) $(BIN)/celery -A config worker --queues default,letters,mail,imports --loglevel INFO
+	$(DEV) $(BIN)/celery -A config worker --queues default,letters,mail,imports,inbox --loglevel INFO
 
 beat: install
 	$(DEV) $(BIN)/celery -A config beat --loglevel INFO

@@ -65,3 +65,58 @@ def gunicorn(environment, *, port, workers=2, threads=1, backlog=2048):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
+
+
+def _ping_worker(timeout_s):
+    from config.celery import app
+
+    deadline = time.monotonic() + min(timeout_s, 120)
+    while not app.control.ping(timeout=0.5):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the Celery worker did not start")
+
+
+@contextmanager
+def celery_worker(
+    environment, *, concurrency=2, queues=None, include=(), timeout_s=120, niceness=0
+):
+    """A Celery worker (``config``'s app, the broker of ``environment``) until the block ends;
+    it answers a ping before the block starts, and is stopped with its children after.
+    ``niceness``: its CPU priority below the web server's (``nice``), as a deployment that
+    wants web requests answered first runs it."""
+    from django.conf import settings
+
+    command = [
+        *(["nice", "-n", str(niceness)] if niceness else []),
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--queues",
+        ",".join(queues or settings.CELERY_TASK_QUEUE_NAMES),
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "WARNING",
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    for module in include:
+        command += ["--include", module]
+    worker = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environment,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _ping_worker(timeout_s)
+        yield worker
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)

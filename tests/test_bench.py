@@ -244,7 +244,8 @@ def test_journeys():
 
 def test_inbound_webhooks_are_stored_exactly_once():
     """A few dozen signed Twilio webhooks through gunicorn, some sent twice and some from one
-    number at once: every distinct MessageSid stored once, one conversation per sender."""
+    number at once, filed by a real Celery worker: every distinct MessageSid stored once, one
+    conversation per sender."""
     results = inbound.run(**inbound.TINY)
     assert results["measured_as"] == settings.DATABASE_APP_USER
     measured = results["inbound SMS webhooks"]
@@ -261,6 +262,9 @@ def test_inbound_webhooks_are_stored_exactly_once():
     )
     assert after["senders with more than one conversation"] == 0
     assert after["messages from contacts"] == after["their timeline interactions"] > 0
+    filing = next(value for key, value in results.items() if key.startswith("filing"))
+    assert filing["texts"] == measured["distinct_messages"]
+    assert filing["worker CPU ms per text (user+system)"] > 0
 
 
 def test_search():

@@ -303,6 +303,7 @@ def test_every_task_has_a_queue_of_its_kind_and_a_time_limit():
     assert router.route({}, "thankyous.tasks.run_thankyou_batch")["queue"].name == "letters"
     assert router.route({}, "volunteers.tasks.send_portal_link")["queue"].name == "mail"
     assert router.route({}, "stakeholders.tasks.run_import")["queue"].name == "imports"
+    assert router.route({}, "stakeholders.inbox.tasks.file_received_texts")["queue"].name == "inbox"
     assert app.conf.task_reject_on_worker_lost and app.conf.task_acks_late
 
 

@@ -13,7 +13,6 @@ renders and the polling run as the application's role, under row-level security
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,12 +21,11 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from bench import roles
+from bench import roles, serving
 from bench.smtp_sink import SmtpSink
 from config.celery import app
 from donors.models import Fund, Gift, GiftAllocation
@@ -169,14 +167,6 @@ def _machine_cpu():
     }
 
 
-def _wait_for_worker(timeout_s):
-    """Until the worker answers (its two processes are then ready to take tasks)."""
-    deadline = time.monotonic() + min(timeout_s, 120)
-    while not app.control.ping(timeout=0.5):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the Celery worker did not start")
-
-
 def run(*, gifts=None, organizations=ORGANIZATIONS, letters=150, timeout_s=3600, poll_s=1):
     """``letters``: how many each process renders for the two reference rates; ``poll_s``: how
     often the sent letters are counted (the end time is the last letter's own)."""
@@ -195,34 +185,9 @@ def run(*, gifts=None, organizations=ORGANIZATIONS, letters=150, timeout_s=3600,
     }
     bare_before, bare_cpu_ms = _bare_rate(organizations[0], environment, letters)
     app.control.purge()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--queues",
-            ",".join(settings.CELERY_TASK_QUEUE_NAMES),
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--include",
-            "bench.worker_tasks",
-        ],
-        cwd=ROOT,
-        env=environment,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_worker(timeout_s)
+    with serving.celery_worker(
+        environment, concurrency=2, include=["bench.worker_tasks"], timeout_s=timeout_s
+    ) as worker:
         memory = []
         cpu_start, machine_start = _cpu_seconds(worker.pid), _machine_cpu()
         own_start = time.process_time()  # this process: the SMTP server and the polling
@@ -247,9 +212,6 @@ def run(*, gifts=None, organizations=ORGANIZATIONS, letters=150, timeout_s=3600,
         worker_render_rate, worker_render_cpu_ms = _render_rate_in_worker(
             organizations[0], letters, timeout_s
         )
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
     bare_after, _ = _bare_rate(organizations[0], environment, letters)
     sink.stop()
     folder.cleanup()

@@ -201,7 +201,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TIMEZONE = "UTC"
 # Queues by kind of work, so a night of letters never delays a password-reset-fast email and an
 # import never holds up either: production runs a worker per queue (docker-compose.yml).
-CELERY_TASK_QUEUE_NAMES = ("default", "letters", "mail", "imports")
+CELERY_TASK_QUEUE_NAMES = ("default", "letters", "mail", "imports", "inbox")
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     # PDF letters and the emails that carry them: CPU-heavy, run by the batch
@@ -217,6 +217,8 @@ CELERY_TASK_ROUTES = {
     "donors.tasks.send_welcome_call_list": {"queue": "mail"},
     "thankyous.tasks.alert_organization": {"queue": "mail"},
     "clients.tasks.escalate": {"queue": "mail"},
+    # Texts Twilio delivered, filed into the inbox (a burst must not wait behind other work)
+    "stakeholders.inbox.tasks.file_received_texts": {"queue": "inbox"},
     # Long reads of uploaded files and whole-organization scans
     "stakeholders.tasks.check_import": {"queue": "imports"},
     "stakeholders.tasks.run_import": {"queue": "imports"},
@@ -280,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
     "inbox-escalation": {
         "task": "stakeholders.inbox.tasks.escalate_all",
         "schedule": 5 * 60,
+    },
+    "inbox-file-received-texts": {
+        "task": "stakeholders.inbox.tasks.file_received_texts_all",
+        "schedule": 60,
     },
     "inbox-wake-snoozed": {
         "task": "stakeholders.inbox.tasks.wake_snoozed_all",

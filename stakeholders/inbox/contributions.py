@@ -74,7 +74,8 @@ def attachment_files(*, organization, contact):
 
 
 def register():
-    from stakeholders.inbox import email_in
+    from stakeholders.inbox import email_in, received
+    from stakeholders.registries import platform_metrics
 
     def rows(organization):
         return Conversation.objects.filter(organization=organization)
@@ -94,7 +95,15 @@ def register():
         covers=COVERS,
         no_personal_data={
             "stakeholders.Message": "reached through its conversation (covered above)",
+            "stakeholders.ReceivedText": "a text waiting seconds to be filed into its "
+            "conversation (then covered above); one set aside is deleted after a week",
         },
+    )
+    platform_metrics.register(
+        "steward_inbox_texts_waiting",
+        "Texts received and not filed into the inbox yet (set_aside: failed too often)",
+        received.platform_backlog,
+        labels=["state"],
     )
 
 

@@ -332,3 +332,29 @@ class MessageAttachment(TenantOwned):
 
     def __str__(self):
         return self.name
+
+
+class ReceivedText(TenantOwned):
+    """An SMS or WhatsApp message Twilio delivered, kept until the inbox has filed it
+    (``stakeholders.inbox.received``): the webhook answers once it is stored here, and a worker
+    files it into its conversation. ``message`` is the parsed message as JSON, encrypted (it is
+    someone's text). A retry of one already waiting is refused by the unique constraint; one
+    already filed is found by the message's own (``Message.provider_message_id``)."""
+
+    channel = models.CharField(max_length=16, choices=MessageChannel.choices)
+    provider_message_id = models.CharField(max_length=64)
+    message = EncryptedTextField()
+    received_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "channel", "provider_message_id"],
+                name="uniq_received_text",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "attempts", "id"], name="received_text_order")
+        ]

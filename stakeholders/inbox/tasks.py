@@ -16,6 +16,26 @@ def deliver_message(organization, message_id, template_variables=None):
 
 
 @shared_task(base=OrganizationTask)
+def file_received_texts(organization):
+    """File the texts Twilio delivered (``received.drain``; safe to run twice)."""
+    from stakeholders.inbox import received
+
+    return received.drain(organization=organization)
+
+
+@shared_task
+def file_received_texts_all():
+    """Beat (every minute): a drain for each organization whose texts wait for a minute or
+    more (a drain task lost with the broker)."""
+    from stakeholders.inbox import received
+
+    organization_ids = received.organizations_waiting()
+    for organization_id in organization_ids:
+        file_received_texts.delay(organization_id=organization_id)
+    return len(organization_ids)
+
+
+@shared_task(base=OrganizationTask)
 def escalate(organization):
     from stakeholders.inbox import escalation
 

@@ -660,8 +660,10 @@ def _queue_answer(organization, conversation, keyword):
 
 def receive(*, organization, inbound):
     """Store one inbound SMS or WhatsApp message (``services.receive``), then act on a keyword:
-    consent at once, the answer queued, and no reply clock for it. Returns (message, created)."""
-    with transaction.atomic():
+    consent at once, the answer queued, and no reply clock for it. Returns (message, created).
+    Inside a caller's transaction (filing a received text) it takes no savepoint: an error
+    spoils the caller's transaction, which is then rolled back whole."""
+    with transaction.atomic(savepoint=False):
         message, created = services.receive(organization=organization, inbound=inbound)
         if not created or message is None or inbound.attachments:
             return message, created

@@ -8,7 +8,8 @@ host and scheme the proxy passes on. In order, a request is refused with: 400 wh
 big, 403 when the organization has no Twilio account or the signature is missing or wrong,
 400 when a field Twilio always sends is missing or the sender's number is not a number, 404
 when "To" is not one of the organization's numbers on that channel. Nothing is stored then.
-A retried message (same MessageSid) is stored once.
+A retried message (same MessageSid) is stored once. An inbound text is answered as soon as it
+is stored; a worker files it into its conversation (``stakeholders.inbox.received``).
 """
 
 import logging
@@ -28,7 +29,7 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
-from stakeholders.inbox import services, twilio
+from stakeholders.inbox import received, services, twilio
 from stakeholders.inbox.models import MessageChannel
 from stakeholders.tenancy.middleware import organization_public
 
@@ -109,18 +110,20 @@ def _inbound(request, organization, channel):
     if not twilio.webhook_number_known(organization, request.twilio_routing, channel, our_number):
         return HttpResponse("Unknown number.", status=404)
     links = twilio.media_links(form)
-    inbound = services.InboundMessage(
-        channel=channel,
-        address=address,
-        body="\n".join([body.strip(), *links]).strip(),
-        display_name=form.get("ProfileName", "")[:200],
-        our_address=our_number,
-        provider_message_id=sid,
-    )
-    try:
-        twilio.receive(organization=organization, inbound=inbound)
-    except ValidationError:
+    text = "\n".join([body.strip(), *links]).strip()
+    if not text:
         return HttpResponseBadRequest("Empty message.")
+    received.keep(
+        organization=organization,
+        inbound=services.InboundMessage(
+            channel=channel,
+            address=address,
+            body=text,
+            display_name=form.get("ProfileName", "")[:200],
+            our_address=our_number,
+            provider_message_id=sid,
+        ),
+    )
     return _empty_twiml()
 
 
