@@ -37,6 +37,7 @@ SCENARIOS = [
     "search",
     "webhooks",
     "export",
+    "community",
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
 EMBEDDED = not os.environ.get("DATABASE_URL")  # the embedded server, as `make run` has it

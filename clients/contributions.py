@@ -4,15 +4,17 @@ thank-you. Replies and calls reach the timeline as core interactions (see servic
 
 from django.core.cache import cache
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from clients import demo, experience, selectors, services, thanks
+from clients import demo, experience, knowledge, selectors, services, thanks
 from clients.models import (
     ACTIVE_STATUSES,
     COMPLAINT_KINDS,
     AccessLog,
     Attachment,
     Attendance,
+    HelpSearch,
     ProgrammeCompletion,
     RequestMessage,
     ServiceRecord,
@@ -21,6 +23,8 @@ from clients.models import (
 )
 from stakeholders.integrations import events as webhook_events
 from stakeholders.registries import (
+    TextExample,
+    TextItem,
     complaint_sources,
     contact_hooks,
     contact_panels,
@@ -30,6 +34,7 @@ from stakeholders.registries import (
     related_objects,
     restricted_contact_roles,
     restricted_interactions,
+    text_sources,
 )
 from stakeholders.storage import delete_on_commit
 from thankyous.registry import Thankable, thankables
@@ -177,11 +182,82 @@ def export_client_rows(*, organization, contact):
     }
 
 
+def help_search_texts(*, organization, since, until):
+    """What people searched the help centre for (one row a person a day): the ones that found
+    nothing are unmet needs."""
+    rows = HelpSearch.objects.filter(
+        organization=organization, created_at__gte=since, created_at__lt=until
+    ).values_list("pk", "created_at", "query", "results")
+    for key, at, query, results in rows.iterator(chunk_size=500):
+        yield TextItem(key=key, at=at, text=query, unmet=results == 0)
+
+
+def help_search_examples(*, organization, keys, role):
+    rows = HelpSearch.objects.filter(organization=organization, pk__in=keys)
+    return {key: TextExample(text=query) for key, query in rows.values_list("pk", "query")}
+
+
+def request_texts(*, organization, since, until):
+    """Requests' subjects (decrypted here, never stored by the report), tagged with their
+    category."""
+    rows = (
+        ServiceRequest.objects.filter(
+            organization=organization, created_at__gte=since, created_at__lt=until
+        )
+        .select_related("category")
+        .only("pk", "created_at", "subject", "category__name")
+        .order_by()
+    )
+    for row in rows.iterator(chunk_size=500):
+        tags = (row.category.name,) if row.category else ()
+        yield TextItem(key=row.pk, at=row.created_at, text=row.subject, tags=tags)
+
+
+def request_examples(*, organization, keys, role):
+    if role not in CLIENT_ROLES:
+        return {}
+    rows = ServiceRequest.objects.filter(organization=organization, pk__in=keys).only(
+        "pk", "subject"
+    )
+    return {
+        row.pk: TextExample(
+            text=row.subject,
+            url=reverse(
+                "clients:request_detail",
+                kwargs={"org_slug": organization.slug, "request_id": row.pk},
+            ),
+        )
+        for row in rows
+    }
+
+
+def _register_text_sources():
+    """Help-centre searches and client requests for the community's trend report; their texts
+    are shown as examples to caseworkers and admins only."""
+    text_sources.register(
+        "clients.help_searches",
+        label=gettext_lazy("Help-centre searches"),
+        texts=help_search_texts,
+        examples=help_search_examples,
+        roles=CLIENT_ROLES,
+    )
+    text_sources.register(
+        "clients.requests",
+        label=gettext_lazy("Client requests"),
+        texts=request_texts,
+        examples=request_examples,
+        roles=CLIENT_ROLES,
+    )
+
+
 def register():
     from clients import inbound
     from stakeholders.inbox.threads import thread_kinds
 
+    _register_text_sources()
+
     experience.register()
+    knowledge.register()  # the help centre as the core's knowledge provider
     webhook_types = webhook_events.event_types
     webhook_types.register(
         "request.created", gettext_lazy("A service request was opened"), roles=services.CLIENT_ROLES

@@ -1,9 +1,6 @@
 """Forms of the clients pages. Validation that needs the database lives in services."""
 
-import time as time_module
-
 from django import forms
-from django.core import signing
 from django.forms import modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +21,6 @@ from stakeholders.models import ComplaintCategory, Direction, Holiday, Role, Use
 from stakeholders.services import normalise_phone
 
 CLIENT_ROLES = (Role.ADMIN, Role.CASEWORKER)
-FORM_SALT = "steward.clients.form-started"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -177,18 +173,6 @@ class ResolveForm(forms.Form):
 
 
 # --- Public forms ------------------------------------------------------------------------------
-
-
-def form_started_token():
-    return signing.dumps(int(time_module.time()), salt=FORM_SALT)
-
-
-def seconds_since_started(token, max_age=6 * 3600):
-    try:
-        started = signing.loads(token or "", salt=FORM_SALT, max_age=max_age)
-    except signing.BadSignature:
-        return None
-    return time_module.time() - started
 
 
 class PublicRequestForm(forms.Form):

@@ -377,6 +377,8 @@ class Article(LanguageVersions, TenantOwned):
     helpful_count = models.PositiveIntegerField(default=0, editable=False)
     unhelpful_count = models.PositiveIntegerField(default=0, editable=False)
     deflection_count = models.PositiveIntegerField(default=0, editable=False)
+    # The community discussion this article grew from (a promoted accepted answer).
+    community_url = models.URLField(max_length=500, blank=True, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

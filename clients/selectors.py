@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
-    Aggregate,
     Avg,
     Case,
     Count,
@@ -43,6 +42,7 @@ from clients.models import (
 )
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import sending, text
+from stakeholders.aggregates import Percentile
 from stakeholders.content_versions import LANGUAGE_CODES, choose
 from stakeholders.models import Feedback, FeedbackMeasure
 from stakeholders.sending import Transactional
@@ -58,22 +58,10 @@ DEFAULT_TARGETS = {
     Priority.LOW: (16 * 60, 10 * 8 * 60),
 }
 
-# The organization's language → PostgreSQL text search configuration ('simple' has no stemming
-# and no stop words: right for languages PostgreSQL has no dictionary for, e.g. Khmer).
-REGCONFIG = {
-    "en": "english",
-    "es": "spanish",
-    "fr": "french",
-    "de": "german",
-    "it": "italian",
-    "pt": "portuguese",
-    "nl": "dutch",
-    "ru": "russian",
-}
-
-
-def regconfig_for_language(language):
-    return REGCONFIG.get((language or "")[:2], "simple")
+# The organization's language → PostgreSQL text search configuration (the core's table, which
+# the community's search shares).
+REGCONFIG = text.REGCONFIG
+regconfig_for_language = text.regconfig_for_language
 
 
 def regconfig_for(organization):
@@ -245,17 +233,6 @@ def _safe_name(name):
 
 
 # --- Reports -----------------------------------------------------------------------------------
-
-
-class Percentile(Aggregate):
-    """PostgreSQL's percentile_cont: the median is Percentile(field, 0.5)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
 
 
 def _timing_aggregates():

@@ -43,8 +43,6 @@ from clients.forms import (
     StaffRequestForm,
     StatusForm,
     WorkingHoursFormSet,
-    form_started_token,
-    seconds_since_started,
 )
 from clients.models import (
     Article,
@@ -63,6 +61,7 @@ from stakeholders import selectors as stakeholder_selectors
 from stakeholders.content_versions import language_name, languages_panel
 from stakeholders.forms import add_errors
 from stakeholders.models import Holiday, Role, WorkingHours
+from stakeholders.public_forms import form_fill_seconds, form_started_token
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 
@@ -1063,7 +1062,7 @@ def public_request(request, org_slug):
                 request, "clients/public/request_form.html", {"form": form, "limited": True}, 429
             )
         if form.is_valid():
-            elapsed = seconds_since_started(form.cleaned_data["started"])
+            elapsed = form_fill_seconds(form.cleaned_data["started"])
             if form.cleaned_data["website"] or elapsed is None:
                 # A bot (or a stale page): answer as if it worked, store nothing.
                 return _public(request, "clients/public/request_sent.html", {"email": email})

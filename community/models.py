@@ -86,6 +86,7 @@ class MemberStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for email confirmation")
     ACTIVE = "active", _("Active")
     BLOCKED = "blocked", _("Blocked")
+    LEFT = "left", _("Left the community")
 
 
 class Member(TenantOwned):
@@ -141,6 +142,14 @@ class Member(TenantOwned):
     def is_expert(self):
         return self.user_id is not None
 
+    @property
+    def shown_name(self):
+        """What others see: the display name, or "Former member" once they left or were erased
+        (their posts stay)."""
+        if self.status == MemberStatus.LEFT:
+            return _("Former member")
+        return self.display_name
+
 
 class PostStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for moderation")
@@ -188,6 +197,11 @@ class Question(Post):
                 fields=["organization", "space", "-last_activity_at", "-id"],
                 condition=models.Q(status="published"),
                 name="community_question_recent",
+            ),
+            models.Index(
+                fields=["organization", "space", "-score", "-id"],
+                condition=models.Q(status="published"),
+                name="community_question_votes",
             ),
             models.Index(
                 fields=["organization", "status", "created_at"], name="community_question_status"
@@ -280,7 +294,10 @@ class Follow(TenantOwned):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # When the member's last daily digest went (one a day at most), and the answers published
+    # since, waiting for the next digest (appended when each is published).
     digested_until = models.DateTimeField(null=True, blank=True)
+    digest_answer_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -305,9 +322,15 @@ class Report(TenantOwned):
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    idea = models.ForeignKey(
+        "Idea", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     member = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who reported, for "the same person counts once": the member, or a keyed hash of a
+    # visitor's network address (never the address itself).
+    reporter_key = models.CharField(max_length=64, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -323,6 +346,14 @@ class Report(TenantOwned):
                 condition=models.Q(resolved_at__isnull=True),
                 name="community_report_open",
             )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", target, "reporter_key"],
+                condition=models.Q(**{f"{target}__isnull": False}, resolved_at__isnull=True),
+                name=f"uniq_community_open_report_{target}",
+            )
+            for target in ("question", "answer", "comment", "idea")
         ]
 
 
@@ -452,6 +483,8 @@ class Idea(TenantOwned):
     vote_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The last status its author and voters were emailed about (each such status once).
+    notified_status = models.CharField(max_length=10, blank=True)
 
     class Meta:
         indexes = [

@@ -158,12 +158,16 @@ def ensure_running(database=DEFAULT_DATABASE):
 # and no error that depends on their arguments' content (their only errors are out of memory for
 # a text over ~350 MB, and a cancel) — their result is all they reveal, so they may be marked.
 # `LIKE` (textlike) may not: a pattern ending in a backslash raises an error, which would reveal
-# that some other organization's value ends so when that value is the pattern. Only a superuser
+# that some other organization's value ends so when that value is the pattern. Full-text `@@`
+# (ts_match_vq) is pure too: the query is parsed before any row is read, and matching a stored
+# tsvector raises nothing but out of memory or a too-deep query (the query's own, not the row's);
+# marked, the community's search uses its GIN index. Only a superuser
 # may mark a function, and only the embedded server has one; see the README for production.
 LEAKPROOF_FUNCTIONS = (
     "similarity_op(text,text)",
     "word_similarity_op(text,text)",
     "word_similarity_commutator_op(text,text)",
+    "ts_match_vq(tsvector,tsquery)",
 )
 _NAMES = ", ".join(f"'{name}'" for name in LEAKPROOF_FUNCTIONS)
 MARK_LEAKPROOF = f"""

@@ -525,3 +525,8 @@ router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("tags", TagViewSet, basename="tag")
 router.register("consents", ConsentViewSet, basename="consent")
 router.register("feedback", FeedbackViewSet, basename="feedback")
+
+# Complaint categories, relationships, duplicates and merge, imports, data subject requests.
+from stakeholders import core_api  # noqa: E402 (its modules import the serializers above)
+
+core_api.register(router)

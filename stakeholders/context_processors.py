@@ -4,7 +4,8 @@ from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
 # (landing page, label, the path below /o/<slug>/ that the section owns). A feature app's section
-# appears in the navigation once the app has a landing page named "<app>:index".
+# appears in the navigation once the app has a landing page named "<app>:index" (the community's
+# staff side starts at its moderation queue: its public pages are for members).
 NAVIGATION = [
     ("stakeholders:dashboard", _("Dashboard"), None),
     ("inbox:index", _("Inbox"), "inbox/"),
@@ -13,6 +14,7 @@ NAVIGATION = [
     ("volunteers:index", _("Volunteers"), "volunteers/"),
     ("clients:index", _("Clients"), "clients/"),
     ("experience:index", _("Experience"), "experience/"),
+    ("community:manage", _("Community"), "community/manage/"),
     ("thankyous:index", _("Thank-yous"), "thank-yous/"),
     ("stakeholders:settings_members", _("Settings"), "settings/"),
 ]

@@ -20,7 +20,15 @@ from stakeholders.models import (
     InteractionKind,
     Relationship,
 )
-from stakeholders.registries import TimelineEvent, contact_hooks, older_than, timeline
+from stakeholders.registries import (
+    TextExample,
+    TextItem,
+    TimelineEvent,
+    contact_hooks,
+    older_than,
+    text_sources,
+    timeline,
+)
 
 
 def interaction_event(organization, row):
@@ -236,7 +244,36 @@ def export_core_rows(*, organization, contact):
     }
 
 
+def feedback_texts(*, organization, since, until):
+    """Feedback comments for the trend report, tagged with the complaint or expectation they
+    were filed under."""
+    rows = (
+        Feedback.objects.filter(organization=organization, created_at__gte=since)
+        .filter(created_at__lt=until)
+        .exclude(comment="")
+        .values_list("pk", "created_at", "comment", "category__name")
+    )
+    for key, at, comment, category in rows.iterator(chunk_size=500):
+        yield TextItem(key=key, at=at, text=comment, tags=(category,) if category else ())
+
+
+def feedback_examples(*, organization, keys, role):
+    """Comments the reader's role may read (none given on casework hidden from it)."""
+    rows = (
+        selectors.feedback_visible(organization=organization, staff_role=role)
+        .filter(pk__in=keys)
+        .values_list("pk", "comment")
+    )
+    return {key: TextExample(text=comment) for key, comment in rows}
+
+
 def register():
+    text_sources.register(
+        "stakeholders.feedback",
+        label=gettext_lazy("Feedback comments"),
+        texts=feedback_texts,
+        examples=feedback_examples,
+    )
     experience_surveys.register_core_touchpoint()
     _register_journeys()
     _register_keep_in_touch()

@@ -942,6 +942,11 @@ class AuditAction(models.TextChoices):
     MERGED = "contact.merged", _("Contacts merged")
     IMPORT = "import.run", _("Import run")
     PLATFORM_ADMIN = "platform.admin", _("Changed by a platform operator")
+    COMMUNITY_MODERATION = "community.moderation", _("Community post or member moderated")
+    COMMUNITY_IDEA = "community.idea", _("Idea status changed")
+    COMMUNITY_NOTICE = "community.notice", _("Known-issue notice changed")
+    COMMUNITY_SESSION = "community.session", _("Expert hours changed")
+    COMMUNITY_PROMOTED = "community.promoted", _("Community answer made into an article")
 
 
 class AuditEvent(TenantOwned):

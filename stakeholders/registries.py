@@ -6,6 +6,8 @@
   for a data subject request; each declares which of its fields it covers.
 - **Contact panels** and **dashboard cards**; **demo data** for ``seed_demo``.
 - **Related objects**: the kinds of row an interaction or a feedback score may point at.
+- **Text sources**: what people write (questions, searches, requests, comments), for the
+  community's weekly rising topics.
 
 Example (in ``donors/apps.py``'s ``ready()``)::
 
@@ -370,8 +372,10 @@ class Knowledge:
     """The help centre's articles for apps that can't import it (the community): the help
     centre registers a provider with ``search(organization=, text=, language=, limit=)`` →
     [KnowledgeArticle], ``publish(organization=, title=, body=, language=, source_url=, user=)``
-    → KnowledgeArticle (a published article that links back to ``source_url``) and
-    ``deflected(organization=, article_id=)`` (someone found their answer in it, not asking)."""
+    → KnowledgeArticle (a draft for staff to check and publish, linking back to
+    ``source_url``),
+    ``deflected(organization=, article_id=)`` (someone found their answer in it, not asking)
+    and ``article(organization=, article_id=, published=)`` → KnowledgeArticle or None."""
 
     def __init__(self):
         self._provider = None
@@ -398,6 +402,15 @@ class Knowledge:
     def deflected(self, *, organization, article_id):
         if self._provider is not None:
             self._provider.deflected(organization=organization, article_id=article_id)
+
+    def article(self, *, organization, article_id, published=True):
+        """One article as a KnowledgeArticle, or None (gone, or a draft when ``published``):
+        what a community question that became an article links to."""
+        if self._provider is None or article_id is None:
+            return None
+        return self._provider.article(
+            organization=organization, article_id=article_id, published=published
+        )
 
 
 knowledge = Knowledge()
@@ -429,3 +442,62 @@ class PublicNotices:
 
 
 public_notices = PublicNotices()
+
+
+@dataclass(frozen=True)
+class TextItem:
+    """One text a source offers the trend report (a question's title, a help-centre search, a
+    request's subject): ``key`` names it again in ``examples``; ``unmet``: a need nothing
+    answered (a search that found nothing)."""
+
+    key: int
+    at: datetime
+    text: str
+    tags: tuple = ()
+    language: str = ""
+    unmet: bool = False
+
+
+@dataclass(frozen=True)
+class TextExample:
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class TextSource:
+    name: str
+    label: str
+    texts: Callable  # (organization=, since=, until=) -> iterable of TextItem
+    examples: Callable  # (organization=, keys=, role=) -> {key: TextExample} the role may read
+    roles: tuple | None  # staff roles that may read its examples (None: every role)
+
+
+class TextSources:
+    """What people write to the organization, for the community's weekly trend report (rising
+    topics): the community's questions, help-centre searches, client requests, feedback
+    comments. The report keeps only terms, counts and keys; examples are read back through
+    ``examples`` when a page is shown, so the reader's role decides what text they see, and
+    text erased later is not kept in a report."""
+
+    def __init__(self):
+        self._sources: dict[str, TextSource] = {}
+
+    def register(self, name, *, label, texts, examples, roles=None):
+        self._sources[name] = TextSource(
+            name, label, texts, examples, tuple(roles) if roles else None
+        )
+
+    def __iter__(self):
+        return iter(self._sources.values())
+
+    def get(self, name):
+        return self._sources.get(name)
+
+    def readable_by(self, name, role):
+        """Whether ``role`` may read the examples of source ``name`` (an unknown one: no)."""
+        source = self._sources.get(name)
+        return source is not None and (source.roles is None or role in source.roles)
+
+
+text_sources = TextSources()

@@ -104,6 +104,24 @@ def spaced(text, language="en"):
     )
 
 
+# A language → its PostgreSQL text search configuration ('simple' has no stemming and no stop
+# words: right for languages PostgreSQL has no dictionary for, e.g. Khmer, Persian, Kazakh).
+REGCONFIG = {
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "it": "italian",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "ru": "russian",
+}
+
+
+def regconfig_for_language(language):
+    return REGCONFIG.get((language or "")[:2], "simple")
+
+
 def base_direction(text):
     """ "rtl" or "ltr" by the first letter with a strong direction, as a browser decides for
     ``dir="auto"`` (WeasyPrint doesn't), or "" when there is none: "12 Mill Lane" is "ltr",

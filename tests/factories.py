@@ -819,3 +819,85 @@ class WebhookDeliveryFactory(DjangoModelFactory):
     )
     status = "succeeded"
     response_status = 200
+
+
+# --- Community ---------------------------------------------------------------------------------
+from community import models as community_models  # noqa: E402
+
+
+class CommunitySpaceFactory(DjangoModelFactory):
+    class Meta:
+        model = community_models.Space
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Space {n}")
+    slug = factory.Sequence(lambda n: f"space-{n}")
+
+
+class CommunityMemberFactory(DjangoModelFactory):
+    """A stakeholder who joined (an active member linked to a contact)."""
+
+    class Meta:
+        model = community_models.Member
+
+    organization = factory.SubFactory(OrganizationFactory)
+    contact = factory.SubFactory(
+        ContactFactory, organization=factory.SelfAttribute("..organization")
+    )
+    email = factory.SelfAttribute("contact.email")
+    display_name = factory.Sequence(lambda n: f"Neighbour {n}")
+    status = community_models.MemberStatus.ACTIVE
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class CommunityQuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = community_models.Question
+
+    space = factory.SubFactory(CommunitySpaceFactory)
+    organization = factory.SelfAttribute("space.organization")
+    author = factory.SubFactory(
+        CommunityMemberFactory, organization=factory.SelfAttribute("..organization")
+    )
+    title = factory.Sequence(lambda n: f"How do I collect a food parcel? ({n})")
+    body = "What do I need to bring with me?"
+    language = "en"
+    status = community_models.PostStatus.PUBLISHED
+
+
+class CommunityAnswerFactory(DjangoModelFactory):
+    class Meta:
+        model = community_models.Answer
+
+    question = factory.SubFactory(CommunityQuestionFactory)
+    organization = factory.SelfAttribute("question.organization")
+    author = factory.SubFactory(
+        CommunityMemberFactory, organization=factory.SelfAttribute("..organization")
+    )
+    body = "Bring a letter with your address on it."
+    status = community_models.PostStatus.PUBLISHED
+
+
+class CommunityIdeaFactory(DjangoModelFactory):
+    class Meta:
+        model = community_models.Idea
+
+    space = factory.SubFactory(CommunitySpaceFactory)
+    organization = factory.SelfAttribute("space.organization")
+    author = factory.SubFactory(
+        CommunityMemberFactory, organization=factory.SelfAttribute("..organization")
+    )
+    title = factory.Sequence(lambda n: f"Open on Saturdays ({n})")
+    body = "Many of us work on weekdays."
+    moderation = community_models.PostStatus.PUBLISHED
+
+
+class CommunityNoticeFactory(DjangoModelFactory):
+    class Meta:
+        model = community_models.Notice
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = "The food bank is closed on Friday"
+    places = factory.LazyFunction(lambda: ["community"])
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))

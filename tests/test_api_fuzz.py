@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from clients.models import RequestCategory
 from config.wsgi import application
+from donors.models import Appeal, DonorSettings
 from stakeholders.models import ComplaintCategory, Role
 from tests.factories import (
     AcknowledgmentFactory,
@@ -40,6 +41,12 @@ from tests.factories import (
     ArticleFactory,
     AssignmentFactory,
     CampaignFactory,
+    CommunityAnswerFactory,
+    CommunityIdeaFactory,
+    CommunityMemberFactory,
+    CommunityNoticeFactory,
+    CommunityQuestionFactory,
+    CommunitySpaceFactory,
     ConsentFactory,
     ContactFactory,
     ConversationFactory,
@@ -47,6 +54,7 @@ from tests.factories import (
     FeedbackFactory,
     FundFactory,
     GiftFactory,
+    GrantFactory,
     HoursEntryFactory,
     ImpactStoryFactory,
     InteractionFactory,
@@ -74,7 +82,8 @@ from tests.factories import (
     WebhookEndpointFactory,
 )
 from tests.test_isolation import all_routes
-from volunteers.models import Cause, Skill
+from thankyous.models import ThankYouSettings
+from volunteers.models import Cause, Milestone, Skill, VolunteerSettings
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 IDS = {"riverside": 800001, "hope": 900001}
@@ -143,6 +152,10 @@ def world(organization, key):
         RecurringGiftFactory(id=key, contact=contact)
         ImpactStoryFactory(**common, title=f"{canary} story", fund=fund)
         DonorUpdateFactory(**common, title=f"{canary} update")
+        Appeal.objects.create(**common, name=f"{canary} appeal", campaign=campaign)
+        GrantFactory(id=key, funder=contact, title=f"{canary} grant", fund=fund)
+        DonorSettings.objects.create(**common, giving_instructions=canary)
+        ThankYouSettings.objects.create(**common)
         interaction = InteractionFactory(id=key, contact=contact, subject=f"{canary} call")
         FeedbackFactory(id=key, contact=contact, interaction=interaction, comment=canary)
         ConsentFactory(id=key, contact=contact, wording=canary)
@@ -158,6 +171,7 @@ def world(organization, key):
         ArticleFactory(id=key, category=ArticleCategoryFactory(**common), title=f"{canary} article")
         programme = ProgrammeFactory(**common, name=f"{canary} programme")
         ServiceRecordFactory(id=key, contact=contact, programme=programme, notes=canary)
+        core_route_rows(organization, key, canary, contact=contact, programme=programme)
         skill = Skill.objects.create(**common, name=f"{canary} skill")
         cause = Cause.objects.create(**common, name=f"{canary} cause")
         training = TrainingFactory(**common, name=f"{canary} training", grants_skill=skill)
@@ -168,6 +182,10 @@ def world(organization, key):
         AssignmentFactory(id=key, shift=shift, profile=profile)
         HoursEntryFactory(id=key, profile=profile, opportunity=opportunity, hours=Decimal(2))
         TrainingRecordFactory(id=key, profile=profile, training=training)
+        Milestone.objects.create(
+            **common, profile=profile, code="hours_50", reached_on=timezone.localdate()
+        )
+        VolunteerSettings.objects.create(**common, signup_intro=canary)
         RecoveryCaseFactory(id=key, contact=contact, summary=canary)
         endpoint = WebhookEndpointFactory(
             **common, url=f"https://{canary}.example.org/hook", description=canary
@@ -180,6 +198,58 @@ def world(organization, key):
         )
         conversation = ConversationFactory(id=key, contact=contact, subject=f"{canary} thread")
         MessageFactory(id=key, conversation=conversation, body=canary)
+        space = CommunitySpaceFactory(**common, name=f"{canary} space", slug=f"{canary}-space")
+        member = CommunityMemberFactory(
+            id=key, organization=organization, contact=contact, display_name=f"{canary} member"
+        )
+        question = CommunityQuestionFactory(
+            id=key, space=space, author=member, title=f"{canary} question", tags=[canary]
+        )
+        CommunityAnswerFactory(
+            id=key, question=question, author=member, body=canary, status="pending"
+        )
+        CommunityIdeaFactory(id=key, space=space, author=member, title=f"{canary} idea")
+        CommunityNoticeFactory(**common, title=f"{canary} notice")
+
+
+def core_route_rows(organization, key, canary, *, contact, programme):
+    """Rows of the routes of programmes' sessions, categories, relationships, duplicates,
+    imports, request messages, the clock and the inbox's saved texts (issue 22)."""
+    from clients import models as client_models
+    from stakeholders import models as core_models
+    from tests.factories import (
+        AttachmentFactory,
+        CannedReplyFactory,
+        DataImportFactory,
+        DuplicatePairFactory,
+        RelationshipFactory,
+        SessionFactory,
+        WhatsAppTemplateFactory,
+    )
+
+    common = {"id": key, "organization": organization}
+    session = SessionFactory(id=key, programme=programme, title=f"{canary} session")
+    client_models.Attendance.objects.create(**common, session=session, contact=contact)
+    client_models.ProgrammeCompletion.objects.create(
+        **common, contact=contact, programme=programme, completed_on=timezone.localdate()
+    )
+    request = client_models.ServiceRequest.objects.get(organization=organization, pk=key)
+    client_models.RequestMessage.objects.create(
+        **common, request=request, kind=client_models.MessageKind.NOTE, body=canary
+    )
+    AttachmentFactory(id=key, request=request, original_name=f"{canary}.pdf")
+    household = ContactFactory(
+        id=key + 1, organization=organization, kind="household", last_name=f"{canary} home"
+    )
+    RelationshipFactory(
+        **common, person=contact, related=household, kind="household_member", role_title=canary
+    )
+    DuplicatePairFactory(**common, contact=contact, other=household)
+    DataImportFactory(**common, original_name=f"{canary}.csv")
+    core_models.WorkingHours.objects.create(**common, weekday=0, opens="09:00", closes="17:00")
+    core_models.Holiday.objects.create(**common, date="2026-12-25", name=f"{canary} day")
+    CannedReplyFactory(**common, title=f"{canary} reply")
+    WhatsAppTemplateFactory(**common, name=f"{canary}_template")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from bench import roles
 from bench.generators import copying
 from bench.scenarios import (
     clients,
+    community,
     contacts,
     donors,
     export,
@@ -265,6 +266,25 @@ def test_inbound_webhooks_are_stored_exactly_once():
     filing = next(value for key, value in results.items() if key.startswith("filing"))
     assert filing["texts"] == measured["distinct_messages"]
     assert filing["worker CPU ms per text (user+system)"] > 0
+
+
+def test_community():
+    """A space of questions and answers in five languages: the space page (sorts, a tag, the
+    next page by key), searches and question pages timed through the real views, as the
+    application; the question page's queries don't grow with its answers."""
+    results = community.run(**community.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    assert results["data"]["questions"] == community.TINY["questions"]
+    labels = [label for label in results if label.startswith(("space page", "search"))]
+    assert len(labels) >= 9
+    timed(results, *labels, "question page, typical", "question page, heavy (most answers)")
+    for label in labels:
+        assert {"queries", "p95_ms", "target_met"} <= set(results[label])
+    queries = results["question page queries"]
+    assert queries["constant"], queries
+    assert queries["answers"]["heavy"] > queries["answers"]["typical"] > 0
+    assert results["search, common words"]["queries"] > 0
+    assert isinstance(results["targets_missed"], list)
 
 
 def test_search():

@@ -12,7 +12,6 @@ from django.db import connection
 from django.utils import timezone
 
 from clients import selectors, services, thanks
-from clients.forms import form_started_token
 from clients.models import (
     AccessLog,
     Article,
@@ -24,6 +23,7 @@ from clients.models import (
 )
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Contact, Feedback, Interaction, Role, SurveyRule, WorkingHours
+from stakeholders.public_forms import form_started_token
 from stakeholders.registries import contact_hooks
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import (

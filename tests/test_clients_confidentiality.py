@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from clients.api import ClientDataViewSet
+from clients.api.common import ClientDataViewSet
 from clients.models import AccessLog, ServiceRequest
 from stakeholders.models import Role
 from stakeholders.tenancy.models import organization_scope

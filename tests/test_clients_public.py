@@ -14,11 +14,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from clients import inbound, selectors, services
-from clients.forms import form_started_token
 from clients.models import HelpSearch, ServiceRequest
 from stakeholders import sending
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Consent, ConsentChannel, ConsentPurpose, ConsentSource, Role
+from stakeholders.public_forms import form_started_token
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import ContactFactory
 

@@ -13,7 +13,6 @@ from django.test import Client
 from django.utils import timezone
 
 from clients import services as client_services
-from clients.forms import form_started_token
 from clients.models import RequestMessage, ServiceRequest
 from stakeholders import services as core_services
 from stakeholders.inbox import outbound, selectors
@@ -27,6 +26,7 @@ from stakeholders.models import (
     Interaction,
     Role,
 )
+from stakeholders.public_forms import form_started_token
 from stakeholders.sending import Reason, Transactional
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import (

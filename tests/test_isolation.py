@@ -17,7 +17,20 @@ from django_scopes import scopes_disabled
 
 from clients import services as client_services
 from clients.models import Article, ServiceLevel, ServiceRecord, ServiceRequest
-from donors.models import Campaign, Fund, Gift, ImpactStory, Pledge, RecurringGift
+from community import models as community_models
+from donors import services as donor_services
+from donors.models import (
+    Appeal,
+    Campaign,
+    DonorSettings,
+    DonorUpdate,
+    Fund,
+    Gift,
+    Grant,
+    ImpactStory,
+    Pledge,
+    RecurringGift,
+)
 from stakeholders import services
 from stakeholders.experience import recovery as experience_recovery
 from stakeholders.experience import surveys as experience_surveys
@@ -95,17 +108,22 @@ from tests.factories import (
     WhatsAppTemplateFactory,
 )
 from tests.test_tenancy import TENANT_APPS
-from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
+from thankyous import services as thankyou_services
+from thankyous.models import Acknowledgment, PrintBatch, ThankYouSettings, ThankYouTemplate
 from volunteers import services as volunteer_services
 from volunteers.models import (
     Assignment,
+    Cause,
     HoursEntry,
+    Milestone,
     Opportunity,
     PendingSignup,
     Shift,
+    Skill,
     Training,
     TrainingRecord,
     VolunteerProfile,
+    VolunteerSettings,
 )
 
 # Platform routes outside any organization, by prefix of the route.
@@ -225,6 +243,142 @@ OBJECT_FACTORIES = {
 OBJECT_FACTORIES["endpoint_id"] = lambda org: WebhookEndpointFactory(organization=org)
 OBJECT_FACTORIES["delivery_id"] = lambda org: WebhookDeliveryFactory(endpoint__organization=org)
 
+
+def _community_space(org):
+    """A public space of ``org``'s community (open), for the community's pages."""
+    from community.models import CommunitySettings, Space
+
+    CommunitySettings.objects.update_or_create(organization=org, defaults={"enabled": True})
+    number = Space.objects.filter(organization=org).count() + 1
+    return Space.objects.create(organization=org, name="Getting help", slug=f"help-{number}")
+
+
+def _community_question(org):
+    """A published question (with a published answer) of ``org``'s community."""
+    from community.models import Answer, Question
+
+    asker = _community_member(org)  # a new one each time: pages of many questions are opened
+    question = Question.objects.create(
+        organization=org,
+        space=_community_space(org),
+        author=asker,
+        title="Where is it?",
+        body="Where is the food bank?",
+        language="en",
+        status="published",
+    )
+    Answer.objects.create(
+        organization=org,
+        question=question,
+        author=asker,
+        body="On Mill Lane.",
+        status="published",
+    )
+    return question
+
+
+# The community: a space by its address (public pages) or its id (staff), a question.
+OBJECT_FACTORIES["space_slug"] = lambda org: SimpleNamespace(pk=_community_space(org).slug)
+OBJECT_FACTORIES["space_id"] = _community_space
+OBJECT_FACTORIES["question_id"] = _community_question
+
+
+def _community_member(org):
+    """A member of ``org``'s community (moderators' block page)."""
+    from community.models import Member, MemberStatus
+
+    number = Member.objects.filter(organization=org).count() + 1
+    return Member.objects.create(
+        organization=org,
+        email=f"member{number}@{org.slug}.example",
+        display_name=f"Member {number} {org.slug}",
+        status=MemberStatus.ACTIVE,
+    )
+
+
+# Community moderation: a post by its kind and id (a question), a member; the public report.
+OBJECT_FACTORIES["post_kind"] = lambda org: SimpleNamespace(pk="question")
+OBJECT_FACTORIES["post_id"] = _community_question
+OBJECT_FACTORIES["member_id"] = _community_member
+
+
+def _community_idea(org):
+    from community.models import Idea
+
+    return Idea.objects.create(
+        organization=org,
+        space=_community_space(org),
+        author=_community_member(org),
+        title="Open on Saturdays",
+        body="Many of us work on weekdays.",
+        moderation="published",
+    )
+
+
+def _community_notice(org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from community.models import Notice
+
+    return Notice.objects.create(
+        organization=org,
+        title="Closed on Friday",
+        places=["community", "help", "request"],
+        ends_at=timezone.now() + timedelta(days=1),
+    )
+
+
+def _community_expert_session(org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from community.models import ExpertSession
+
+    starts = timezone.now() + timedelta(days=1)
+    return ExpertSession.objects.create(
+        organization=org,
+        space=_community_space(org),
+        title="Ask us about benefits",
+        host=MembershipFactory(organization=org).user,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )
+
+
+# Community ideas, known-issue notices and expert hours.
+OBJECT_FACTORIES["idea_id"] = _community_idea
+OBJECT_FACTORIES["notice_id"] = _community_notice
+OBJECT_FACTORIES["expert_session_id"] = _community_expert_session
+
+
+def _community_link(org, kind):
+    """A signed link of ``org``'s community members' pages: the confirmation of a join, a
+    sign-in link (both for a member of ``org``), or the unsubscribe link of a follow."""
+    from community.models import Follow
+    from community.services import members as community_members
+    from community.services import notifications as community_notifications
+
+    member = _community_member(org)
+    if kind == "join":
+        return community_members.join_token(organization=org, member=member)
+    if kind == "enter":
+        return community_members.enter_token(organization=org, member=member)
+    follow = Follow.objects.create(
+        organization=org, member=member, question=_community_question(org)
+    )
+    return community_notifications.unsubscribe_token(organization=org, follows=[follow])
+
+
+# Community members: the join confirmation, the sign-in link, the one-click unsubscribe.
+OBJECT_FACTORIES["join_token"] = lambda org: SimpleNamespace(pk=_community_link(org, "join"))
+OBJECT_FACTORIES["sign_in_token"] = lambda org: SimpleNamespace(pk=_community_link(org, "enter"))
+OBJECT_FACTORIES["unsubscribe_token"] = lambda org: SimpleNamespace(
+    pk=_community_link(org, "unsubscribe")
+)
+
 # An API viewset's model → a factory making one of its rows in a given organization.
 MODEL_FACTORIES = {
     WebhookEndpoint: OBJECT_FACTORIES["endpoint_id"],
@@ -266,6 +420,113 @@ MODEL_FACTORIES = {
     Conversation: OBJECT_FACTORIES["conversation_id"],
     Message: lambda org: MessageFactory(conversation__contact__organization=org),
 }
+
+
+def _named_row(model):
+    """An appeal, skill or cause of an organization, under a name of its own."""
+
+    def make(org):
+        number = model.objects.filter(organization=org).count() + 1
+        return model.objects.create(organization=org, name=f"{model.__name__} {number}")
+
+    return make
+
+
+def _milestone(org):
+    return Milestone.objects.create(
+        organization=org,
+        profile=VolunteerProfileFactory(contact__organization=org),
+        code="first_shift",
+        reached_on="2026-11-20",
+    )
+
+
+def _settings_row(service):
+    """An organization's one settings row, made as its page makes it."""
+    return lambda org: service(organization=org)
+
+
+# Donors, volunteers and thank-you routes of issue 22: appeals, grants, donor updates, settings,
+# skills, causes, milestones.
+MODEL_FACTORIES.update(
+    {
+        Appeal: _named_row(Appeal),
+        Grant: OBJECT_FACTORIES["grant_id"],
+        DonorUpdate: OBJECT_FACTORIES["update_id"],
+        DonorSettings: _settings_row(donor_services.donor_settings),
+        ThankYouSettings: _settings_row(thankyou_services.thankyou_settings),
+        VolunteerSettings: _settings_row(volunteer_services.volunteer_settings),
+        Skill: _named_row(Skill),
+        Cause: _named_row(Cause),
+        Milestone: _milestone,
+    }
+)
+
+# The community's API: spaces, questions, answers (one of a question), ideas, notices.
+MODEL_FACTORIES.update(
+    {
+        community_models.Space: OBJECT_FACTORIES["space_id"],
+        community_models.Question: OBJECT_FACTORIES["question_id"],
+        community_models.Answer: lambda org: community_models.Answer.objects.filter(
+            question=_community_question(org)
+        ).first(),
+        community_models.Idea: OBJECT_FACTORIES["idea_id"],
+        community_models.Notice: OBJECT_FACTORIES["notice_id"],
+    }
+)
+
+
+# Programmes, sessions, attendance, categories, relationships, duplicates, imports (routes-b).
+def _core_route_factories():
+    import datetime
+
+    from clients import models as client_models
+    from stakeholders import models as core_models
+    from tests.factories import ArticleCategoryFactory, RequestCategoryFactory
+
+    return {
+        client_models.Programme: OBJECT_FACTORIES["programme_id"],
+        client_models.Session: OBJECT_FACTORIES["session_id"],
+        client_models.Attendance: lambda org: client_models.Attendance.objects.create(
+            organization=org,
+            session=SessionFactory(programme__organization=org),
+            contact=ContactFactory(organization=org),
+        ),
+        client_models.RequestCategory: lambda org: RequestCategoryFactory(organization=org),
+        client_models.ArticleCategory: lambda org: ArticleCategoryFactory(organization=org),
+        core_models.ComplaintCategory: lambda org: core_models.ComplaintCategory.objects.create(
+            organization=org, name="Waiting times"
+        ),
+        core_models.Relationship: OBJECT_FACTORIES["relationship_id"],
+        core_models.DuplicatePair: OBJECT_FACTORIES["pair_id"],
+        core_models.DataImport: OBJECT_FACTORIES["import_id"],
+        client_models.Attachment: OBJECT_FACTORIES["attachment_id"],
+        core_models.CannedReply: OBJECT_FACTORIES["reply_id"],
+        core_models.WhatsAppTemplate: OBJECT_FACTORIES["whatsapp_template_id"],
+        client_models.ProgrammeCompletion: lambda org: (
+            client_models.ProgrammeCompletion.objects.create(
+                organization=org,
+                contact=ContactFactory(organization=org),
+                programme=ProgrammeFactory(organization=org),
+                completed_on=datetime.date(2026, 3, 30),
+            )
+        ),
+        client_models.RequestMessage: lambda org: client_models.RequestMessage.objects.create(
+            organization=org,
+            request=OBJECT_FACTORIES["request_id"](org),
+            kind=client_models.MessageKind.NOTE,
+            body="Called the landlord.",
+        ),
+        core_models.WorkingHours: lambda org: core_models.WorkingHours.objects.create(
+            organization=org, weekday=0, opens=datetime.time(9), closes=datetime.time(17)
+        ),
+        core_models.Holiday: lambda org: core_models.Holiday.objects.create(
+            organization=org, date=datetime.date(2026, 12, 25), name="Christmas Day"
+        ),
+    }
+
+
+MODEL_FACTORIES.update(_core_route_factories())
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -7,11 +7,11 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from clients import services as client_services
-from clients.forms import form_started_token
 from clients.models import ServiceRequest
 from donors import services as donor_services
 from stakeholders.languages import language_for, staff_language_for
 from stakeholders.models import Contact, Role
+from stakeholders.public_forms import form_started_token
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import ContactFactory, MembershipFactory
 

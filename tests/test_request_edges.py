@@ -43,7 +43,7 @@ def caseworker_api(client, org_a):
 def test_a_body_over_the_limit_is_refused_before_it_is_read(client, org_a, settings):
     settings.REQUEST_BODY_MAX_BYTES = 64 * 1024
     settings.CLIENTS_FORM_MIN_SECONDS = 0
-    from clients.forms import form_started_token
+    from stakeholders.public_forms import form_started_token
 
     form = {
         "first_name": "Sam",
@@ -194,6 +194,7 @@ CSRF_EXEMPT = {
     "donors:impact": "the signed token in the post is the key; saves consent, no session",
     "donors:impact_link": "anonymous, rate limited; emails the address on file",
     "donors:unsubscribe": "RFC 8058 one-click unsubscribe: mail clients post without cookies",
+    "community:unsubscribe": "RFC 8058 one-click unsubscribe from a followed question",
 }
 # Anymail's tracking and inbound webhooks, one per email provider: the provider posts without
 # cookies; Anymail checks the shared secret (basic auth) and the provider's signature; no session.

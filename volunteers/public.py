@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from stakeholders.forms import add_errors
+from stakeholders.public_forms import form_fill_seconds, form_started_token
 from stakeholders.tenancy.middleware import organization_public
 from volunteers import ical, selectors, services, tasks
 from volunteers.forms import (
@@ -101,7 +102,7 @@ def _signup_response(request, *, organization, options, embed):
     if request.method == "POST":
         if _limited(request, "volunteer-signup"):
             return render(request, "volunteers/public/limited.html", {"embed": embed}, status=429)
-        seconds = services.form_fill_seconds(token=request.POST.get("started"))
+        seconds = form_fill_seconds(request.POST.get("started"))
         if form.is_bot:
             # a filled honeypot: answer like a success, keep nothing
             return render(request, "volunteers/public/sent.html", {"embed": embed})
@@ -121,9 +122,9 @@ def _signup_response(request, *, organization, options, embed):
             return render(request, "volunteers/public/sent.html", {"embed": embed})
     if form.is_bound:  # shown again (errors): a fresh stamp for the next try
         form.data = form.data.copy()
-        form.data["started"] = services.form_started_token()
+        form.data["started"] = form_started_token()
     else:
-        form.initial["started"] = services.form_started_token()
+        form.initial["started"] = form_started_token()
     context = {"form": form, "config": {**options, **texts}, "embed": embed}
     return render(request, template, context, status=status)
 

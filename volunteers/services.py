@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
@@ -68,7 +67,6 @@ logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "steward.volunteers.confirm"
 PORTAL_SALT = "steward.volunteers.portal"
-FORM_SALT = "steward.volunteers.form-started"
 THREAD_KIND = "volunteers.notice"  # a volunteer's reply to one of our emails (the inbox)
 CONFIRM_DAYS = 7
 PORTAL_LINK_DAYS = 3
@@ -133,23 +131,6 @@ def _decide(*, organization, contact, **message):
 
 
 # --- Public signup (double opt-in) -----------------------------------------------------------
-
-
-def form_started_token():
-    """A signed "the form was shown at …" stamp: a submission faster than a person can type is
-    a bot's, and the stamp can't be forged."""
-    return signing.TimestampSigner(salt=FORM_SALT).sign("form")
-
-
-def form_fill_seconds(*, token):
-    """Seconds since the form was shown, or None when the stamp is missing or forged."""
-    signer = signing.TimestampSigner(salt=FORM_SALT)
-    try:
-        signer.unsign(token or "", max_age=timedelta(days=1))
-        _value, stamp, _signature = token.rsplit(signer.sep, 2)
-        return timezone.now().timestamp() - signing.b62_decode(stamp)
-    except (signing.BadSignature, ValueError):
-        return None
 
 
 UPSERT_PENDING = """

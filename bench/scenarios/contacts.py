@@ -19,7 +19,6 @@ import cProfile
 import json
 import os
 import pstats
-import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from bench import roles
+from bench import timing as bench_timing
 from bench.generators import contacts as generator
 from config import dbserver
 from stakeholders import services
@@ -267,17 +267,8 @@ def _time(client, path, *, target_ms, timing, expect=None, profile=True, **heade
     """p50/p95 of ``path``; the queries of one request are kept (``_queries``) for the plans."""
     response = client.get(path, **headers)  # warm up
     assert response.status_code == 200, (path, response.status_code)
-    queries = []
-
-    def record(execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            queries.append(((time.perf_counter() - start) * 1000, sql, params))
-
     start = time.perf_counter()
-    with connection.execute_wrapper(record):
+    with bench_timing.recording_queries() as queries:
         client.get(path, **headers)
     profiled_ms = (time.perf_counter() - start) * 1000
     requests = max(
@@ -290,20 +281,8 @@ def _time(client, path, *, target_ms, timing, expect=None, profile=True, **heade
         response = client.get(path, **headers)
         timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.status_code
-    timings.sort()
-    p95 = round(timings[max(int(len(timings) * 0.95) - 1, 0)], 2)
-    slowest = max(queries, key=lambda q: q[0])
-    result = {
-        "path": path,
-        "requests": requests,
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": p95,
-        "queries": len(queries),
-        "db_ms": round(sum(q[0] for q in queries), 2),
-        "slowest_query_ms": round(slowest[0], 2),
-        "target_p95_ms": target_ms,
-        "target_met": p95 < target_ms,
-    }
+    result, slowest = bench_timing.summary(path, timings, queries, target_ms)
+    p95 = result["p95_ms"]
     if expect is not None:
         result["finds_expected"] = expect(response)
     if profile and not result["target_met"]:

@@ -1,7 +1,13 @@
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("community", "0004_moderation")]
 
-    operations = []
+    operations = [
+        migrations.AddField(
+            model_name="idea",
+            name="notified_status",
+            field=models.CharField(blank=True, max_length=10),
+        ),
+    ]

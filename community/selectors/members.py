@@ -64,3 +64,36 @@ def redirect_to_sign_in(request):
 
     url = reverse("community:sign_in", kwargs={"org_slug": request.organization.slug})
     return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+
+
+def member_follows(*, organization, member):
+    """The questions ``member`` follows, newest first, with their titles."""
+    from community.models import Follow
+
+    return (
+        Follow.objects.filter(organization=organization, member=member)
+        .select_related("question")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def member_for_contact(*, organization, contact):
+    return Member.objects.filter(organization=organization, contact=contact).first()
+
+
+def latest_posts(*, organization, member, limit=5):
+    """The member's newest questions and answers (any status: staff see what waits or was
+    hidden too), as (kind, post, question) newest first — two indexed queries."""
+    from community.models import Answer, Question
+
+    questions = Question.objects.filter(organization=organization, author=member).order_by(
+        "-created_at", "-pk"
+    )[:limit]
+    answers = (
+        Answer.objects.filter(organization=organization, author=member)
+        .select_related("question")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    rows = [("question", q, q) for q in questions] + [("answer", a, a.question) for a in answers]
+    rows.sort(key=lambda row: (row[1].created_at, row[1].pk), reverse=True)
+    return rows[:limit]

@@ -227,6 +227,10 @@ CELERY_TASK_ROUTES = {
     # Everything else (beat's fan-outs, nightly jobs, reindexing) goes to "default".
 }
 CELERY_BEAT_SCHEDULE = {
+    "community-session-reminders": {
+        "task": "community.tasks.send_session_reminders",
+        "schedule": 5 * 60,
+    },
     "purge-expired-invitations": {
         "task": "stakeholders.tasks.purge_expired_invitations",
         "schedule": 60 * 60,
@@ -303,6 +307,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.volunteer_nightly",
         "schedule": crontab(hour=3, minute=40),
     },
+    "community-trend-reports": {  # hourly: each organization's run at its own early morning
+        "task": "community.tasks.trend_reports",
+        "schedule": crontab(minute=45),
+    },
+    "community-digests": {  # hourly: each organization's digest goes at its own morning
+        "task": "community.tasks.send_digests",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -351,6 +363,17 @@ CSRF_COOKIE_HTTPONLY = True
 VOLUNTEER_SIGNUP_IP_RATE = env("VOLUNTEER_SIGNUP_IP_RATE", default="20/h")
 VOLUNTEER_SIGNUP_EMAIL_RATE = env("VOLUNTEER_SIGNUP_EMAIL_RATE", default="3/h")
 VOLUNTEER_SIGNUP_MIN_SECONDS = env.int("VOLUNTEER_SIGNUP_MIN_SECONDS", default=3)
+# The community's join and sign-in forms (per IP address, per email address).
+COMMUNITY_JOIN_IP_RATE = env("COMMUNITY_JOIN_IP_RATE", default="20/h")
+COMMUNITY_JOIN_EMAIL_RATE = env("COMMUNITY_JOIN_EMAIL_RATE", default="5/h")
+COMMUNITY_FORM_MIN_SECONDS = env.int("COMMUNITY_FORM_MIN_SECONDS", default=3)
+# "Remind me" clicks on the community's expert hours, per IP address.
+COMMUNITY_REMIND_IP_RATE = env("COMMUNITY_REMIND_IP_RATE", default="30/h")
+# Questions, answers, comments and ideas per IP address (per member: the organization's setting).
+COMMUNITY_POSTS_IP_RATE = env("COMMUNITY_POSTS_IP_RATE", default="30/h")
+# Reports of posts, per IP address and per member.
+COMMUNITY_REPORT_IP_RATE = env("COMMUNITY_REPORT_IP_RATE", default="20/h")
+COMMUNITY_REPORT_MEMBER_RATE = env("COMMUNITY_REPORT_MEMBER_RATE", default="10/h")
 # A volunteer's calendar feed: reads per feed address and per IP address (calendar services such
 # as Google's read many people's feeds from a few addresses, so that budget is larger).
 VOLUNTEER_CALENDAR_FEED_RATE = env("VOLUNTEER_CALENDAR_FEED_RATE", default="60/h")
@@ -481,6 +504,10 @@ SPECTACULAR_SETTINGS = {
         "MessageChannelEnum": "stakeholders.inbox.models.MessageChannel",
         "ConversationStatusEnum": "stakeholders.inbox.models.ConversationStatus",
         "MessageStatusEnum": "stakeholders.inbox.models.MessageStatus",
+        "CommunityPostStatusEnum": "community.models.PostStatus",
+        "IdeaStatusEnum": "community.models.IdeaStatus",
+        "PledgeStatusEnum": "donors.models.Pledge.Status",
+        "RecurringGiftStatusEnum": "donors.models.RecurringGift.Status",
     },
 }
 

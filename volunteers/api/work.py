@@ -1,18 +1,18 @@
-"""API of the volunteers app: profiles, opportunities, shifts, assignments, hours, trainings.
-Writes go through the services (the same checks as the pages: overlaps, places, trainings)."""
+"""Opportunities (and their versions in other languages), shifts, assignments, hours, trainings and
+training records."""
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
-from drf_spectacular.utils import extend_schema
+from django.db.models import Count, Q
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from stakeholders.api import OrganizationRelatedField
-from stakeholders.models import Role
+from stakeholders.core_api.docs import resource_schema
+from stakeholders.core_api.versions import VersionAddMixin, translation_examples
 from stakeholders.tenancy.api import OrganizationViewSet
-from volunteers import selectors, services
+from volunteers import services
+from volunteers.api.common import READERS, WRITERS
 from volunteers.models import (
     Assignment,
     Cause,
@@ -24,85 +24,6 @@ from volunteers.models import (
     TrainingRecord,
     VolunteerProfile,
 )
-
-READERS = (Role.ADMIN, Role.VOLUNTEER_COORDINATOR, Role.VIEWER)
-WRITERS = (Role.ADMIN, Role.VOLUNTEER_COORDINATOR)
-
-
-class ProfileSerializer(serializers.ModelSerializer):
-    contact_name = serializers.CharField(source="contact.name", read_only=True)
-    email = serializers.CharField(source="contact.email", read_only=True)
-    skills = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    causes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    availability = serializers.SerializerMethodField()
-    approved_hours = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
-
-    class Meta:
-        model = VolunteerProfile
-        fields = [
-            "id",
-            "contact",
-            "contact_name",
-            "email",
-            "status",
-            "skills",
-            "other_skills",
-            "causes",
-            "availability",
-            "languages",
-            "under_18",
-            "joined_at",
-            "approved_at",
-            "approved_hours",
-        ]
-        read_only_fields = [f for f in fields if f != "status"]
-
-    def get_availability(self, profile) -> list[str]:
-        return selectors.availability_labels(profile.availability)
-
-
-class ProfileViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, OrganizationViewSet
-):
-    """Volunteer profiles with their approved hours. Only the status is changed here."""
-
-    model = VolunteerProfile
-    serializer_class = ProfileSerializer
-    read_roles = READERS
-    write_roles = WRITERS
-    filterset_fields = ["status", "contact"]
-    keyset_ordering = ("-joined_at", "-id")
-
-    def scope_queryset(self, queryset):
-        hours = (
-            HoursEntry.objects.filter(
-                organization=self.request.organization,
-                profile=OuterRef("pk"),
-                status=HoursEntry.Status.APPROVED,
-            )
-            .values("profile")
-            .annotate(total=Sum("hours"))
-            .values("total")
-        )
-        return (
-            queryset.select_related("contact")
-            .prefetch_related("skills", "causes")
-            .annotate(
-                approved_hours=Coalesce(
-                    Subquery(hours),
-                    Value(0),
-                    output_field=DecimalField(max_digits=10, decimal_places=2),
-                )
-            )
-        )
-
-    def perform_update(self, serializer):
-        if "status" in serializer.validated_data:
-            services.profile_set_status(
-                organization=self.request.organization,
-                profile=serializer.instance,
-                status=serializer.validated_data["status"],
-            )
 
 
 class OpportunitySerializer(serializers.ModelSerializer):
@@ -131,7 +52,44 @@ class OpportunitySerializer(serializers.ModelSerializer):
         read_only_fields = ["language", "original"]
 
 
+class OpportunityVersionSerializer(serializers.Serializer):
+    """What a version of an opportunity in another language has of its own: its words."""
+
+    title = serializers.CharField(max_length=150)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+@resource_schema(
+    "opportunity",
+    {
+        "id": 9,
+        "language": "en",
+        "original": None,
+        "title": "Sort food at the depot",
+        "description": "Check dates and pack parcels with the team.",
+        "cause": 2,
+        "skills": [],
+        "trainings": [4],
+        "location": "Mill Lane depot",
+        "city": "Leeds",
+        "minimum_age": 16,
+        "is_active": True,
+    },
+    plural="opportunities",
+    create={"title": "Sort food at the depot", "trainings": [4], "minimum_age": 16},
+    update={"is_active": False},
+)
+@extend_schema_view(
+    partial_update=extend_schema(
+        description="On an original: any field (skills, trainings and cause left out are "
+        "kept). On a version in another language: its ``title``, ``description`` and "
+        "``location`` only; shifts and matching belong to the original."
+    ),
+    translations=translation_examples(OpportunitySerializer, "opportunity"),
+)
 class OpportunityViewSet(
+    VersionAddMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -158,6 +116,17 @@ class OpportunityViewSet(
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         instance = serializer.instance
+        if instance.original_id:  # a version in another language: its words only
+            words = {
+                name: data.get(name, getattr(instance, name))
+                for name in ("title", "description", "location")
+            }
+            checked = OpportunityVersionSerializer(data=words)
+            checked.is_valid(raise_exception=True)
+            serializer.instance = services.opportunity_version_save(
+                organization=self.request.organization, version=instance, **checked.validated_data
+            )
+            return
         if serializer.partial:  # keep the links not sent
             data.setdefault("skills", list(instance.skills.all()))
             data.setdefault("trainings", list(instance.trainings.all()))
@@ -189,6 +158,28 @@ class ShiftSerializer(serializers.ModelSerializer):
         read_only_fields = ["series"]
 
 
+@resource_schema(
+    "shift",
+    {
+        "id": 301,
+        "opportunity": 9,
+        "series": None,
+        "starts_at": "2026-12-12T09:00:00Z",
+        "ends_at": "2026-12-12T12:00:00Z",
+        "capacity": 6,
+        "location": "",
+        "notes": "Wear closed shoes.",
+        "taken": 4,
+        "waiting": 0,
+    },
+    create={
+        "opportunity": 9,
+        "starts_at": "2026-12-12T09:00:00Z",
+        "ends_at": "2026-12-12T12:00:00Z",
+        "capacity": 6,
+    },
+    update={"capacity": 8},
+)
 class ShiftViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -243,6 +234,40 @@ class AttendanceSerializer(serializers.Serializer):
     attended = serializers.BooleanField()
 
 
+ASSIGNMENT_EXAMPLE = {
+    "id": 7001,
+    "shift": 301,
+    "profile": 58,
+    "status": "confirmed",
+    "source": "coordinator",
+    "created_at": "2026-12-01T10:00:00Z",
+    "reminded_at": None,
+}
+
+
+@resource_schema(
+    "assignment",
+    ASSIGNMENT_EXAMPLE,
+    create={"shift": 301, "profile": 58},
+    cancel=extend_schema(
+        summary="Take a volunteer off a shift",
+        description="The first on the waiting list, if any, gets the place and is told.",
+        request=None,
+        responses=AssignmentSerializer,
+        examples=[
+            OpenApiExample(
+                "Cancelled", value={**ASSIGNMENT_EXAMPLE, "status": "cancelled"}, response_only=True
+            )
+        ],
+    ),
+    attendance=extend_schema(
+        summary="Record whether a volunteer came",
+        description="Once the shift has started; attended shifts log their hours.",
+        request=AttendanceSerializer,
+        responses=AssignmentSerializer,
+        examples=[OpenApiExample("Came", value={"attended": True}, request_only=True)],
+    ),
+)
 class AssignmentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
 ):
@@ -262,7 +287,6 @@ class AssignmentViewSet(
             **serializer.validated_data,
         )
 
-    @extend_schema(request=None, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, *args, **kwargs):
         assignment = services.assignment_cancel(
@@ -270,7 +294,6 @@ class AssignmentViewSet(
         )
         return Response(self.get_serializer(assignment).data)
 
-    @extend_schema(request=AttendanceSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def attendance(self, request, *args, **kwargs):
         target = self.get_object()
@@ -306,6 +329,50 @@ class HoursSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "source", "decided_at", "created_at"]
 
 
+HOURS_EXAMPLE = {
+    "id": 5120,
+    "profile": 58,
+    "opportunity": 9,
+    "worked_on": "2026-12-05",
+    "hours": "3.00",
+    "description": "Packed parcels",
+    "status": "pending",
+    "source": "self",
+    "decided_at": None,
+    "created_at": "2026-12-05T16:00:00Z",
+}
+
+
+@resource_schema(
+    "hours entry",
+    HOURS_EXAMPLE,
+    plural="hours entries",
+    create={"profile": 58, "opportunity": 9, "worked_on": "2026-12-05", "hours": "3"},
+    approve=extend_schema(
+        summary="Approve hours a volunteer logged",
+        request=None,
+        responses=HoursSerializer,
+        examples=[
+            OpenApiExample(
+                "Approved",
+                value={**HOURS_EXAMPLE, "status": "approved", "decided_at": "2026-12-06T09:00Z"},
+                response_only=True,
+            )
+        ],
+    ),
+    reject=extend_schema(
+        summary="Reject hours a volunteer logged",
+        request=None,
+        responses=HoursSerializer,
+        examples=[
+            OpenApiExample(
+                "Rejected",
+                value={**HOURS_EXAMPLE, "status": "rejected", "decided_at": "2026-12-06T09:00Z"},
+                response_only=True,
+            )
+        ],
+    ),
+)
 class HoursViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
 ):
@@ -335,12 +402,10 @@ class HoursViewSet(
         )
         return Response(self.get_serializer(entry).data)
 
-    @extend_schema(request=None, responses=HoursSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
         return self._decide(request, True)
 
-    @extend_schema(request=None, responses=HoursSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
         return self._decide(request, False)
@@ -355,6 +420,18 @@ class TrainingSerializer(serializers.ModelSerializer):
         validators = []
 
 
+@resource_schema(
+    "training",
+    {
+        "id": 4,
+        "name": "Food hygiene",
+        "description": "Level 2, online.",
+        "valid_months": 36,
+        "grants_skill": None,
+    },
+    create={"name": "Food hygiene", "valid_months": 36},
+    update={"valid_months": 24},
+)
 class TrainingViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -392,6 +469,17 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
         validators = []
 
 
+@resource_schema(
+    "training record",
+    {
+        "id": 77,
+        "profile": 58,
+        "training": 4,
+        "completed_on": "2026-05-10",
+        "expires_on": "2029-05-10",
+    },
+    create={"profile": 58, "training": 4, "completed_on": "2026-05-10"},
+)
 class TrainingRecordViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
 ):
@@ -407,13 +495,3 @@ class TrainingRecordViewSet(
             actor=self.request.user,
             **serializer.validated_data,
         )
-
-
-router = SimpleRouter()
-router.register("volunteer-profiles", ProfileViewSet, basename="volunteer-profile")
-router.register("opportunities", OpportunityViewSet, basename="opportunity")
-router.register("shifts", ShiftViewSet, basename="shift")
-router.register("assignments", AssignmentViewSet, basename="assignment")
-router.register("volunteer-hours", HoursViewSet, basename="volunteer-hours")
-router.register("trainings", TrainingViewSet, basename="training")
-router.register("training-records", TrainingRecordViewSet, basename="training-record")

@@ -1,15 +1,13 @@
-"""API of the clients app: service requests, service levels, help-centre articles and service
-records. Client data is for caseworkers and admins only — other roles get 404 here too — and
-every read of a client record is written to the access log."""
+"""Service requests, service levels, help-centre articles and service records."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, mixins, serializers
+from rest_framework import mixins, serializers
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from clients import services
+from clients.api.common import ClientDataViewSet
 from clients.models import (
     Article,
     ArticleCategory,
@@ -21,45 +19,6 @@ from clients.models import (
 )
 from stakeholders.api import MemberField, OrganizationRelatedField
 from stakeholders.models import ComplaintCategory, Contact, Role
-from stakeholders.tenancy.api import OrganizationViewSet
-
-CLIENT_ROLES = services.CLIENT_ROLES
-
-
-class ClientDataViewSet(OrganizationViewSet):
-    """Caseworkers and admins only; a member with another role is told the route is not found
-    (as on the pages). Reads are written to the access log, one row per record."""
-
-    read_roles = CLIENT_ROLES
-    write_roles = CLIENT_ROLES
-    access_kind = None
-
-    def permission_denied(self, request, message=None, code=None):
-        if request.user and request.user.is_authenticated:
-            raise exceptions.NotFound()
-        super().permission_denied(request, message=message, code=code)
-
-    def _log_reads(self, rows):
-        if self.access_kind is None:
-            return
-        services.access_record(
-            organization=self.request.organization,
-            user=self.request.user,
-            objects=[(self.access_kind, row.pk, row.contact_id) for row in rows],
-            action="api",
-            path=self.request.path,
-        )
-
-    # The mixins call these two for every read, whatever order the bases come in.
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        self._log_reads(page if page is not None else [])
-        return page
-
-    def get_object(self):
-        obj = super().get_object()
-        self._log_reads([obj])
-        return obj
 
 
 class ServiceRequestSerializer(serializers.ModelSerializer):
@@ -366,10 +325,3 @@ class ServiceRecordViewSet(
             staff=self.request.user,
             **serializer.validated_data,
         )
-
-
-router = SimpleRouter()
-router.register("service-requests", ServiceRequestViewSet, basename="service-request")
-router.register("service-levels", ServiceLevelViewSet, basename="service-level")
-router.register("articles", ArticleViewSet, basename="article")
-router.register("service-records", ServiceRecordViewSet, basename="service-record")

@@ -1,0 +1,1 @@
+"""The community's forms, by topic (the same topics as ``community.services``)."""
