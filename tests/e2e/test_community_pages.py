@@ -4,7 +4,10 @@ the dashboard card leads to the queue, a newcomer's held question is approved, a
 answer is hidden with a reason, the member who posted it is blocked, a word is added to the
 held list — each step in the audit log."""
 
+import re
+
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -12,6 +15,7 @@ from community.models import (
     Answer,
     CommunitySettings,
     ExpertSession,
+    Idea,
     Member,
     MemberStatus,
     Notice,
@@ -127,6 +131,54 @@ def test_public_pages_are_accessible_at_phone_and_desktop_widths(live_server, br
         page.goto(f"{base}/q/{question.pk}/")
         page.screenshot(path=SCREENSHOTS / f"community-question-{width}.png", full_page=True)
         context.close()
+
+
+def test_a_member_signs_in_and_asks_with_the_keyboard_on_accessible_pages(
+    live_server, browser, community, settings
+):
+    """The signed-in member's pages (ask, their settings, an idea, a question with the answer
+    form) are axe-clean at both widths; signing in and asking are done with the keyboard."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    organization, _admin, question, *_rest = community
+    with organization_scope(organization):
+        member = Member.objects.exclude(display_name="Newcomer").get(organization=organization)
+        idea = Idea.objects.get(organization=organization)
+    base = f"{live_server.url}/o/riverside/community"
+    page = browser.new_context(viewport={"width": 375, "height": 900}).new_page()
+    page.goto(f"{base}/sign-in/")
+    page.get_by_label("Your email address").focus()
+    page.keyboard.type(member.email)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    links = [
+        found.group(0)
+        for m in mail.outbox
+        if member.email in m.to
+        and (found := re.search(r"/o/riverside/community/sign-in/[^\s/]+/", m.body))
+    ]
+    (link,) = links
+    page.goto(f"{live_server.url}{link}")
+    button = page.get_by_role("button").filter(has_text=re.compile("sign in", re.I)).first
+    button.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ("/s/help/ask/", "/me/", f"/s/help/ideas/{idea.pk}/", f"/q/{question.pk}/"):
+            assert page.goto(f"{base}{path}").status == 200, path
+            assert_accessible(page, f"{path} signed in at {width}px")
+            assert page.evaluate(WIDE) <= width, f"{path} scrolls sideways at {width}px"
+    page.goto(f"{base}/s/help/ask/")
+    page.get_by_label("Your question").focus()
+    page.keyboard.type("Do you deliver parcels to people who can't travel?")
+    page.keyboard.press("Tab")
+    page.keyboard.type("My mother is housebound since her operation.")
+    page.get_by_role("button", name="Post your question").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("heading", name="Do you deliver parcels to people who can't travel?")
+    ).to_be_visible()
 
 
 def test_a_moderators_day_with_the_keyboard(live_server, page, community):
