@@ -67,21 +67,19 @@ NOT_RESOURCES = {
     "donors.UpdateDelivery": "internal: one donor's copy of an update, so none is sent twice",
     "volunteers.PendingSignup": "internal: a public signup waiting for its email confirmation",
     # The community (issue 20) is being built: its staff routes come with it.
-    "community.Member": "community (being built): members are moderated on its pages",
-    "community.Comment": "community (being built): remarks under posts, by members",
-    "community.Follow": "community (being built): a member's own notification choice",
-    "community.Report": "community (being built): flags, handled in its moderation queue",
-    "community.Revision": "community (being built): a post's edit history",
-    "community.ExpertSession": "community (being built): expert sessions, on its pages",
-    "community.SessionReminder": "community (being built): a member's reminder request",
-    "community.TrendReport": "community (being built): the weekly computed trends",
+    "community.Member": "members join by email and are moderated on the community's pages",
+    "community.Comment": "remarks members write under posts (moderated on the pages)",
+    "community.Follow": "a member's own choice of notifications",
+    "community.Report": "flags from members and visitors, handled in the moderation queue",
+    "community.Revision": "a post's edit history, part of the post",
+    "community.ExpertSession": "expert hours, scheduled on the community's pages",
+    "community.SessionReminder": "a member's reminder request",
+    "community.TrendReport": "computed weekly; shown on the insights page",
 }
 
 # Rows staff manage that have no route yet (known gaps of issue 22, point 1): remove an entry
 # when its route lands (the test below then insists on it).
-MISSING_ROUTES = {
-    "volunteers.ShiftSeries": "recurring shifts (the opportunity's page)",
-}
+MISSING_ROUTES = {}
 
 
 def _serializer_models(serializer_class, seen):

@@ -83,7 +83,7 @@ from tests.factories import (
 )
 from tests.test_isolation import all_routes
 from thankyous.models import ThankYouSettings
-from volunteers.models import Cause, Milestone, Skill, VolunteerSettings
+from volunteers.models import Cause, Milestone, ShiftSeries, Skill, VolunteerSettings
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 IDS = {"riverside": 800001, "hope": 900001}
@@ -178,7 +178,13 @@ def world(organization, key):
         opportunity = OpportunityFactory(**common, title=f"{canary} opportunity", cause=cause)
         profile = VolunteerProfileFactory(id=key, contact=contact, other_skills=canary)
         started = timezone.now() - timedelta(hours=4)  # attendance can be taken
-        shift = ShiftFactory(id=key, opportunity=opportunity, starts_at=started)
+        series = ShiftSeries.objects.create(
+            **common,
+            opportunity=opportunity,
+            first_date=timezone.localdate(),
+            until_date=timezone.localdate(),
+        )
+        shift = ShiftFactory(id=key, opportunity=opportunity, starts_at=started, series=series)
         AssignmentFactory(id=key, shift=shift, profile=profile)
         HoursEntryFactory(id=key, profile=profile, opportunity=opportunity, hours=Decimal(2))
         TrainingRecordFactory(id=key, profile=profile, training=training)

@@ -8,6 +8,7 @@ roles, answers 404 for another organization's row, and lists in a number of quer
 not grow with the page.
 """
 
+import datetime
 from datetime import timedelta
 from decimal import Decimal
 
@@ -36,7 +37,16 @@ from tests.factories import (
     ThankYouTemplateFactory,
     VolunteerProfileFactory,
 )
-from volunteers.models import Cause, Milestone, OpportunitySkill, ProfileSkill, Skill
+from volunteers import services as volunteer_services
+from volunteers.models import (
+    Cause,
+    Milestone,
+    OpportunitySkill,
+    ProfileSkill,
+    Shift,
+    ShiftSeries,
+    Skill,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -652,3 +662,54 @@ def test_pledge_and_recurring_gift_status_as_on_the_commitments_page(org_a, as_r
     assert refused.status_code == 403
     recurring.refresh_from_db()
     assert recurring.status == "paused"
+
+
+# --- Repeating shifts -------------------------------------------------------------------------
+
+
+def test_a_repeating_shift_makes_its_shifts_through_the_service(api, org_a, org_b, admin_b):
+    opportunity = OpportunityFactory(organization=org_a)
+    body = {
+        "opportunity": opportunity.pk,
+        "every_weeks": 2,
+        "first_date": "2027-01-09",
+        "until_date": "2027-02-20",
+        "starts": "09:00",
+        "ends": "12:00",
+        "capacity": 4,
+    }
+    response = post(api, f"{A}/shift-series/", body)
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert len(created["shifts"]) == 4  # 9 and 23 January, 6 and 20 February
+    shifts = Shift.objects.filter(organization=org_a, series_id=created["id"]).order_by("starts_at")
+    assert [shift.capacity for shift in shifts] == [4, 4, 4, 4]
+    assert api.get(f"{A}/shift-series/{created['id']}/").json()["shifts"] == created["shifts"]
+    # The service's checks, next to their field; nothing half-made.
+    refused = post(api, f"{A}/shift-series/", {**body, "until_date": "2026-12-31"})
+    assert refused.status_code == 400 and "until" in str(refused.json())
+    assert ShiftSeries.objects.filter(organization=org_a).count() == 1
+    # Another organization's series is not found.
+    other = _client(org_b, admin_b)
+    assert other.get(f"{B}/shift-series/{created['id']}/").status_code == 404
+
+
+def test_repeating_shifts_list_in_constant_queries_and_follow_the_roles(api, org_a, as_role):
+    opportunity = OpportunityFactory(organization=org_a)
+
+    def make(count):
+        for index in range(count):
+            volunteer_services.shift_create(
+                organization=org_a,
+                opportunity=opportunity,
+                date=datetime.date(2027, 1, 1) + datetime.timedelta(days=index),
+                starts=datetime.time(9),
+                ends=datetime.time(12),
+                capacity=2,
+                repeat_weeks=1,
+                until=datetime.date(2027, 1, 1) + datetime.timedelta(days=index + 14),
+            )
+
+    assert_constant(api, f"{A}/shift-series/", make, many=10)
+    assert as_role("viewer").get(f"{A}/shift-series/").status_code == 200
+    assert post(as_role("viewer"), f"{A}/shift-series/", {}).status_code in (403, 404)

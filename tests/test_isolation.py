@@ -7,6 +7,7 @@ method, and no row of A changes. A URL argument the test can't fill (no entry in
 OBJECT_FACTORIES / MODEL_FACTORIES) fails the suite: add the factory when you add the URL.
 """
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -119,6 +120,7 @@ from volunteers.models import (
     Opportunity,
     PendingSignup,
     Shift,
+    ShiftSeries,
     Skill,
     Training,
     TrainingRecord,
@@ -441,6 +443,21 @@ def _milestone(org):
     )
 
 
+def _shift_series(org):
+    """A repeating shift, made as the opportunity page makes it (three weekly shifts)."""
+    shifts = volunteer_services.shift_create(
+        organization=org,
+        opportunity=OpportunityFactory(organization=org),
+        date=datetime.date(2027, 1, 9),
+        starts=datetime.time(9),
+        ends=datetime.time(12),
+        capacity=3,
+        repeat_weeks=1,
+        until=datetime.date(2027, 1, 23),
+    )
+    return ShiftSeries.objects.get(organization=org, pk=shifts[0].series_id)
+
+
 def _settings_row(service):
     """An organization's one settings row, made as its page makes it."""
     return lambda org: service(organization=org)
@@ -459,6 +476,7 @@ MODEL_FACTORIES.update(
         Skill: _named_row(Skill),
         Cause: _named_row(Cause),
         Milestone: _milestone,
+        ShiftSeries: _shift_series,
     }
 )
 

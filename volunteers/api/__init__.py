@@ -12,6 +12,7 @@ from volunteers.api.work import (
     AssignmentViewSet,
     HoursViewSet,
     OpportunityViewSet,
+    ShiftSeriesViewSet,
     ShiftViewSet,
     TrainingRecordViewSet,
     TrainingViewSet,
@@ -21,6 +22,7 @@ router = SimpleRouter()
 router.register("volunteer-profiles", ProfileViewSet, basename="volunteer-profile")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("shifts", ShiftViewSet, basename="shift")
+router.register("shift-series", ShiftSeriesViewSet, basename="shift-series")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("volunteer-hours", HoursViewSet, basename="volunteer-hours")
 router.register("trainings", TrainingViewSet, basename="training")

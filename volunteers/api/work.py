@@ -1,7 +1,8 @@
 """Opportunities (and their versions in other languages), shifts, assignments, hours, trainings and
 training records."""
 
-from django.db.models import Count, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, OuterRef, Q
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -19,6 +20,7 @@ from volunteers.models import (
     HoursEntry,
     Opportunity,
     Shift,
+    ShiftSeries,
     Skill,
     Training,
     TrainingRecord,
@@ -217,6 +219,103 @@ class ShiftViewSet(
         )
         shift.taken, shift.waiting = serializer.instance.taken, serializer.instance.waiting
         serializer.instance = shift
+
+
+class ShiftSeriesSerializer(serializers.ModelSerializer):
+    """A repeating shift as the opportunity page makes it: the first date, the times of day in
+    the organization's time zone, every so many weeks until a last date; each occurrence is
+    then an ordinary shift (``shifts`` lists them; change or cancel them one by one)."""
+
+    opportunity = OrganizationRelatedField(Opportunity)
+    starts = serializers.TimeField(write_only=True, help_text="Local start time, e.g. 09:00")
+    ends = serializers.TimeField(write_only=True, help_text="Local end time (next day if earlier)")
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000, write_only=True)
+    location = serializers.CharField(max_length=200, required=False, write_only=True)
+    notes = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    shifts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ShiftSeries
+        fields = [
+            "id",
+            "opportunity",
+            "every_weeks",
+            "first_date",
+            "until_date",
+            "starts",
+            "ends",
+            "capacity",
+            "location",
+            "notes",
+            "shifts",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"every_weeks": {"min_value": 1, "max_value": 52}}
+
+    def get_shifts(self, series) -> list[int]:
+        return list(getattr(series, "shift_ids", None) or [])
+
+
+SERIES_EXAMPLE = {
+    "id": 12,
+    "opportunity": 9,
+    "every_weeks": 1,
+    "first_date": "2027-01-09",
+    "until_date": "2027-03-27",
+    "shifts": [301, 302, 303],
+    "created_at": "2026-12-06T10:00:00Z",
+}
+
+
+@resource_schema(
+    "shift series",
+    SERIES_EXAMPLE,
+    plural="shift series",
+    create={
+        "opportunity": 9,
+        "every_weeks": 1,
+        "first_date": "2027-01-09",
+        "until_date": "2027-03-27",
+        "starts": "09:00",
+        "ends": "12:00",
+        "capacity": 6,
+    },
+)
+class ShiftSeriesViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
+):
+    model = ShiftSeries
+    serializer_class = ShiftSeriesSerializer
+    read_roles = READERS
+    write_roles = WRITERS
+    filterset_fields = ["opportunity"]
+
+    def scope_queryset(self, queryset):
+        shifts = Shift.objects.filter(
+            organization=self.request.organization, series=OuterRef("pk")
+        ).order_by("starts_at", "id")
+        return queryset.annotate(shift_ids=ArraySubquery(shifts.values("id")))
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        shifts = services.shift_create(
+            organization=self.request.organization,
+            opportunity=data["opportunity"],
+            date=data["first_date"],
+            starts=data["starts"],
+            ends=data["ends"],
+            capacity=data["capacity"],
+            location=data.get("location", ""),
+            notes=data.get("notes", ""),
+            repeat_weeks=data.get("every_weeks", 1),
+            until=data["until_date"],
+        )
+        series = ShiftSeries.objects.get(
+            organization=self.request.organization, pk=shifts[0].series_id
+        )
+        series.shift_ids = [shift.pk for shift in shifts]
+        serializer.instance = series
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
