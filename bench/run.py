@@ -38,6 +38,8 @@ SCENARIOS = [
     "webhooks",
     "export",
     "community",
+    "replica",
+    "api_lists",
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
 EMBEDDED = not os.environ.get("DATABASE_URL")  # the embedded server, as `make run` has it

@@ -62,6 +62,7 @@ from stakeholders.content_versions import language_name, languages_panel
 from stakeholders.forms import add_errors
 from stakeholders.models import Holiday, Role, WorkingHours
 from stakeholders.public_forms import form_fill_seconds, form_started_token
+from stakeholders.replica import reads_from_replica
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 
@@ -398,10 +399,11 @@ def _hours(value):
 
 
 @client_view()
+@reads_from_replica()
 def reports(request, org_slug):
     organization = request.organization
     since = timezone.now() - timedelta(days=365)
-    timing = selectors.timing_report(organization=organization, since=since)
+    timing = selectors.timing_report_of_the_year(organization=organization)
     top, months = selectors.top_complaint_categories(
         organization=organization,
         since=since,

@@ -2,9 +2,10 @@
 the contact page, and gifts moved on merge and anonymised (totals kept) on erasure."""
 
 from datetime import datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import DateTimeField, Func, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +30,7 @@ from stakeholders.registries import (
     demo_data,
     related_objects,
     timeline,
+    timeline_rows,
 )
 from stakeholders.templatetags.steward import money
 from thankyous.registry import Thankable, thankables
@@ -55,34 +57,47 @@ def _gifts_before(before, zone):
     return condition
 
 
-def gift_events(*, organization, contact, before, limit, channel):
+class _DayStart(Func):
+    """A date's midnight in a time zone, as a timestamptz: ``timezone(zone, day::timestamp)``."""
+
+    template = "timezone(%(expressions)s::timestamp)"
+    output_field = DateTimeField()
+
+
+def gift_rows(*, organization, contact, before, channel):
     zone = ZoneInfo(organization.timezone)
     rows = (
         Gift.objects.filter(organization=organization, contact=contact)
         .filter(_gifts_before(before, zone))
-        .order_by("-received_on", "-id")[:limit]
+        .order_by("-received_on", "-id")
     )
-    events = []
-    for gift in rows:
-        badge = gift.get_kind_display()
-        if gift.status != Gift.Status.RECEIVED:
-            badge = f"{badge} · {gift.get_status_display()}"
-        events.append(
-            TimelineEvent(
-                kind="gift",
-                occurred_at=_day_start(gift.received_on, zone),
-                key=gift.pk,
-                title=_("Gift of %(amount)s")
-                % {"amount": money(gift.amount, organization.currency)},
-                body=gift.description,
-                badge=badge,
-                url=reverse(
-                    "donors:gift_detail", kwargs={"org_slug": organization.slug, "gift_id": gift.pk}
-                ),
-                meta={"all_day": True},  # a gift has a day, not a time: no "00:00"
-            )
-        )
-    return events
+    fields = ("amount", "description", "kind", "status")
+    return timeline_rows(
+        rows,
+        at=_DayStart(Value(organization.timezone), "received_on"),
+        data={name: name for name in fields},
+    )
+
+
+def gift_event(organization, occurred_at, key, data):
+    badge = _choice("kind", data["kind"])
+    if data["status"] != Gift.Status.RECEIVED:
+        badge = f"{badge} · {_choice('status', data['status'])}"
+    return TimelineEvent(
+        kind="gift",
+        occurred_at=occurred_at,
+        key=key,
+        title=_("Gift of %(amount)s")
+        % {"amount": money(Decimal(str(data["amount"])), organization.currency)},
+        body=data["description"],
+        badge=badge,
+        url=reverse("donors:gift_detail", kwargs={"org_slug": organization.slug, "gift_id": key}),
+        meta={"all_day": True},  # a gift has a day, not a time: no "00:00"
+    )
+
+
+def _choice(field, value):
+    return str(dict(Gift._meta.get_field(field).flatchoices).get(value, value))
 
 
 def donor_panel(request, contact):
@@ -103,16 +118,37 @@ def donor_panel(request, contact):
 
 def donor_dashboard_card(request):
     organization = request.organization
-    retention = selectors.retention_rate(organization=organization)
+    figures = selectors.report_figures(organization=organization)
     manager = request.user if request.membership.role == Role.FUNDRAISER else selectors.ANY_MANAGER
-    awaiting = selectors.welcome_calls_due(organization=organization, manager=manager)
     return {
-        "month": selectors.month_figures(organization=organization),
-        "retention": retention,
-        "lybunt_count": selectors.lapsed_donors(organization=organization).count(),
-        "awaiting": awaiting[:5],
-        "awaiting_count": awaiting.count(),
+        "month": figures["month"],
+        "retention": figures["retention"],
+        "lybunt_count": figures["lybunt_count"],
+        **_welcome_calls_card(organization, manager),
     }
+
+
+WELCOME_CARD_SECONDS = 60
+
+
+def _welcome_calls_card(organization, manager):
+    """The first five donors to call and how many, kept a minute: a month's new donors in a big
+    organization are thousands, each with its first gift looked up; the welcome-call page is the
+    live list."""
+    from django.core.cache import cache
+
+    def compute():
+        awaiting = selectors.welcome_calls_due(organization=organization, manager=manager)
+        return {
+            "awaiting": [
+                {"pk": c.pk, "name": c.name, "first_gift_on": c.first_gift_on} for c in awaiting[:5]
+            ],
+            "awaiting_count": awaiting.count(),
+        }
+
+    who = "any" if manager is selectors.ANY_MANAGER else manager.pk
+    key = f"donors:welcome-card:{organization.pk}:{who}"
+    return cache.get_or_set(key, compute, WELCOME_CARD_SECONDS)
 
 
 def merge_gifts(*, organization, keep, remove):
@@ -206,7 +242,7 @@ def register():
             default_template=thanks.DEFAULT_TEMPLATE,
         )
     )
-    timeline.register("gift", gettext_lazy("Gifts"), gift_events)
+    timeline.register("gift", gettext_lazy("Gifts"), rows=gift_rows, event=gift_event)
     contact_panels.register(
         "donor_summary", template="donors/_donor_panel.html", context=donor_panel, roles=DONOR_ROLES
     )
@@ -234,6 +270,8 @@ def register():
             "on the anonymised contact",
             "donors.UpdateDelivery.contact": "which update went out and when, no words: the "
             "update's figures keep it, on the anonymised contact",
+            "donors.DonorYear.contact": "a donor's yearly totals, no words: derived from the "
+            "gifts by their triggers, which move it on merge and keep it on erasure",
         },
         no_personal_data={
             "donors.ImpactStory.photo": "a story's photo, published to donors: it belongs to "

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from donors import services
+from donors import services, summaries
 from donors.models import Appeal, Campaign, Fund, Gift, GiftAllocation, GiftKind, PaymentMethod
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders import services as stakeholder_services
@@ -352,6 +352,7 @@ class GiftImporter(Importer):
             gifts.append(gift)
             funds.append(self._named(organization, Fund, names["fund"], state))
         Gift.objects.bulk_create(gifts)
+        summaries.refresh_soon(organization=organization)
         GiftAllocation.objects.bulk_create(
             GiftAllocation(organization=organization, gift=gift, fund=fund, amount=gift.amount)
             for gift, fund in zip(gifts, funds, strict=True)

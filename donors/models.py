@@ -493,3 +493,72 @@ class Grant(TenantOwned):
 
     def __str__(self):
         return self.title
+
+
+class DonorYear(TenantOwned):
+    """One donor's counted giving (received gifts) in one calendar year, with their running
+    total and whether it is their latest year: lapsed donors, retention and the welcome-call
+    list read about one row per donor and year instead of every gift. Kept by statement-level
+    triggers on ``donors_gift`` (migration 0008) so every way a gift is written — the services,
+    an import's ``bulk_create``, a merge's ``update()``, COPY — keeps it exact; nothing in
+    Python writes it but ``donors.summaries.rebuild``."""
+
+    contact = models.ForeignKey("stakeholders.Contact", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)  # the year's total
+    count = models.PositiveIntegerField()
+    first_on = models.DateField()
+    last_on = models.DateField()
+    # Up to and including this year; the donor's first gift ever; no later year has a gift.
+    running_total = models.DecimalField(max_digits=16, decimal_places=2)
+    first_ever_on = models.DateField()
+    latest = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "contact", "year"], name="uniq_donor_year"
+            )
+        ]
+        indexes = [
+            # LYBUNT: last year's latest rows, largest first (then by name, an incremental sort)
+            models.Index(
+                fields=["organization", "year", "-amount"],
+                condition=models.Q(latest=True),
+                name="donor_year_lapsed",
+            ),
+            # SYBUNT: every donor's latest row by lifetime giving
+            models.Index(
+                fields=["organization", "-running_total"],
+                condition=models.Q(latest=True),
+                name="donor_year_lifetime",
+            ),
+            # New donors (welcome calls): by their first gift
+            models.Index(
+                fields=["organization", "first_ever_on"],
+                condition=models.Q(latest=True),
+                name="donor_year_newcomers",
+            ),
+            # Retention: donors with a gift in a window
+            models.Index(fields=["organization", "year", "contact"], name="donor_year_year"),
+        ]
+
+
+class GivingVersion(TenantOwned):
+    """Bumped by the same triggers once per statement that changes counted giving: the key of
+    the cached report figures (``donors.summaries.figures``), so a cached figure is never older
+    than the gifts it was computed from. No foreign key in the database: when an organization is
+    deleted, its gifts' deletion may bump the version after this row was deleted; the orphan is
+    harmless, a constraint would fail the deletion."""
+
+    organization = models.ForeignKey(
+        "stakeholders.Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        editable=False,
+    )
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="uniq_giving_version")]

@@ -7,7 +7,17 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from donors.models import ZERO, Fund, Gift, GiftAllocation, ImpactStory, Pledge, RecurringGift
+from donors import summaries
+from donors.models import (
+    ZERO,
+    DonorYear,
+    Fund,
+    Gift,
+    GiftAllocation,
+    ImpactStory,
+    Pledge,
+    RecurringGift,
+)
 from stakeholders.selectors import name_matches
 
 # Welcome calls are interactions linked by ``related_kind``: a donor reached (or a message left)
@@ -78,10 +88,19 @@ def _donors_between(organization, start, end):
 
 
 def lapsed_donors(*, organization, kind="lybunt", today=None):
-    """LYBUNT: gave Last Year But Unfortunately Not This year; SYBUNT: Some Year But…"""
+    """LYBUNT: gave Last Year But Unfortunately Not This year; SYBUNT: Some Year But… Read from
+    the donors' latest years (``donors.summaries``), the same rows as from the gifts."""
     today = today or timezone.localdate()
+    rows = summaries.latest_years(organization=organization, kind=kind, today=today)
+    if rows is None:
+        return _lapsed_from_gifts(organization, kind, today)
+    return rows
+
+
+def _lapsed_from_gifts(organization, kind, today):
+    """The definition, counted from the gifts (when a gift is dated after today)."""
     year_start = date(today.year, 1, 1)
-    earlier_start = date(today.year - 1, 1, 1) if kind == "lybunt" else date(1900, 1, 1)
+    earlier_start = date(today.year - 1, 1, 1) if kind == "lybunt" else summaries.SYBUNT_SINCE
     this_year = _donors_between(organization, year_start, today + timedelta(days=1))
     return (
         counted_gifts(organization=organization)
@@ -97,12 +116,14 @@ def retention_rate(*, organization, on=None):
     """Share of donors of the 12 months before the last 12 who gave again in the last 12."""
     on = on or timezone.localdate()
     recent_start, previous_start = on - timedelta(days=365), on - timedelta(days=730)
-    previous = _donors_between(organization, previous_start, recent_start)
-    retained = (
-        _donors_between(organization, recent_start, on + timedelta(days=1))
-        .filter(contact_id__in=previous)
-        .count()
+    windows = [(previous_start, recent_start), (recent_start, on + timedelta(days=1))]
+    previous, recent = (
+        summaries.donors_between(organization=organization, start=start, end=end)
+        for start, end in windows
     )
+    if previous is None or recent is None:
+        previous, recent = (_donors_between(organization, start, end) for start, end in windows)
+    retained = recent.filter(contact_id__in=previous).count()
     base = previous.count()
     return {"rate": (retained / base) if base else None, "retained": retained, "base": base}
 
@@ -116,6 +137,28 @@ def retention_by_month(*, organization, months=12, today=None):
         points.append((month_end, retention_rate(organization=organization, on=month_end)))
         month_end = month_end.replace(day=1) - timedelta(days=1)
     return list(reversed(points))
+
+
+def report_figures(*, organization, today=None):
+    """What the dashboard and the donors overview show — LYBUNT and SYBUNT counts, retention at
+    each of the last 12 month ends and today, this month's gifts — for the organization's
+    current giving version, cached (``donors.summaries.figures``)."""
+    today = today or timezone.localdate()
+
+    def compute():
+        return {
+            "lybunt_count": lapsed_donors(organization=organization, today=today).count(),
+            "sybunt_count": lapsed_donors(
+                organization=organization, kind="sybunt", today=today
+            ).count(),
+            "retention_by_month": retention_by_month(
+                organization=organization, months=12, today=today
+            ),
+            "retention": retention_rate(organization=organization, on=today),
+            "month": month_figures(organization=organization, today=today),
+        }
+
+    return summaries.figures(organization=organization, today=today, compute=compute)
 
 
 def impact_for(*, organization, contact):
@@ -215,12 +258,17 @@ def welcome_calls_due(*, organization, manager=ANY_MANAGER, days=30):
 
     since = timezone.localdate() - timedelta(days=days)
     gifts = counted_gifts(organization=organization)
-    newcomers = (
-        gifts.values("contact_id").annotate(first=Min("received_on")).filter(first__gte=since)
+    # First gift on or after ``since``: each donor's first gift ever is on their latest year.
+    # Fetched first (a month's new donors: a few thousand ids in a big organization), so the
+    # contacts are looked up by key; as a subquery the planner scans every contact.
+    newcomers = list(
+        DonorYear.objects.filter(
+            organization=organization, latest=True, first_ever_on__gte=since
+        ).values_list("contact_id", flat=True)
     )
-    reached = Interaction.objects.filter(
-        organization=organization, related_kind=WELCOME_CALL_DONE
-    ).values("contact_id")
+    reached = Interaction.objects.filter(  # per donor, by index: not every call ever made
+        organization=organization, contact_id=OuterRef("pk"), related_kind=WELCOME_CALL_DONE
+    )
     first_gift = gifts.filter(contact_id=OuterRef("pk")).order_by("received_on", "pk")
     attempts = (
         Interaction.objects.filter(
@@ -234,10 +282,10 @@ def welcome_calls_due(*, organization, manager=ANY_MANAGER, days=30):
     )
     contacts = Contact.objects.filter(
         organization=organization,
-        pk__in=newcomers.values("contact_id"),
+        pk__in=newcomers,
         deceased=False,
         do_not_contact=False,
-    ).exclude(pk__in=reached)
+    ).exclude(Exists(reached))
     if manager is not ANY_MANAGER:
         contacts = contacts.filter(relationship_manager=manager)
     return (

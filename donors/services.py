@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from donors import summaries
 from donors.models import (
     ZERO,
     Appeal,
@@ -185,6 +186,7 @@ def gift_record(
         _fulfil_pledge(organization, gift.pledge)
     if thankyou_services.thankyou_settings(organization=organization).thank_on_entry:
         thankyou_services.thank_now(organization=organization, kind="gift", target_id=gift.pk)
+    summaries.refresh_soon(organization=organization)
     webhook_events.emit(
         organization=organization,
         type="gift.created",
@@ -223,6 +225,7 @@ def gift_refund(*, organization, gift, reason, refunded_on=None):
     gift.refunded_on = refunded_on or timezone.localdate()
     gift.refund_reason = reason.strip()[:200]
     gift.save(update_fields=["status", "refunded_on", "refund_reason"])
+    summaries.refresh_soon(organization=organization)
     webhook_events.emit(
         organization=organization,
         type="gift.refunded",
@@ -520,6 +523,7 @@ def gift_mark_received(*, organization, gift, received_on=None, amount=None):
             gift.allocations.update(amount=gift.amount)
     _check_gift(organization, gift, [(a.fund, a.amount) for a in gift.allocations.all()], [])
     gift.save()
+    summaries.refresh_soon(organization=organization)
     return gift
 
 

@@ -40,3 +40,13 @@ def send_welcome_call_lists():
 @shared_task(base=OrganizationTask)
 def send_welcome_call_list(organization):
     return services.welcome_call_lists_send(organization=organization)
+
+
+@shared_task(base=OrganizationTask)
+def giving_figures_refresh(organization):
+    """After gifts change (queued by ``summaries.refresh_soon`` at the end of its window):
+    today's report figures at the new giving version, so the next dashboard finds them ready.
+    Safe twice: the second finds them cached."""
+    from donors import selectors
+
+    selectors.report_figures(organization=organization)

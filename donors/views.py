@@ -55,6 +55,7 @@ from stakeholders import services as stakeholder_services
 from stakeholders.content_versions import languages_panel, originals, translation_add_view
 from stakeholders.forms import add_errors as _add_errors
 from stakeholders.models import AuditAction, ConsentChannel, ConsentPurpose, Role
+from stakeholders.replica import reads_from_replica
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.views import staff_view
 from thankyous import services as thankyou_services
@@ -65,14 +66,15 @@ READERS = [Role.ADMIN, Role.FUNDRAISER, Role.VIEWER]
 
 
 @staff_view(roles=READERS)
+@reads_from_replica()
 def index(request, org_slug):
     organization = request.organization
     today = timezone.localdate()
-    month = selectors.month_figures(organization=organization, today=today)
-    retention = selectors.retention_by_month(organization=organization, months=12, today=today)
+    figures = selectors.report_figures(organization=organization, today=today)
+    retention = figures["retention_by_month"]
     recent = Gift.objects.filter(organization=organization).select_related("contact")[:25]
     context = {
-        "month": month,
+        "month": figures["month"],
         "retention": retention[-1][1] if retention else None,
         "retention_chart": [
             (
@@ -81,7 +83,7 @@ def index(request, org_slug):
             )
             for point, value in retention
         ],
-        "lybunt_count": selectors.lapsed_donors(organization=organization).count(),
+        "lybunt_count": figures["lybunt_count"],
         "recent": recent,
     }
     return render(request, "donors/index.html", context)
@@ -168,7 +170,20 @@ class _CappedPaginator(Paginator):
         return self._capped
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count (the lapsed lists' counts are cached report figures)."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @property
+    def count(self):
+        return self._count
+
+
 @staff_view(roles=READERS)
+@reads_from_replica()
 def gift_list(request, org_slug):
     """Every gift, searchable and filtered, with a count and pages."""
     organization = request.organization
@@ -279,6 +294,7 @@ def gift_detail(request, org_slug, gift_id):
 
 
 @staff_view(roles=READERS)
+@reads_from_replica()
 def lapsed(request, org_slug):
     """LYBUNT/SYBUNT with what a fundraiser does next: export them, give them a relationship
     manager, call them (the row's link opens quick-log on a phone call)."""
@@ -325,7 +341,8 @@ def lapsed(request, org_slug):
         )
         response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
         return response
-    page = Paginator(donors, 50).get_page(request.GET.get("page"))
+    counted = selectors.report_figures(organization=organization)[f"{kind}_count"]
+    page = _CountedPaginator(donors, 50, count=counted).get_page(request.GET.get("page"))
     context = {
         "kind": kind,
         "donors": page,

@@ -1,6 +1,11 @@
 """API of the core: members and invitations of the organization in the URL."""
 
+from functools import cached_property
+
 import django_filters
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+from django.db.models.functions import Collate
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,10 +17,12 @@ from rest_framework.routers import SimpleRouter
 from stakeholders import selectors, services
 from stakeholders.models import (
     CONTACT_EDITABLE_FIELDS,
+    CONTACT_ROLES,
     ComplaintCategory,
     Consent,
     Contact,
     ContactKind,
+    ContactTag,
     Feedback,
     Interaction,
     Invitation,
@@ -24,7 +31,11 @@ from stakeholders.models import (
     Tag,
     User,
 )
-from stakeholders.registries import related_objects, restricted_interactions
+from stakeholders.registries import (
+    related_objects,
+    restricted_contact_roles,
+    restricted_interactions,
+)
 from stakeholders.tenancy.api import OrganizationViewSet
 from stakeholders.tenancy.filters import MemberFilter, OrganizationFilterSet
 
@@ -149,6 +160,8 @@ class ContactSerializer(serializers.ModelSerializer):
     relationship_manager = MemberField(required=False, allow_null=True)
     tags = TagNamesField(required=False)
     roles = serializers.SerializerMethodField()
+    # Lists read plain rows (tenancy.plain_rows): the tags in one array, the roles from the flags.
+    plain_columns = tuple(f"is_{code}" for code, _label in CONTACT_ROLES)
 
     class Meta:
         model = Contact
@@ -175,6 +188,23 @@ class ContactSerializer(serializers.ModelSerializer):
     def get_roles(self, contact) -> list[str]:
         role = self.context["request"].membership.role
         return [code for code, _label in contact.roles_seen_by(role)]
+
+    def plain_annotations(self):
+        names = ContactTag.objects.filter(contact=OuterRef("pk"))
+        # Code point order, as ``sorted`` gives the instance path.
+        names = names.order_by(Collate("tag__name", "C")).values("tag__name")
+        return {"tag_names": ArraySubquery(names)}
+
+    def plain_tags(self, row):
+        return row["tag_names"]
+
+    @cached_property
+    def _visible_roles(self):
+        hidden = restricted_contact_roles.hidden_from(self.context["request"].membership.role)
+        return [code for code, _label in CONTACT_ROLES if code not in hidden]
+
+    def plain_roles(self, row):
+        return [code for code in self._visible_roles if row[f"is_{code}"]]
 
 
 class ContactFilter(OrganizationFilterSet):

@@ -2,8 +2,11 @@
 events on the timeline; moving, anonymising and exporting its rows (and the lines of import
 files about the person) on merge, erasure and data subject export."""
 
+from functools import cache
+
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,114 +31,161 @@ from stakeholders.registries import (
     older_than,
     text_sources,
     timeline,
+    timeline_rows,
 )
 
 
-def interaction_event(organization, row):
-    is_complaint = row.kind == InteractionKind.COMPLAINT
-    return TimelineEvent(
-        kind="interaction",
-        occurred_at=row.occurred_at,
-        key=row.pk,
-        title=row.subject,
-        body=row.notes,
-        channel=row.channel,
-        channel_label=row.get_channel_display(),
-        badge=_("Complaint") if is_complaint else row.get_direction_display(),
-        url=reverse(
-            "stakeholders:interaction_detail",
-            kwargs={"org_slug": organization.slug, "interaction_id": row.pk},
-        ),
-        meta={
-            "staff": str(row.staff) if row.staff else "",
-            "outcome": row.outcome,
-            "follow_up_on": row.follow_up_on,
-            "follow_up_done": row.follow_up_done_at is not None,
-            "complaint_category": str(row.complaint_category or ""),
-            "resolved": row.resolved_at is not None,
-        },
-    )
+@cache
+def _choices(model, field):
+    return dict(model._meta.get_field(field).flatchoices)  # lazy labels: read in the language
 
 
-def interaction_events(*, organization, contact, before, limit, channel, role):
+def _display(model, field, value):
+    """The label of a choice, as ``get_<field>_display()`` gives it (the value when unknown)."""
+    return str(_choices(model, field).get(value, value))
+
+
+def _user_name(name, email):
+    """A user as ``str(user)`` writes them, from the two columns."""
+    return name or email or ""
+
+
+def interaction_rows(*, organization, contact, before, channel, role):
     rows = (
         selectors.interactions_visible(organization=organization, staff_role=role)
         .filter(contact=contact)
         .filter(older_than(before, "interaction"))
-        .select_related("staff", "complaint_category")
         .order_by("-occurred_at", "-id")
     )
     if channel:
         rows = rows.filter(channel=channel)
-    return [interaction_event(organization, row) for row in rows[:limit]]
+    return timeline_rows(
+        rows,
+        at="occurred_at",
+        data={
+            "subject": "subject",
+            "notes": "notes",
+            "channel": "channel",
+            "direction": "direction",
+            "kind": "kind",
+            "outcome": "outcome",
+            "staff_name": "staff__name",
+            "staff_email": "staff__email",
+            "follow_up_on": "follow_up_on",
+            "follow_up_done_at": "follow_up_done_at",
+            "category": "complaint_category__name",
+            "resolved_at": "resolved_at",
+        },
+    )
 
 
-def consent_events(*, organization, contact, before, limit, channel):
+def interaction_event(organization, occurred_at, key, data):
+    is_complaint = data["kind"] == InteractionKind.COMPLAINT
+    return TimelineEvent(
+        kind="interaction",
+        occurred_at=occurred_at,
+        key=key,
+        title=data["subject"],
+        body=data["notes"],
+        channel=data["channel"],
+        channel_label=_display(Interaction, "channel", data["channel"]),
+        badge=_("Complaint")
+        if is_complaint
+        else _display(Interaction, "direction", data["direction"]),
+        url=reverse(
+            "stakeholders:interaction_detail",
+            kwargs={"org_slug": organization.slug, "interaction_id": key},
+        ),
+        meta={
+            "staff": _user_name(data["staff_name"], data["staff_email"]),
+            "outcome": data["outcome"],
+            "follow_up_on": parse_date(data["follow_up_on"]) if data["follow_up_on"] else None,
+            "follow_up_done": data["follow_up_done_at"] is not None,
+            "complaint_category": data["category"] or "",
+            "resolved": data["resolved_at"] is not None,
+        },
+    )
+
+
+def consent_rows(*, organization, contact, before, channel):
     rows = (
         Consent.objects.filter(organization=organization, contact=contact)
         .filter(older_than(before, "consent", at="recorded_at"))
-        .order_by("-recorded_at", "-id")[:limit]
+        .order_by("-recorded_at", "-id")
     )
-    return [
-        TimelineEvent(
-            kind="consent",
-            occurred_at=row.recorded_at,
-            key=row.pk,
-            title=(
-                _("Agreed to %(purpose)s by %(channel)s")
-                if row.granted
-                else _("Withdrew %(purpose)s by %(channel)s")
-            )
-            % {
-                "purpose": row.get_purpose_display().lower(),
-                "channel": row.get_channel_display().lower(),
-            },
-            body=row.wording,
-            badge=row.get_source_display(),
+    fields = ("channel", "purpose", "granted", "wording", "source")
+    return timeline_rows(rows, at="recorded_at", data={name: name for name in fields})
+
+
+def consent_event(organization, occurred_at, key, data):
+    return TimelineEvent(
+        kind="consent",
+        occurred_at=occurred_at,
+        key=key,
+        title=(
+            _("Agreed to %(purpose)s by %(channel)s")
+            if data["granted"]
+            else _("Withdrew %(purpose)s by %(channel)s")
         )
-        for row in rows
-    ]
+        % {
+            "purpose": _display(Consent, "purpose", data["purpose"]).lower(),
+            "channel": _display(Consent, "channel", data["channel"]).lower(),
+        },
+        body=data["wording"],
+        badge=_display(Consent, "source", data["source"]),
+    )
 
 
-def feedback_events(*, organization, contact, before, limit, channel, role):
+def feedback_rows(*, organization, contact, before, channel, role):
     rows = (
         selectors.feedback_visible(organization=organization, staff_role=role)
         .filter(contact=contact)
         .filter(older_than(before, "feedback", at="created_at"))
-        .order_by("-created_at", "-id")[:limit]
+        .order_by("-created_at", "-id")
     )
-    return [
-        TimelineEvent(
-            kind="feedback",
-            occurred_at=row.created_at,
-            key=row.pk,
-            title=_("%(measure)s score: %(score)s")
-            % {"measure": row.get_measure_display(), "score": row.score},
-            body=row.comment,
-            badge=_("From them") if row.by_contact else _("Recorded by staff"),
-        )
-        for row in rows
-    ]
+    fields = ("measure", "score", "comment", "by_contact")
+    return timeline_rows(rows, at="created_at", data={name: name for name in fields})
 
 
-def record_events(*, organization, contact, before, limit, channel):
+def feedback_event(organization, occurred_at, key, data):
+    return TimelineEvent(
+        kind="feedback",
+        occurred_at=occurred_at,
+        key=key,
+        title=_("%(measure)s score: %(score)s")
+        % {"measure": _display(Feedback, "measure", data["measure"]), "score": data["score"]},
+        body=data["comment"],
+        badge=_("From them") if data["by_contact"] else _("Recorded by staff"),
+    )
+
+
+def record_rows(*, organization, contact, before, channel):
     rows = (
         ContactEvent.objects.filter(organization=organization, contact=contact)
         .filter(older_than(before, "record"))
-        .select_related("actor")
-        .order_by("-occurred_at", "-id")[:limit]
+        .order_by("-occurred_at", "-id")
     )
-    return [
-        TimelineEvent(
-            kind="record",
-            occurred_at=row.occurred_at,
-            key=row.pk,
-            title=row.summary,
-            badge=row.get_kind_display(),
-            meta={"staff": str(row.actor) if row.actor else ""},
-        )
-        for row in rows
-    ]
+    return timeline_rows(
+        rows,
+        at="occurred_at",
+        data={
+            "summary": "summary",
+            "kind": "kind",
+            "actor_name": "actor__name",
+            "actor_email": "actor__email",
+        },
+    )
+
+
+def record_event(organization, occurred_at, key, data):
+    return TimelineEvent(
+        kind="record",
+        occurred_at=occurred_at,
+        key=key,
+        title=data["summary"],
+        badge=_display(ContactEvent, "kind", data["kind"]),
+        meta={"staff": _user_name(data["actor_name"], data["actor_email"])},
+    )
 
 
 def merge_core_rows(*, organization, keep, remove):
@@ -287,13 +337,24 @@ def register():
     timeline.register(
         "interaction",
         gettext_lazy("Interactions"),
-        interaction_events,
+        rows=interaction_rows,
+        event=interaction_event,
         has_channels=True,
         wants_role=True,
     )
-    timeline.register("consent", gettext_lazy("Consent changes"), consent_events)
-    timeline.register("feedback", gettext_lazy("Feedback"), feedback_events, wants_role=True)
-    timeline.register("record", gettext_lazy("Record changes"), record_events)
+    timeline.register(
+        "consent", gettext_lazy("Consent changes"), rows=consent_rows, event=consent_event
+    )
+    timeline.register(
+        "feedback",
+        gettext_lazy("Feedback"),
+        rows=feedback_rows,
+        event=feedback_event,
+        wants_role=True,
+    )
+    timeline.register(
+        "record", gettext_lazy("Record changes"), rows=record_rows, event=record_event
+    )
     contact_hooks.register(
         "stakeholders",
         merge=merge_core_rows,
@@ -387,7 +448,8 @@ def _register_recovery():
     timeline.register(
         "recovery",
         gettext_lazy("Recovery cases"),
-        recovery.timeline_events,
+        rows=recovery.timeline_rows,
+        event=recovery.timeline_event,
         wants_role=True,
     )
 

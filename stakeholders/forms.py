@@ -27,6 +27,7 @@ from stakeholders.models import (
     Role,
     User,
 )
+from stakeholders.quick_widgets import render_in_python
 
 LOGO_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
 LOGO_MAX_PIXELS = 4000
@@ -353,7 +354,9 @@ class InteractionForm(forms.ModelForm):
             "follow_up_on": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, choices=None, **kwargs):
+        """``choices``: {field: [(id, label)]} already read (the contact page reads them with its
+        other lists, ``contact_page.side_lists``): rendering then costs no query."""
         super().__init__(*args, **kwargs)
         self.fields["follow_up_owner"].queryset = User.objects.filter(
             memberships__organization=organization
@@ -361,6 +364,10 @@ class InteractionForm(forms.ModelForm):
         self.fields["complaint_category"].queryset = ComplaintCategory.objects.filter(
             organization=organization
         )
+        for name, rows in (choices or {}).items():
+            field = self.fields[name]
+            field.choices = [("", field.empty_label), *rows]  # validation still asks the queryset
+        render_in_python(self)  # the same HTML, without a template per widget and per option
         self.fields["channel"].initial = "phone"
         self.fields["subject"].required = False  # a note alone is enough (see the service)
         self.fields["subject"].help_text = _("Optional for a note: its first line is used.")

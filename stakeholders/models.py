@@ -8,6 +8,7 @@ from babel.numbers import list_currencies
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stakeholders.branding import validate_brand_color
 from stakeholders.registries import restricted_contact_roles
-from stakeholders.search import IsLatin, NameKey
+from stakeholders.search import IsLatin, NameKey, WordVariants
 from stakeholders.tenancy.models import TenantOwned
 
 
@@ -351,6 +352,15 @@ class Contact(TenantOwned):
     )
     search_latin = models.GeneratedField(
         expression=IsLatin("search_name"), output_field=models.BooleanField(), db_persist=True
+    )
+    # The words of the name and of its key with their one-letter deletions (typos one edit away).
+    search_variants = models.GeneratedField(
+        expression=WordVariants("search_name"), output_field=SearchVectorField(), db_persist=True
+    )
+    search_key_variants = models.GeneratedField(
+        expression=WordVariants(NameKey("search_name")),
+        output_field=SearchVectorField(),
+        db_persist=True,
     )
     salutation = models.CharField(
         _("salutation"),
@@ -1051,6 +1061,7 @@ from stakeholders.inbox.models import (  # noqa: E402, F401
 
 # --- Integrations: webhooks out, idempotent writes ------------------------------------------------
 from stakeholders.integrations.models import (  # noqa: E402, F401
+    ExportJob,
     IdempotencyRecord,
     WebhookDelivery,
     WebhookEndpoint,

@@ -48,9 +48,27 @@ class TimelineEvent:
 class TimelineSource:
     kind: str
     label: str
-    events: Callable  # (organization, contact, before, limit, channel) -> list[TimelineEvent]
+    events: Callable | None  # (organization, contact, before, limit, channel) -> [TimelineEvent]
     has_channels: bool = False
-    wants_role: bool = False  # events() also gets the reader's ``role`` (it hides some rows)
+    wants_role: bool = False  # events()/rows() also get the reader's ``role`` (it hides rows)
+    # The one-query form (preferred): rows() takes the same arguments as events() but ``limit``
+    # and returns ``timeline_rows(...)`` ordered newest first; event() builds an entry from one
+    # row: (organization, occurred_at, key, data) -> TimelineEvent.
+    rows: Callable | None = None
+    event: Callable | None = None
+
+
+def timeline_rows(queryset, *, at, data):
+    """A source's rows for the one-query timeline: (occurred_at, key, data) where ``data`` is a
+    JSON object of what its event needs ({name: field path or expression}). Decimals come back
+    as ``Decimal``, dates and datetimes as ISO text (``django.utils.dateparse``)."""
+    from django.db.models import F
+    from django.db.models.functions import JSONObject
+
+    return queryset.annotate(
+        timeline_at=F(at) if isinstance(at, str) else at,
+        timeline_data=JSONObject(**data),
+    ).values_list("timeline_at", "pk", "timeline_data")
 
 
 class Timeline:
@@ -59,8 +77,22 @@ class Timeline:
     def __init__(self):
         self._sources: dict[str, TimelineSource] = {}
 
-    def register(self, kind, label, events, *, has_channels=False, wants_role=False):
-        self._sources[kind] = TimelineSource(kind, label, events, has_channels, wants_role)
+    def register(
+        self,
+        kind,
+        label,
+        events=None,
+        *,
+        has_channels=False,
+        wants_role=False,
+        rows=None,
+        event=None,
+    ):
+        if (rows is None) != (event is None) or (events is None) == (rows is None):
+            raise ValueError(f"{kind}: give events(), or rows() and event()")
+        self._sources[kind] = TimelineSource(
+            kind, label, events, has_channels, wants_role, rows, event
+        )
 
     def kinds(self):
         return [(source.kind, source.label) for source in self._sources.values()]
@@ -70,30 +102,69 @@ class Timeline:
     ):
         """The newest ``limit`` events older than ``before`` (a sort key), and the next cursor.
 
-        Each source returns at most ``limit`` events older than the cursor, so a page costs one
-        indexed query per source, however long the history.
+        Each source gives at most ``limit`` + 1 rows older than the cursor, newest first (an
+        indexed top-N, however long the history); the sources with ``rows()`` are read together
+        in one UNION ALL query, so a page costs one round trip whatever the number of apps.
         """
-        collected = []
+        collected, queries = [], []
         for source in self._sources.values():
             if kinds and source.kind not in kinds:
                 continue
             if channel and not source.has_channels:
                 continue
-            extra = {"role": role} if source.wants_role else {}
-            collected.extend(
-                source.events(
-                    organization=organization,
-                    contact=contact,
-                    before=before,
-                    limit=limit + 1,
-                    channel=channel,
-                    **extra,
-                )
-            )
+            arguments = {
+                "organization": organization,
+                "contact": contact,
+                "before": before,
+                "channel": channel,
+                **({"role": role} if source.wants_role else {}),
+            }
+            if source.rows is not None:
+                queries.append((source, source.rows(**arguments)[: limit + 1]))
+            else:
+                collected.extend(source.events(limit=limit + 1, **arguments))
+        collected.extend(_union_events(organization, queries, limit + 1))
         collected.sort(key=lambda event: event.sort_key, reverse=True)
         page = collected[:limit]
         has_more = len(collected) > limit
         return page, (page[-1].sort_key if has_more and page else None)
+
+
+def _union_events(organization, queries, limit):
+    """The newest ``limit`` rows of the sources' querysets, in one query, as events: each
+    source's own top-N (its index) in a derived table, the whole ordered as ``sort_key`` is
+    (kind compared byte by byte, as Python compares the strings)."""
+    import json
+    from decimal import Decimal
+
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connections
+
+    parts, params, sources = [], [], {}
+    for source, queryset in queries:
+        try:
+            sql, part_params = queryset.query.get_compiler(using=queryset.db).as_sql()
+        except EmptyResultSet:  # e.g. ``__in=[]``: nothing to read
+            continue
+        parts.append(f"SELECT %s::text, t.* FROM ({sql}) t")  # noqa: S608 (compiled, with params)
+        params += [source.kind, *part_params]
+        sources[source.kind] = source
+    if not parts:
+        return []
+    union = " UNION ALL ".join(f"({part})" for part in parts)
+    sql = (
+        f"SELECT * FROM ({union}) "  # noqa: S608 (the sources' compiled SQL, values as params)
+        'u (kind, at, key, data) ORDER BY at DESC, kind COLLATE "C" DESC, key DESC LIMIT %s'
+    )
+    with connections[queries[0][1].db].cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        rows = cursor.fetchall()
+    events = []
+    for kind, at, key, data in rows:
+        if isinstance(data, str | bytes):
+            data = json.loads(data, parse_float=Decimal)
+        events.append(sources[kind].event(organization, at, key, data))
+    return events
 
 
 @dataclass(frozen=True)

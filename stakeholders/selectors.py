@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
-from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import (
@@ -17,15 +17,12 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FloatField,
     OuterRef,
     Q,
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Greatest, TruncMonth
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -54,7 +51,7 @@ from stakeholders.registries import (
     restricted_contact_roles,
     restricted_interactions,
 )
-from stakeholders.search import NameKey, is_latin
+from stakeholders.search import closest_names, long_words
 
 
 def membership_get(*, organization, user):
@@ -232,11 +229,7 @@ def contact_search(
     ).order_by("search_name", "pk")
     if len(text) < 3 or named.exists():
         return named
-    return _closest_names(contacts, text)
-
-
-def _long_words(text):
-    return [word for word in text.split() if len(word) >= 3 and any(c.isalnum() for c in word)]
+    return closest_names(contacts, text)
 
 
 def _trigrams_of_word_starts(text):
@@ -247,113 +240,9 @@ def _trigrams_of_word_starts(text):
     before the policy (not LEAKPROOF): alone, it read the whole organization to learn that a
     typo starts no name (300 ms for 200,000 contacts; now a few)."""
     condition = Q()
-    for word in _long_words(text):
+    for word in long_words(text):
         condition &= Q(search_name__trigram_word_similar=word)
     return condition
-
-
-# A key (``stakeholders.search``) is a loose match: the same consonants spelt in another script
-# or with other vowels. It ranks below a name as close by its letters.
-KEY_WEIGHT = 0.9
-# Keys are short: two differ in a letter or two from as little as 0.5 apart, so the whole keys
-# must be this close (a typo and a transliteration together, "Нұран Беков" for "Nurlan Bekov",
-# is 0.5 and not found; different names: "بیژن افشار" and "Joanna Fischer" 0.6, "کوروش اسفندیاری"
-# and "Günther Groß" 0.5).
-KEY_FLOOR = 0.65
-# The second pass (``_closest_names``), when the first finds nobody: names in the query's
-# script whose key is this close to the query's (trigram similarity of the keys) and whose
-# letters are this close (of the whole names: every typo set miss it catches is >= 0.3, every
-# name far from all, ``typos.NEGATIVES``, 0.0).
-SECOND_PASS_KEY_FLOOR = 0.5
-SECOND_PASS_NAME_FLOOR = 0.25
-
-
-def _closest_names(contacts, text):
-    """Names that nothing starts with: the closest, best first (typos, transliterations).
-
-    Three ways to be close, each one pg_trgm's ``<%``, which keeps its trigram index under
-    row-level security (LEAKPROOF):
-    - every typed word is close to a word of the name (word similarity): one or two typos in
-      any word, the first letters too, and a family name of several words typed without the
-      first name ("van der Brg");
-    - the typed text is close to a stretch of the name: words joined or split differently
-      ("vanderberg", "Abdolhossein", "Mohammadreza"), a typo in a short word ("Xoë Davies");
-    - the name's key (``stakeholders.search``) is close to the query's: the name in another
-      script ("Mohamadreza Najafabadi" = "محمدرضا نجف‌آبادی", "Нұрлан Беков" = "Nurlan
-      Bekov"), compared only with the names in another script than the query's (a small partial
-      index for a Latin query in a Latin-writing organization). PostgreSQL computes the query's
-      key once, at planning.
-    Ranked by the best of: the typed words' mean closeness (when each is close), the closeness
-    of the whole name (trigram similarity, as before: "Zoë Davies" before "Chloé Davies" for
-    "Xoë Davies") and, for a name in another script, its key's (squared, so that only a
-    transliteration ranks high).
-    """
-    words = _long_words(text) or [text]
-    key = NameKey(Value(text))
-    latin = is_latin(text)
-    each_word = Q()
-    for word in words:
-        each_word &= Q(search_name__trigram_word_similar=word)
-    other_script = Q(search_key__trigram_word_similar=key, search_latin=not latin)
-    typed = text.split()
-    by_words = sum(TrigramWordSimilarity(word, "search_name") for word in typed) / len(typed)
-    as_a_whole = TrigramSimilarity("search_name", text)
-    key_closeness = TrigramSimilarity("search_key", key)
-    # Squared: an identical key (a transliteration) ranks high, a merely close one low.
-    by_key = Case(
-        When(
-            GreaterThanOrEqual(key_closeness, KEY_FLOOR),
-            then=key_closeness * key_closeness * KEY_WEIGHT,
-        ),
-        default=Value(0.0),
-    )
-    first = contacts.filter(
-        each_word | Q(search_name__trigram_word_similar=text) | other_script
-    ).annotate(
-        similarity=Greatest(
-            Case(When(each_word, then=by_words), default=Value(0.0)),
-            as_a_whole,
-            Case(When(search_latin=latin, then=Value(0.0)), default=by_key),
-            output_field=FloatField(),
-        )
-    )
-    first = first.filter(similarity__gt=0)  # a key found it, but the whole keys are too far apart
-    # The second pass, only when the first found nobody: names in the query's script that
-    # sound alike (their key is close to the query's) and share some letters with it. It
-    # catches what trigrams of words miss: two typos in short words ("Hannha Schimdt",
-    # "Fatia Adyeemi"), a swap in a short word ("Tảho Lê"), a spacing and a typo at once ("Ewen
-    # Mc Leod"). Another script is left to the first pass: there, keys alone are as close for a
-    # typo on a transliteration ("Нұран Беков", 0.5) as for different names ("بیژن افشار" and
-    # "Joanna Fischer", 0.56).
-    second = (
-        contacts.filter(search_key__trigram_similar=key, search_latin=latin)
-        .alias(sounds_alike=TrigramSimilarity("search_key", key), looks_alike=as_a_whole)
-        .filter(sounds_alike__gte=SECOND_PASS_KEY_FLOOR, looks_alike__gte=SECOND_PASS_NAME_FLOOR)
-    )
-    # One statement, so the query count stays: the first pass is computed once (a materialised
-    # CTE), and the second's scan sits under an uncorrelated NOT EXISTS, which PostgreSQL
-    # evaluates once and uses as a one-time filter: skipped entirely when the first found
-    # somebody. (A separate EXISTS gate recomputed the first pass, +22 ms, and for a query
-    # that finds nobody the planner walked the organization's whole index, 1.4 s.)
-    first_sql, first_params = first.order_by().values("pk").query.sql_with_params()
-    second_sql, second_params = second.order_by().values("pk").query.sql_with_params()
-    found = RawSQL(  # noqa: S611 (the SQL is the ORM's, with its parameters)
-        f"WITH first AS MATERIALIZED ({first_sql}) SELECT * FROM first "  # noqa: S608 (ORM SQL)
-        f"UNION ALL SELECT * FROM ({second_sql}) second WHERE NOT EXISTS (SELECT FROM first)",
-        (*first_params, *second_params),
-    )
-    return (
-        contacts.filter(pk__in=found)
-        .annotate(
-            similarity=Greatest(
-                Case(When(each_word, then=by_words), default=Value(0.0)),
-                as_a_whole,
-                Case(When(search_latin=latin, then=Value(0.0)), default=by_key),
-                output_field=FloatField(),
-            )
-        )
-        .order_by("-similarity", as_a_whole.desc(), "search_name", "pk")
-    )
 
 
 def count_capped(queryset, *, cap=10_000):

@@ -35,6 +35,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/timeline/", views.contact_timeline, name="contact_timeline"),
+    path("contacts/<int:contact_id>/panels/", views.contact_panels_page, name="contact_panels"),
     path("contacts/<int:contact_id>/log/", views.contact_log, name="contact_log"),
     path("contacts/<int:contact_id>/consent/", views.contact_consent, name="contact_consent"),
     path(

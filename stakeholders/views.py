@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from stakeholders import (
     audit,
     branding,
+    contact_page,
     csv_export,
     data_export,
     importing,
@@ -81,6 +82,7 @@ from stakeholders.registries import (
     restricted_contact_roles,
     timeline,
 )
+from stakeholders.replica import database_now, reads_from_replica
 from stakeholders.tenancy.middleware import organization_public
 from stakeholders.tenancy.throttling import default_per_minute
 from stakeholders.tenancy.views import staff_view
@@ -210,6 +212,7 @@ def invitation_accept(request, key):
 
 
 @staff_view()
+@reads_from_replica()
 def dashboard(request, org_slug):
     organization = request.organization
     member_count = selectors.organization_members(organization=organization).count()
@@ -495,6 +498,7 @@ def _search_params(request):
 
 
 @staff_view()
+@reads_from_replica()
 def contact_list(request, org_slug):
     organization = request.organization
     filters = _search_params(request)
@@ -533,10 +537,12 @@ def contact_list(request, org_slug):
 
 
 @staff_view()
+@reads_from_replica()
 def contact_export(request, org_slug):
     """The filtered list as CSV; cells that a spreadsheet would run as formulas are defused."""
     params = _search_params(request)
     contacts = selectors.contact_search(organization=request.organization, **params)
+    contacts = contacts.using(database_now())  # read while streaming; chosen before the audit
     audit.record(
         organization=request.organization,
         action=AuditAction.EXPORT,
@@ -628,14 +634,21 @@ def _timeline_context(request, contact):
 
 
 def _contact_page(request, contact, *, log_form=None, status=200):
+    """The person's page in at most 8 queries (4 of them the middleware's): the contact, one for
+    the small lists beside the timeline, one for the timeline. The panels apps contribute load
+    after it (``contact_panels_page``)."""
     organization = request.organization
-    consents = selectors.consent_current(organization=organization, contact=contact)
+    can_edit = request.membership.role in EDITORS
+    side = contact_page.side_lists(
+        organization=organization,
+        contact=contact,
+        form_choices=can_edit and log_form is None and not contact.erased_at,
+    )
+    consents = side["consents"]
     context = {
         "contact": contact,
-        "tags": selectors.contact_tags(organization=organization, contact=contact),
-        "relationships": selectors.contact_relationships(
-            organization=organization, contact=contact
-        ),
+        "tags": side["tags"],
+        "relationships": side["relationships"],
         "consent_rows": [
             {
                 "purpose": purpose_label,
@@ -647,14 +660,30 @@ def _contact_page(request, contact, *, log_form=None, status=200):
             for purpose, purpose_label in ConsentPurpose.choices
         ],
         "consent_channels": ConsentChannel.choices,
-        "log_form": log_form or InteractionForm(organization=organization),
+        "log_form": log_form
+        or InteractionForm(organization=organization, choices=side["form_choices"]),
         "consent_form": ConsentForm(),
         "relationship_form": RelationshipForm(),
-        "panels": contact_panels.render_context(request, contact),
-        "can_edit": request.membership.role in EDITORS,
+        "can_edit": can_edit,
         **_timeline_context(request, contact),
     }
     return render(request, "stakeholders/contacts/detail.html", context, status=status)
+
+
+@staff_view()
+def contact_panels_page(request, org_slug, contact_id):
+    """The panels apps add to the person's page (giving, volunteering, conversations…), each for
+    the roles it names: loaded by htmx once the page is shown, or opened as a page without
+    JavaScript."""
+    contact = _contact_or_404(request, contact_id)
+    context = {
+        "contact": contact,
+        "panels": contact_panels.render_context(request, contact),
+        "can_edit": request.membership.role in EDITORS,
+    }
+    if request.htmx:
+        return render(request, "stakeholders/contacts/_panels.html", context)
+    return render(request, "stakeholders/contacts/panels.html", context)
 
 
 @staff_view()

@@ -19,6 +19,7 @@ from django_scopes.state import get_scope
 from stakeholders.models import Role
 from stakeholders.tenancy.models import TenantOwned, organization_scope
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.replica import replica_on, replica_pair  # noqa: F401 (a standby, on demand)
 from tests.twilio_server import twilio_server  # noqa: F401
 
 APPLICATION_ROLE = {name: settings.DATABASES["default"][name] for name in ("USER", "PASSWORD")}

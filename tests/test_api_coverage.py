@@ -65,6 +65,9 @@ NOT_RESOURCES = {
     "stakeholders.WebhookEvent": "internal: an event to deliver (webhook-deliveries show them)",
     "stakeholders.IdempotencyRecord": "internal: the first response to an Idempotency-Key",
     "donors.UpdateDelivery": "internal: one donor's copy of an update, so none is sent twice",
+    "donors.DonorYear": "derived: a donor's year of giving, kept by triggers on gifts "
+    "(lapsed donors and retention read it)",
+    "donors.GivingVersion": "internal: the key of the cached giving figures, bumped by triggers",
     "volunteers.PendingSignup": "internal: a public signup waiting for its email confirmation",
     # The community (issue 20) is being built: its staff routes come with it.
     "community.Member": "members join by email and are moderated on the community's pages",

@@ -78,7 +78,7 @@ def test_required_mfa_holds_for_sessions(client, org_a, member_factory):
 
 def test_mfa_costs_no_query_where_it_is_not_required(api, django_assert_num_queries):
     api.get("/api/v1/o/riverside/members/")  # records the token's "last used"
-    with django_assert_num_queries(4):  # organization, token, membership, page
+    with django_assert_num_queries(2):  # the token with its membership, the page
         api.get("/api/v1/o/riverside/members/")
 
 

@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 from bench import roles
 from bench.generators import copying
 from bench.scenarios import (
+    api_lists,
     clients,
     community,
     contacts,
@@ -23,6 +24,7 @@ from bench.scenarios import (
     inbound,
     journeys,
     letters,
+    replica,
     search,
     tenancy,
     thankyous,
@@ -165,6 +167,17 @@ def test_donors():
     assert gift_import["rows"] == donors.TINY["import_rows"]
     assert {"dry_run_s", "import_s", "rows_per_s", "duplicate_check_ms_per_new_donor"} <= set(
         gift_import
+    )
+    big = results[f"big organization, {donors.TINY['big_contacts']:,} contacts"]
+    assert big["data"]["contacts"] == donors.TINY["big_contacts"]
+    timed(
+        big,
+        "dashboard",
+        "donors overview (retention by month, LYBUNT count)",
+        "LYBUNT list",
+        "SYBUNT list",
+        "thank-yous (time to thank)",
+        "client reports",
     )
 
 
@@ -337,3 +350,43 @@ def test_webhook_fan_out_loses_and_doubles_nothing():
     assert results["delivery_rows_succeeded"] == 3 * events
     assert results["delivery_rows_left_pending"] == 0
     assert {"events_per_s", "delivery_latency_first_attempt_ms", "end_to_end_s"} <= set(results)
+
+
+def test_api_list_throughput():
+    """The four big lists and the contact page through gunicorn, a token and a session: every
+    request answered 200, requests/s, latency and the workers' CPU per request recorded, and
+    where one request's time goes."""
+    results = api_lists.run(**api_lists.TINY)
+    assert results["measured_as"] == settings.DATABASE_APP_USER
+    assert set(results["lists"]) == {
+        "contacts",
+        "interactions",
+        "gifts",
+        "service requests",
+        "contact page (staff, session)",
+    }
+    for name, result in results["lists"].items():
+        measured = result["2 in flight"]
+        assert measured["requests"] > 0 and measured["errors"] == 0, (name, measured)
+        assert {"requests_per_s", "p50_ms", "p95_ms", "worker CPU ms per request"} <= set(measured)
+    assert results["lists"]["gifts"]["profile"]["breakdown_ms"]["SQL execute"] > 0
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+@pytest.mark.usefixtures("replica_on")  # a primary and standby of the tests' own
+class TestReplica:
+    def test_the_primarys_load_falls_as_reads_move_to_the_replica(self):
+        """The same requests with every read on the primary, then with the router on: the
+        replica serves reads only in the second run, and the primary reads fewer rows."""
+        results = replica.run(**replica.TINY)
+        assert results["measured_as"] == settings.DATABASE_APP_USER
+        off, on = results["every read on the primary"], results["reads on the replica"]
+        assert off["replica"]["rows"] < on["replica"]["rows"]  # (its own counters' reads)
+        assert on["primary"]["rows"] < off["primary"]["rows"]
+        assert on["primary"]["transactions"] > 0  # the writes and the writer's own reads
+        assert set(results["primary's load with the replica / without"]) == {
+            "transactions",
+            "rows",
+            "blocks",
+            "backend_cpu_ms",
+        }

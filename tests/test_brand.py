@@ -268,7 +268,7 @@ def test_an_old_http_donation_page_is_not_linked(client, riverside, donor):
 
 def test_staff_can_copy_and_open_a_donors_impact_link(client, riverside, donor, admin_a):
     client.force_login(admin_a)
-    page = client.get(f"/o/riverside/contacts/{donor.pk}/").content.decode()
+    page = client.get(f"/o/riverside/contacts/{donor.pk}/panels/").content.decode()
     field = f'id="impact-link-{donor.pk}" type="url" readonly value="'
     assert field in page  # visible: the fallback when the browser can't copy
     url = page.split(field, 1)[1].split('"', 1)[0].replace("&amp;", "&")
@@ -282,5 +282,5 @@ def test_staff_can_copy_and_open_a_donors_impact_link(client, riverside, donor, 
 def test_a_viewer_does_not_get_the_impact_link(client, riverside, donor):
     viewer = MembershipFactory(organization=riverside, role=Role.VIEWER).user
     client.force_login(viewer)
-    page = client.get(f"/o/riverside/contacts/{donor.pk}/").content.decode()
+    page = client.get(f"/o/riverside/contacts/{donor.pk}/panels/").content.decode()
     assert f'id="impact-link-{donor.pk}"' not in page

@@ -562,7 +562,7 @@ def test_the_digest_beat_task_runs_per_organization(org_a, mailbox, settings):
 
 def _contact_page(client, user, contact):
     client.force_login(user)
-    return client.get(f"/o/riverside/contacts/{contact.pk}/")
+    return client.get(f"/o/riverside/contacts/{contact.pk}/panels/")  # the page loads them
 
 
 def test_the_member_panel_and_its_role_walls(client, org_a):

@@ -324,7 +324,7 @@ def test_the_contact_page_shows_the_bounce(client, org_a, admin_a):
     person = ContactFactory(organization=org_a, email="fatima@example.org")
     post_postmark(client, postmark_bounce("fatima@example.org"))
     client.force_login(admin_a)
-    page = client.get(f"/o/riverside/contacts/{person.pk}/").content.decode()
+    page = client.get(f"/o/riverside/contacts/{person.pk}/panels/").content.decode()
     assert "Email bounced on" in page
     assert 'data-suppression="hard_bounce"' in page
 
@@ -332,7 +332,7 @@ def test_the_contact_page_shows_the_bounce(client, org_a, admin_a):
 def test_a_contact_without_suppressions_has_no_delivery_panel(client, org_a, admin_a):
     person = ContactFactory(organization=org_a, email="fine@example.org")
     client.force_login(admin_a)
-    page = client.get(f"/o/riverside/contacts/{person.pk}/").content.decode()
+    page = client.get(f"/o/riverside/contacts/{person.pk}/panels/").content.decode()
     assert "delivery-panel-heading" not in page
 
 

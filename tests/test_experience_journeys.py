@@ -421,14 +421,14 @@ def test_a_fundraiser_never_sees_the_client_journey(client, org_a, everyone_on_a
     assert {row["journey"] for row in rows} == {"donor"}
     # The client's page: no journey panel for what the fundraiser may not see.
     person = everyone_on_a_journey["client"]
-    page = client.get(
-        reverse("stakeholders:contact_detail", kwargs={"org_slug": slug, "contact_id": person.pk})
+    page = client.get(  # the page's panels (loaded after it)
+        reverse("stakeholders:contact_panels", kwargs={"org_slug": slug, "contact_id": person.pk})
     )
     assert page.status_code == 200
     assert b"journeys-panel-heading" not in page.content
     page = client.get(
         reverse(
-            "stakeholders:contact_detail",
+            "stakeholders:contact_panels",
             kwargs={"org_slug": slug, "contact_id": everyone_on_a_journey["donor"].pk},
         )
     )
@@ -505,7 +505,9 @@ def test_api_journeys_and_positions(client, org_a, everyone_on_a_journey):
     assert rows["results"] == []
 
 
-def test_api_list_query_counts_do_not_grow_with_the_page(client, org_a, django_assert_num_queries):
+def test_api_list_query_counts_do_not_grow_with_the_page(
+    client, org_a, django_assert_max_num_queries
+):
     with organization_scope(org_a):
         for n in range(6):
             gift(ContactFactory(organization=org_a), days_ago(20 + n))
@@ -518,11 +520,11 @@ def test_api_list_query_counts_do_not_grow_with_the_page(client, org_a, django_a
     with CaptureQueriesContext(connection) as large:
         client.get(f"{base}/journey-positions/?page_size=6")
     assert len(small) == len(large)
-    with django_assert_num_queries(len(large)):
+    with django_assert_max_num_queries(len(large)):
         client.get(f"{base}/journey-positions/?page_size=6&stuck=1")
     with CaptureQueriesContext(connection) as journeys_list:
         assert len(client.get(f"{base}/journeys/").json()["results"]) == 3
-    assert len(journeys_list) <= len(large)
+    assert len(journeys_list) <= len(large) + 1  # it reads the organization's stage settings too
 
 
 def test_a_donors_keep_in_touch_email_can_link_their_impact_page(org_a):

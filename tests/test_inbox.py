@@ -625,8 +625,8 @@ def test_dashboard_card_and_contact_panel_respect_the_walls(client, org, walls, 
         c for c in dashboard.context["cards"] if c["template"] == "inbox/_dashboard_card.html"
     )
     assert card["inbox"] == {"waiting": "1", "breached": "0", "mine": "1"}
-    person = reverse(
-        "stakeholders:contact_detail",
+    person = reverse(  # the panels of the person's page (loaded after it)
+        "stakeholders:contact_panels",
         kwargs={"org_slug": org.slug, "contact_id": walls["client"].contact_id},
     )
     response = client.get(person)

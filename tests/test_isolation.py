@@ -47,6 +47,7 @@ from stakeholders.models import (
     ApiToken,
     Consent,
     Contact,
+    ExportJob,
     Feedback,
     Interaction,
     Invitation,
@@ -545,6 +546,20 @@ def _core_route_factories():
 
 
 MODEL_FACTORIES.update(_core_route_factories())
+
+
+def _export_job(org):
+    """A background export of the organization's contacts, asked for by one of its members."""
+    return ExportJob.objects.create(
+        organization=org,
+        requested_by=MembershipFactory(organization=org).user,
+        list_name="contacts",
+        format="csv",
+        expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
+    )
+
+
+MODEL_FACTORIES[ExportJob] = _export_job
 
 ORG_PREFIXES = ("o/<slug:org_slug>/", "api/v1/o/<slug:org_slug>/")
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -1,6 +1,7 @@
 """Acknowledgments on the contact's timeline; their rows follow merges, and erasure and
 export of a person take their letters."""
 
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,33 +14,47 @@ from stakeholders.registries import (
     older_than,
     platform_metrics,
     timeline,
+    timeline_rows,
 )
 from thankyous import selectors, services
 from thankyous.models import Acknowledgment
 from thankyous.registry import thankables
 
 
-def acknowledgment_events(*, organization, contact, before, limit, channel, role):
+def acknowledgment_rows(*, organization, contact, before, channel, role):
     rows = (
         selectors.acknowledgments_visible(organization=organization, staff_role=role)
         .filter(contact=contact)
         .filter(older_than(before, "thank-you", at="created_at"))
-        .order_by("-created_at", "-id")[:limit]
+        .order_by("-created_at", "-id")
     )
-    return [
-        TimelineEvent(
-            kind="thank-you",
-            occurred_at=row.sent_at or row.created_at,
-            key=row.pk,
-            title=_("Thank-you (%(what)s): %(state)s")
-            % {"what": thankables[row.kind].label, "state": row.get_state_display()},
-            body=row.skip_reason or row.last_error,
-            channel=row.channel,
-            channel_label=row.get_channel_display() if row.channel else "",
-            badge=row.get_state_display(),
-        )
-        for row in rows
-    ]
+    fields = ("kind", "state", "channel", "skip_reason", "last_error")
+    return timeline_rows(
+        rows,
+        at=Coalesce("sent_at", "created_at"),
+        data={name: name for name in fields},
+    )
+
+
+def acknowledgment_event(organization, occurred_at, key, data):
+    state = _choice(Acknowledgment, "state", data["state"])
+    return TimelineEvent(
+        kind="thank-you",
+        occurred_at=occurred_at,
+        key=key,
+        title=_("Thank-you (%(what)s): %(state)s")
+        % {"what": thankables[data["kind"]].label, "state": state},
+        body=data["skip_reason"] or data["last_error"],
+        channel=data["channel"],
+        channel_label=_choice(Acknowledgment, "channel", data["channel"])
+        if data["channel"]
+        else "",
+        badge=state,
+    )
+
+
+def _choice(model, field, value):
+    return str(dict(model._meta.get_field(field).flatchoices).get(value, value))
 
 
 def merge(*, organization, keep, remove):
@@ -87,7 +102,11 @@ def register():
         roles=(Role.ADMIN, Role.FUNDRAISER, Role.VIEWER),
     )
     timeline.register(
-        "thank-you", gettext_lazy("Thank-yous"), acknowledgment_events, wants_role=True
+        "thank-you",
+        gettext_lazy("Thank-yous"),
+        rows=acknowledgment_rows,
+        event=acknowledgment_event,
+        wants_role=True,
     )
     contact_hooks.register(
         "thankyous",

@@ -20,38 +20,47 @@ from stakeholders.registries import (
     older_than,
     related_objects,
     timeline,
+    timeline_rows,
 )
 from thankyous.registry import Thankable, thankables
 from volunteers import demo, experience, selectors, services, thanks
-from volunteers.models import Assignment, Opportunity, Shift, VolunteerProfile
+from volunteers.models import Assignment, Opportunity, Shift
 
 VOLUNTEER_ROLES = (Role.ADMIN, Role.VOLUNTEER_COORDINATOR, Role.VIEWER)
 
 
-def shift_events(*, organization, contact, before, limit, channel):
-    profile = VolunteerProfile.objects.filter(organization=organization, contact=contact).first()
-    if profile is None:
-        return []
+def shift_rows(*, organization, contact, before, channel):
     rows = (
-        Assignment.objects.filter(organization=organization, profile=profile)
+        Assignment.objects.filter(organization=organization, profile__contact=contact)
         .filter(older_than(before, "volunteer_shift", at="shift__starts_at"))
-        .select_related("shift__opportunity")
-        .order_by("-shift__starts_at", "-id")[:limit]
+        .order_by("-shift__starts_at", "-id")
     )
-    return [
-        TimelineEvent(
-            kind="volunteer_shift",
-            occurred_at=row.shift.starts_at,
-            key=row.pk,
-            title=_("Volunteer shift: %(what)s") % {"what": row.shift.opportunity.title},
-            badge=row.get_status_display(),
-            url=reverse(
-                "volunteers:shift",
-                kwargs={"org_slug": organization.slug, "shift_id": row.shift_id},
-            ),
-        )
-        for row in rows
-    ]
+    return timeline_rows(
+        rows,
+        at="shift__starts_at",
+        data={
+            "what": "shift__opportunity__title",
+            "status": "status",
+            "shift": "shift_id",
+        },
+    )
+
+
+def shift_event(organization, occurred_at, key, data):
+    status = dict(Assignment._meta.get_field("status").flatchoices).get(
+        data["status"], data["status"]
+    )
+    return TimelineEvent(
+        kind="volunteer_shift",
+        occurred_at=occurred_at,
+        key=key,
+        title=_("Volunteer shift: %(what)s") % {"what": data["what"]},
+        badge=str(status),
+        url=reverse(
+            "volunteers:shift",
+            kwargs={"org_slug": organization.slug, "shift_id": data["shift"]},
+        ),
+    )
 
 
 def volunteer_panel(request, contact):
@@ -127,7 +136,9 @@ def register():
             default_template=thanks.DEFAULT_TEMPLATE,
         )
     )
-    timeline.register("volunteer_shift", gettext_lazy("Volunteer shifts"), shift_events)
+    timeline.register(
+        "volunteer_shift", gettext_lazy("Volunteer shifts"), rows=shift_rows, event=shift_event
+    )
     contact_panels.register(
         "volunteer_summary",
         template="volunteers/_contact_panel.html",

@@ -157,6 +157,9 @@ def _check_indexes():
         "contact_search_trgm",
         "contact_search_key_latin",
         "contact_search_key_other",
+        "contact_search_variants",
+        "contact_search_key_variants_latin",
+        "contact_search_key_variants_other",
         "uniq_contact_external_id",
     }
     with connection.cursor() as cursor:

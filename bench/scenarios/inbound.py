@@ -32,7 +32,6 @@ import os
 import random
 import statistics
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -120,21 +119,6 @@ def _requests(sends, *, port, path):
     return prepared
 
 
-async def _send(request, *, port, scheduled_at):
-    started = time.perf_counter()
-    try:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        writer.write(request)
-        await writer.drain()
-        response = await reader.read()
-        writer.close()
-        status = int(response.split(b" ", 2)[1]) if response else 0
-    except OSError:
-        status = 0
-    ended = time.perf_counter()
-    return status, (ended - scheduled_at) * 1000, (ended - started) * 1000, started - scheduled_at
-
-
 async def _open_loop(prepared, *, port):
     """Fire each request at its scheduled time; returns ([(sid, status, latency, service,
     late)], seconds from the first scheduled send to the last answer)."""
@@ -144,7 +128,7 @@ async def _open_loop(prepared, *, port):
 
     async def one(offset, sid, request):
         await asyncio.sleep(max(0.0, start + offset - loop.time()))
-        return (sid, *(await _send(request, port=port, scheduled_at=origin + offset)))
+        return (sid, *(await serving.send(request, port=port, scheduled_at=origin + offset)))
 
     results = await asyncio.gather(*(one(*request) for request in prepared))
     return results, time.perf_counter() - origin
@@ -160,39 +144,12 @@ async def _closed_loop(prepared, *, port, in_flight):
         while queue:
             _offset, sid, request = queue.pop()
             results.append(
-                (sid, *(await _send(request, port=port, scheduled_at=time.perf_counter())))
+                (sid, *(await serving.send(request, port=port, scheduled_at=time.perf_counter())))
             )
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
     return results, time.perf_counter() - start
-
-
-def _worker_cpu_seconds(master):
-    """CPU seconds (user + system) used so far by gunicorn's master and workers (Linux /proc)."""
-    pids = [master]
-    children = Path(f"/proc/{master}/task/{master}/children")
-    if children.exists():
-        pids += [int(pid) for pid in children.read_text().split()]
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
-
-
-def _run_loop(coroutine):
-    """asyncio.run on a thread of its own (the caller's thread may already run a loop)."""
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(asyncio.run, coroutine).result()
-
-
-def _percentile(values, share):
-    return round(values[max(0, int(len(values) * share) - 1)], 2)
 
 
 def _summary(results, seconds, distinct):
@@ -208,12 +165,12 @@ def _summary(results, seconds, distinct):
         "distinct_messages": distinct,
         "achieved_requests_per_s": round(len(results) / seconds, 1),
         "p50_ms": round(statistics.median(latencies), 2),
-        "p95_ms": _percentile(latencies, 0.95),
-        "p99_ms": _percentile(latencies, 0.99),
+        "p95_ms": serving.percentile(latencies, 0.95),
+        "p99_ms": serving.percentile(latencies, 0.99),
         "max_ms": round(latencies[-1], 2),
         "service_p50_ms (from when it left)": round(statistics.median(service), 2),
-        "service_p95_ms": _percentile(service, 0.95),
-        "client_late_p95_ms (sent after its scheduled time)": _percentile(late, 0.95),
+        "service_p95_ms": serving.percentile(service, 0.95),
+        "client_late_p95_ms (sent after its scheduled time)": serving.percentile(late, 0.95),
         "statuses": statuses,
         "errors": errors,
     }
@@ -259,20 +216,20 @@ def run(*, rate=None, seconds=None, contacts=None, warmup_seconds=3.0):
         serving.celery_worker(environment, concurrency=1) as worker,
     ):
         load_before = Path("/proc/loadavg").read_text().split()[:3]
-        warm_results, _warm_seconds = _run_loop(
+        warm_results, _warm_seconds = serving.run_loop(
             _open_loop(_requests(warm, port=port, path=path), port=port)
         )
-        capacity, capacity_seconds = _run_loop(
+        capacity, capacity_seconds = serving.run_loop(
             _closed_loop(_requests(most, port=port, path=path), port=port, in_flight=4)
         )
         prepared = _requests(sends, port=port, path=path)
         _wait_until_filed(timeout_s=300)  # the warm-up's and the capacity run's texts
-        cpu_before = _worker_cpu_seconds(server.pid)
-        filing_cpu_before = _worker_cpu_seconds(worker.pid)
-        results, elapsed = _run_loop(_open_loop(prepared, port=port))
-        cpu_after = _worker_cpu_seconds(server.pid)
+        cpu_before = serving.cpu_seconds(server.pid)
+        filing_cpu_before = serving.cpu_seconds(worker.pid)
+        results, elapsed = serving.run_loop(_open_loop(prepared, port=port))
+        cpu_after = serving.cpu_seconds(server.pid)
         filed_after_s = _wait_until_filed(timeout_s=600)
-        filing_cpu = _worker_cpu_seconds(worker.pid) - filing_cpu_before
+        filing_cpu = serving.cpu_seconds(worker.pid) - filing_cpu_before
         load_after = Path("/proc/loadavg").read_text().split()[:3]
 
     every = warm_results + capacity + results

@@ -22,13 +22,29 @@ class ClientDataViewSet(OrganizationViewSet):
             raise exceptions.NotFound()
         super().permission_denied(request, message=message, code=code)
 
+    @property
+    def plain_lists(self):
+        """A list whose reads are logged with what its rows point to (a subclass's own
+        ``_log_reads``) reads instances."""
+        return type(self)._log_reads is ClientDataViewSet._log_reads
+
+    def plain_keys(self):
+        """A plain list page (``tenancy.plain_rows``) reads what the access log names too."""
+        return ("id", "contact_id") if self.access_kind else ()
+
     def _log_reads(self, rows):
         if self.access_kind is None:
             return
+        objects = [
+            (self.access_kind, row["id"], row["contact_id"])
+            if isinstance(row, dict)
+            else (self.access_kind, row.pk, row.contact_id)
+            for row in rows
+        ]
         services.access_record(
             organization=self.request.organization,
             user=self.request.user,
-            objects=[(self.access_kind, row.pk, row.contact_id) for row in rows],
+            objects=objects,
             action="api",
             path=self.request.path,
         )

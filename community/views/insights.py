@@ -17,6 +17,7 @@ from community.selectors import activity
 from community.selectors import trends as trend_selectors
 from community.services import trends
 from stakeholders import formats
+from stakeholders.replica import reads_from_replica
 from stakeholders.tenancy.views import staff_view
 
 REFRESH_RATE = "6/h"  # per organization: each run reads five weeks of every source
@@ -32,6 +33,7 @@ def _week(value):
 
 
 @staff_view()
+@reads_from_replica()
 def insights(request, org_slug):
     organization = request.organization
     week = _week(request.GET.get("week"))

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "stakeholders.replica.ReplicaMiddleware",  # does nothing without a replica
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -168,6 +169,17 @@ DATABASES = {"default": database_from_environment()}
 DATABASE_OWNER = database_owner_from_environment()
 DATABASE_APP_USER = DATABASES["default"]["USER"]
 DATABASE_APP_PASSWORD = DATABASES["default"]["PASSWORD"]
+# Reads on a streaming replica (stakeholders/replica.py): marked read-only work goes there, the
+# rest, and every read right after a write, to the primary. Without the URL, all on "default".
+REPLICA_DATABASE_URL = env("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = tune_database(env.db_url_config(REPLICA_DATABASE_URL))
+    DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]  # the scope, as on "default"
+    DATABASES["replica"]["OPTIONS"]["options"] += " -c default_transaction_read_only=on"
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
+REPLICA_READS = env.bool("REPLICA_READS", default=True)  # 0: every read on the primary again
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
@@ -224,6 +236,7 @@ CELERY_TASK_ROUTES = {
     "stakeholders.tasks.run_import": {"queue": "imports"},
     "stakeholders.tasks.scan_duplicates": {"queue": "imports"},
     "stakeholders.tasks.check_new_contacts_for_duplicates": {"queue": "imports"},
+    "stakeholders.integrations.tasks.run_export": {"queue": "imports"},
     # Everything else (beat's fan-outs, nightly jobs, reindexing) goes to "default".
 }
 CELERY_BEAT_SCHEDULE = {
@@ -474,6 +487,9 @@ WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=12)  # about 2Â
 WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=20)
 WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=3)
 WEBHOOKS_KEEP_DAYS = env.int("WEBHOOKS_KEEP_DAYS", default=30)  # events and their delivery log
+# Background exports (``POST â€¦/exports/``): their files are deleted this long after they were asked
+# for.
+EXPORTS_KEEP_DAYS = env.int("EXPORTS_KEEP_DAYS", default=7)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Steward API",

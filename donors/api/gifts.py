@@ -1,6 +1,9 @@
 """Gifts (with allocations, soft credits, refunds and corrections), funds, campaigns, impact
 stories, pledges and recurring gifts."""
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, Prefetch, TextField
+from django.db.models.functions import Cast
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -17,9 +20,11 @@ from donors.models import (
     Campaign,
     Fund,
     Gift,
+    GiftAllocation,
     ImpactStory,
     Pledge,
     RecurringGift,
+    SoftCredit,
 )
 from stakeholders.api import OrganizationRelatedField
 from stakeholders.content_versions import VersionsViewSetMixin
@@ -51,6 +56,34 @@ class GiftSerializer(serializers.ModelSerializer):
     fund = OrganizationRelatedField(Fund, required=False, allow_null=True, write_only=True)
     allocations = AllocationSerializer(many=True, required=False)
     soft_credits = SoftCreditInputSerializer(many=True, required=False)
+
+    def plain_annotations(self):
+        """Lists read plain rows (``tenancy.plain_rows``): a gift's allocations and soft
+        credits as arrays of their columns, in the order the instance path lists them."""
+
+        def column(model, **value):
+            return ArraySubquery(
+                model.objects.filter(gift=OuterRef("pk")).order_by("pk").values(**value)
+            )
+
+        return {
+            "allocation_funds": column(GiftAllocation, value=F("fund_id")),
+            "allocation_amounts": column(GiftAllocation, value=Cast("amount", TextField())),
+            "credited_contacts": column(SoftCredit, value=F("contact_id")),
+            "credit_kinds": column(SoftCredit, value=F("kind")),
+        }
+
+    def plain_allocations(self, row):
+        return [
+            {"fund": fund, "amount": amount}
+            for fund, amount in zip(row["allocation_funds"], row["allocation_amounts"], strict=True)
+        ]
+
+    def plain_soft_credits(self, row):
+        return [
+            {"contact": contact, "kind": kind}
+            for contact, kind in zip(row["credited_contacts"], row["credit_kinds"], strict=True)
+        ]
 
     class Meta:
         model = Gift
@@ -240,7 +273,10 @@ class GiftViewSet(
     keyset_ordering = ("-received_on", "-id")
 
     def scope_queryset(self, queryset):
-        return queryset.prefetch_related("allocations", "soft_credits")
+        return queryset.prefetch_related(
+            Prefetch("allocations", GiftAllocation.objects.order_by("pk")),
+            Prefetch("soft_credits", SoftCredit.objects.order_by("pk")),
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -700,30 +700,34 @@ def _tell_staff(*, organization, case, recipients, template, subject, extra=None
 # --- The person's timeline ------------------------------------------------------------------------
 
 
-def timeline_events(*, organization, contact, before, limit, channel, role):
-    """A case opened about the person, in the areas ``role`` sees."""
-    from django.urls import reverse
-
-    from stakeholders.registries import TimelineEvent, older_than
+def timeline_rows(*, organization, contact, before, channel, role):
+    """A case opened about the person, in the areas ``role`` sees (the timeline's one query)."""
+    from stakeholders.registries import older_than
+    from stakeholders.registries import timeline_rows as rows_for_timeline
 
     rows = (
         cases_visible(organization=organization, role=role)
         .filter(contact=contact)
         .filter(older_than(before, "recovery", at="opened_at"))
-        .order_by("-opened_at", "-id")[:limit]
+        .order_by("-opened_at", "-id")
     )
-    return [
-        TimelineEvent(
-            kind="recovery",
-            occurred_at=row.opened_at,
-            key=row.pk,
-            title=_("Recovery case opened"),
-            body=row.summary,
-            badge=row.get_status_display(),
-            url=reverse(
-                "experience:recovery_detail",
-                kwargs={"org_slug": organization.slug, "case_id": row.pk},
-            ),
-        )
-        for row in rows
-    ]
+    return rows_for_timeline(rows, at="opened_at", data={"summary": "summary", "status": "status"})
+
+
+def timeline_event(organization, occurred_at, key, data):
+    from django.urls import reverse
+
+    from stakeholders.registries import TimelineEvent
+
+    return TimelineEvent(
+        kind="recovery",
+        occurred_at=occurred_at,
+        key=key,
+        title=_("Recovery case opened"),
+        body=data["summary"],
+        badge=str(dict(Status.choices).get(data["status"], data["status"])),
+        url=reverse(
+            "experience:recovery_detail",
+            kwargs={"org_slug": organization.slug, "case_id": key},
+        ),
+    )

@@ -1,16 +1,23 @@
-"""API of the integrations: webhook endpoints and their deliveries (admins only)."""
+"""API of the integrations: webhook endpoints and their deliveries (admins only), and background
+exports (every member, of the lists they may read)."""
 
+from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from stakeholders.integrations import selectors, services
+from stakeholders import audit
+from stakeholders.core_api.docs import resource_schema
+from stakeholders.integrations import export_jobs, selectors, services
 from stakeholders.integrations.events import event_types
-from stakeholders.integrations.models import WebhookDelivery, WebhookEndpoint
-from stakeholders.models import Role
+from stakeholders.integrations.models import ExportJob, WebhookDelivery, WebhookEndpoint
+from stakeholders.models import ALL_ROLES, AuditAction, Role
 from stakeholders.tenancy.api import OrganizationViewSet
+from stakeholders.tenancy.exports import EXPORT_FORMATS
 
 ADMINS = (Role.ADMIN,)
 
@@ -186,6 +193,141 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
         return Response(self.get_serializer(again).data, status=status.HTTP_202_ACCEPTED)
 
 
+class ExportJobSerializer(serializers.ModelSerializer):
+    list = serializers.CharField(
+        source="list_name",
+        max_length=60,
+        help_text="The list to export, as in its URL: contacts, gifts, interactions…",
+    )
+    filters = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True),
+        required=False,
+        help_text='The list\'s filters, as its query parameters (e.g. {"tag": "gala"}).',
+    )
+    format = serializers.ChoiceField(choices=ExportJob.Format.choices)
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "list",
+            "filters",
+            "format",
+            "status",
+            "rows",
+            "size",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "expires_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "rows",
+            "size",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "expires_at",
+        ]
+
+
+class ExportNotReady(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "export_not_ready"
+
+
+EXPORT_EXAMPLE = {
+    "id": 12,
+    "list": "contacts",
+    "filters": {"tag": "gala"},
+    "format": "csv",
+    "status": "done",
+    "rows": 48210,
+    "size": 10371840,
+    "error": "",
+    "created_at": "2026-12-06T09:00:00Z",
+    "started_at": "2026-12-06T09:00:01Z",
+    "finished_at": "2026-12-06T09:00:05Z",
+    "expires_at": "2026-12-13T09:00:00Z",
+}
+
+
+@resource_schema(
+    "export",
+    EXPORT_EXAMPLE,
+    create={"list": "contacts", "format": "csv", "filters": {"tag": "gala"}},
+    download=extend_schema(
+        summary="Download an export's file once it is ready",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    ),
+)
+class ExportJobViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
+):
+    """A whole list, with its filters, written to a file in the background: for exports too
+    large to stream in one request. Ask with ``POST`` (202), poll the job until its ``status``
+    is ``done``, then ``GET …/download/``. A member sees only their own exports (the file holds
+    what their role may read); files are deleted after ``EXPORTS_KEEP_DAYS``."""
+
+    model = ExportJob
+    serializer_class = ExportJobSerializer
+    read_roles = write_roles = ALL_ROLES  # the list's own walls apply, at once and in the job
+    reading_actions = ("create",)  # it writes nothing of the organization: read-only tokens too
+    filterset_fields = ["status", "list_name", "format"]
+    keyset_ordering = ("-created_at", "-id")
+
+    def scope_queryset(self, queryset):
+        return queryset.filter(requested_by=self.request.user)
+
+    @extend_schema(responses={202: ExportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            job = export_jobs.export_job_create(
+                organization=request.organization,
+                user=request.user,
+                list_name=data["list_name"],
+                export_format=data["format"],
+                filters=data.get("filters", {}),
+            )
+        except export_jobs.ListRefused as refused:
+            return HttpResponse(
+                refused.response.content,
+                status=refused.response.status_code,
+                content_type="application/json",
+            )
+        return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, *args, **kwargs):
+        job = self.get_object()
+        if job.status != ExportJob.Status.DONE or not job.file:
+            raise ExportNotReady(
+                _("This export is not ready: its status is %(status)s.") % {"status": job.status}
+            )
+        audit.record(
+            organization=request.organization,
+            action=AuditAction.EXPORT,
+            summary=f"{job.list_name} {job.format.upper()} (background export #{job.pk})",
+            changes={"filters": job.filters, "format": job.format, "rows": job.rows},
+        )
+        response = FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=f"{job.list_name}.{job.format}",
+            content_type=f"{EXPORT_FORMATS[job.format].media_type}; charset=utf-8",
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 router = SimpleRouter()
+router.register("exports", ExportJobViewSet, basename="export")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")

@@ -8,6 +8,7 @@
 - A **webhook delivery** is one attempt to send one event to one endpoint: a retry is a new row,
   so the log shows every response.
 - An **idempotency record** keeps the first response to a POST with an ``Idempotency-Key``.
+- An **export job** writes a whole list to a file in the background (a download when ready).
 """
 
 import secrets
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stakeholders.fields import EncryptedTextField
 from stakeholders.models import ApiToken, Role
+from stakeholders.storage import get_private_storage
 from stakeholders.tenancy.models import TenantOwned
 
 
@@ -152,3 +154,48 @@ class IdempotencyRecord(TenantOwned):
 
     def __str__(self):
         return f"{self.owner} {self.key}"
+
+
+def export_upload_to(job, filename):
+    return f"exports/{job.organization_id}/{secrets.token_hex(16)}.{job.format}"
+
+
+class ExportJob(TenantOwned):
+    """A whole API list (with its filters) written to a file by Celery, for exports too large
+    to stream in one request. The file holds what its requester's role may read, so only they
+    see the job and download it; it is deleted ``EXPORTS_KEEP_DAYS`` after it was asked for."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        NDJSON = "ndjson", "NDJSON"
+        CSV = "csv", "CSV"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    list_name = models.CharField(max_length=60)
+    filters = models.JSONField(default=dict, blank=True)
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.NDJSON)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows = models.PositiveIntegerField(default=0)
+    size = models.PositiveBigIntegerField(default=0)
+    file = models.FileField(
+        storage=get_private_storage, upload_to=export_upload_to, blank=True, max_length=200
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["expires_at"], name="export_job_expires")]
+
+    def __str__(self):
+        return f"{self.list_name}.{self.format} ({self.status})"

@@ -30,9 +30,19 @@ def deliver_due():
     return sum(len(ids) for ids in by_organization.values())
 
 
+@shared_task(base=OrganizationTask)
+def run_export(organization, job_id):
+    """A background export (``export_jobs``): on the ``imports`` queue, with the long reads."""
+    from stakeholders.integrations import export_jobs
+
+    job = export_jobs.export_job_run(organization=organization, job_id=job_id)
+    return job and job.status
+
+
 @shared_task
 def purge_integrations():
-    """Hourly: idempotency records past 24 hours, webhook events past their keeping time."""
-    from stakeholders.integrations import services
+    """Hourly: idempotency records past 24 hours, webhook events past their keeping time,
+    export files past theirs."""
+    from stakeholders.integrations import export_jobs, services
 
-    return services.purge_expired()
+    return {**services.purge_expired(), "exports": export_jobs.purge_expired_exports()}

@@ -11,6 +11,7 @@ from stakeholders.integrations.machines import MachineFriendlyMixin
 from stakeholders.models import ALL_ROLES, ApiToken, ApiTokenScope, Role
 from stakeholders.tenancy.exports import ExportMixin
 from stakeholders.tenancy.filters import OrganizationFilterBackend
+from stakeholders.tenancy.plain_rows import PlainListMixin
 
 
 class MfaRequired(exceptions.PermissionDenied):
@@ -38,21 +39,31 @@ class OrganizationMemberPermission(permissions.BasePermission):
             return False
         if request.organization is None:
             raise exceptions.NotFound()
-        membership = selectors.membership_get(organization=request.organization, user=request.user)
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        if token is not None and hasattr(token, "membership"):  # read with the token
+            membership = token.membership
+        else:
+            membership = selectors.membership_get(
+                organization=request.organization, user=request.user
+            )
         if membership is None:
             raise exceptions.NotFound()
         if request.organization.require_mfa and not selectors.user_has_mfa(user=request.user):
             raise MfaRequired()
         request.membership = membership
-        safe = request.method in permissions.SAFE_METHODS
-        token = request.auth if isinstance(request.auth, ApiToken) else None
+        # A view's ``reading_actions`` write nothing of the organization's (asking for an export).
+        safe = request.method in permissions.SAFE_METHODS or (
+            getattr(view, "action", None) in getattr(view, "reading_actions", ())
+        )
         if token is not None and token.scope == ApiTokenScope.READ and not safe:
             raise ReadOnlyToken()
         roles = view.read_roles if safe else view.write_roles
         return membership.role in roles
 
 
-class OrganizationViewSet(ExportMixin, MachineFriendlyMixin, viewsets.GenericViewSet):
+class OrganizationViewSet(
+    PlainListMixin, ExportMixin, MachineFriendlyMixin, viewsets.GenericViewSet
+):
     """Base of every API viewset under /api/v1/o/<slug>/.
 
     Subclasses name a ``model`` and may narrow the rows with ``scope_queryset``; they cannot
@@ -60,7 +71,8 @@ class OrganizationViewSet(ExportMixin, MachineFriendlyMixin, viewsets.GenericVie
     filtered by the URL's organization (on top of the fail-closed manager) and every request is
     checked for membership and role. A POST with an ``Idempotency-Key`` runs once and a detail
     answers ``If-None-Match`` (``stakeholders.integrations.machines``); a list asked for with
-    ``?format=ndjson`` or ``?format=csv`` streams every filtered row (``tenancy.exports``).
+    ``?format=ndjson`` or ``?format=csv`` streams every filtered row (``tenancy.exports``); a
+    list whose serializer reads plain columns is read with ``values()`` (``tenancy.plain_rows``).
     Example::
 
         class InvitationViewSet(mixins.ListModelMixin, OrganizationViewSet):

@@ -65,7 +65,20 @@ class OrganizationFilterSet(FilterSet):
         return generated
 
 
+# Query parameters that page or format a list and filter nothing.
+NOT_FILTERS = frozenset({"cursor", "page_size", "format"})
+
+
 class OrganizationFilterBackend(DjangoFilterBackend):
-    """django-filter's backend, building ``filterset_fields`` on ``OrganizationFilterSet``."""
+    """django-filter's backend, building ``filterset_fields`` on ``OrganizationFilterSet``.
+
+    A request without any other parameter than paging ones filters nothing, so its filter set
+    is not built: building one (its filters deep-copied, its form validated) was a tenth of a
+    list page's time."""
 
     filterset_base = OrganizationFilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        if NOT_FILTERS.issuperset(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

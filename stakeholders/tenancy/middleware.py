@@ -15,13 +15,13 @@ from django.utils import timezone
 from stakeholders.tenancy.models import organization_scope
 
 ORGANIZATION_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)/")
-# The providers' webhooks (/o/<slug>/webhooks/…: machine traffic, hundreds a second) read their
-# organization from a cache (Redis, shared by every process) rather than with one query each:
-# that query and the two switches of the database scope around it were ~1 ms of a ~7 ms
-# request. Saving or deleting an organization forgets it at once (and again after commit, so a
-# request reading the old row meanwhile can't put it back); the TTL bounds what a write that
-# bypasses the signals (a queryset update) leaves stale. Staff pages and the API still read it
-# per request (their documented query counts stay as they are).
+# Machine traffic — the providers' webhooks (/o/<slug>/webhooks/…, hundreds a second) and the
+# API (/api/v1/o/<slug>/…) — reads its organization from a cache (Redis, shared by every
+# process) rather than with one query each: that query and the two switches of the database
+# scope around it were ~1 ms of a ~7 ms webhook. Saving or deleting an organization forgets it
+# at once (and again after commit, so a request reading the old row meanwhile can't put it
+# back); the TTL bounds what a write that bypasses the signals (a queryset update) leaves
+# stale. Staff pages still read it per request.
 ORGANIZATION_CACHE_SECONDS = 60
 CACHED_UNDER = "webhooks/"
 
@@ -93,7 +93,7 @@ class OrganizationMiddleware:
         match = ORGANIZATION_PATH.match(request.path_info)
         if match is None:
             return self.get_response(request)
-        if not match["api"] and request.path_info[match.end() :].startswith(CACHED_UNDER):
+        if match["api"] or request.path_info[match.end() :].startswith(CACHED_UNDER):
             organization = organization_by_slug(match["slug"])
         else:
             organization = Organization.objects.filter(slug=match["slug"]).first()

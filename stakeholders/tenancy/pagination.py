@@ -38,6 +38,12 @@ class KeysetPagination(CursorPagination):
                 raise NotFound(self.invalid_cursor_message)
         return cursor
 
+    def _get_position_from_instance(self, instance, ordering):
+        """A plain row (``tenancy.plain_rows``) is a dict: ``pk`` is its key's column."""
+        if isinstance(instance, dict) and ordering[0].lstrip("-") == "pk":
+            return str(instance[self.model._meta.pk.attname])
+        return super()._get_position_from_instance(instance, ordering)
+
     def _first_page(self, queryset, request):
         """Results ranked by relevance (search) come as one page, without a cursor."""
         self.page_size = self.get_page_size(request)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from stakeholders.experience import insights
 from stakeholders.models import ComplaintCategory, Role
+from stakeholders.replica import reads_from_replica
 from stakeholders.tenancy.views import staff_view
 
 EDITORS = (Role.ADMIN, Role.FUNDRAISER, Role.VOLUNTEER_COORDINATOR, Role.CASEWORKER)
@@ -79,6 +80,7 @@ def _median_chart(found):
 
 
 @staff_view()
+@reads_from_replica()
 def insights_page(request, org_slug):
     organization = request.organization
     role = request.membership.role

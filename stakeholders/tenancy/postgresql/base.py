@@ -14,8 +14,11 @@ each statement). A rollback restores the value the transaction started with, so 
 backend forgets what it sent and sends it again before the next statement.
 """
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.postgresql import base
 from django_scopes.state import get_scope
+
+from stakeholders import replica
 
 SETTING = "steward.organization"
 TRANSACTION_CONTROL = ("ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -37,6 +40,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self.applied_scope = None
         self.execute_wrappers.append(self._with_scope)
+        if self.alias == DEFAULT_DB_ALIAS:  # a write sends the request's next reads here
+            self.execute_wrappers.append(replica.note_writes)
 
     def init_connection_state(self):
         super().init_connection_state()

@@ -1,0 +1,153 @@
+"""Lists read as plain values (issue 22, point 2): every list whose serializer has a plain plan
+answers byte for byte what the instance path answers — pages, cursors, searches, role walls and
+exports — and the big four lists do have one (else they would silently stay slow)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from clients.api.requests import ServiceRequestSerializer
+from donors import services as donor_services
+from donors.api.gifts import GiftSerializer
+from stakeholders import services
+from stakeholders.api import ContactSerializer, InteractionSerializer
+from stakeholders.models import Role
+from stakeholders.tenancy.api import OrganizationViewSet
+from stakeholders.tenancy.models import organization_scope
+from stakeholders.tenancy.plain_rows import plan_for
+from tests.factories import (
+    ApiTokenFactory,
+    ContactFactory,
+    FundFactory,
+    InteractionFactory,
+    MembershipFactory,
+    ServiceRequestFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/o/riverside"
+
+
+@pytest.fixture
+def data(org_a, admin_a):
+    with organization_scope(org_a):
+        ada = ContactFactory(organization=org_a, first_name="Ada", relationship_manager=admin_a)
+        zoe = ContactFactory(organization=org_a, first_name="Zoë", email="zoe@example.org")
+        services.contact_set_tags(organization=org_a, contact=ada, names=["Éclair", "apple", "Zed"])
+        ada.is_donor = ada.is_client = True
+        ada.save()
+        for n in range(7):
+            ContactFactory(organization=org_a, first_name=f"Person{n}", is_volunteer=n % 2 == 0)
+        for n in range(6):
+            InteractionFactory(
+                organization=org_a,
+                contact=ada if n % 2 else zoe,
+                occurred_at=timezone.now() - timedelta(days=n),
+                follow_up_on=timezone.localdate() + timedelta(days=n) if n % 3 == 0 else None,
+                notes="ünïcode ✓" if n == 2 else "",
+            )
+        meals, shelter = FundFactory(organization=org_a), FundFactory(organization=org_a, name="S")
+        donor_services.gift_record(
+            organization=org_a,
+            contact=ada,
+            amount=Decimal("100.5"),
+            received_on=timezone.localdate(),
+            allocations=[(shelter, Decimal("60.25")), (meals, Decimal("40.25"))],
+            soft_credits=[(zoe, "influencer")],
+        )
+        for n in range(4):
+            donor_services.gift_record(
+                organization=org_a,
+                contact=zoe,
+                amount=Decimal(f"{n + 1}0"),
+                received_on=timezone.localdate() - timedelta(days=n),
+            )
+        for n in range(3):
+            ServiceRequestFactory(organization=org_a, contact=ada, subject=f"Help {n}")
+    return ada
+
+
+def _both(client, monkeypatch, url, **headers):
+    plain = client.get(url, **headers)
+    with monkeypatch.context() as patch:
+        patch.setattr(OrganizationViewSet, "plain_lists", False)
+        instances = client.get(url, **headers)
+    assert plain.status_code == instances.status_code, (url, plain.content)
+    return plain, instances
+
+
+@pytest.mark.parametrize(
+    "serializer",
+    [ContactSerializer, InteractionSerializer, GiftSerializer, ServiceRequestSerializer],
+)
+def test_the_big_lists_have_a_plain_plan(serializer, scope_a):
+    assert plan_for(serializer()) is not None
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.FUNDRAISER, Role.CASEWORKER])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "contacts/",
+        "contacts/?page_size=3",
+        "contacts/?search=ada",
+        "contacts/?tag=apple",
+        "interactions/?page_size=4",
+        "gifts/?page_size=2",
+        "gifts/",
+        "service-requests/",
+        "funds/",
+        "tags/",
+    ],
+)
+def test_plain_lists_answer_what_the_instances_answer(client, monkeypatch, data, org_a, path, role):
+    user = UserFactory()
+    MembershipFactory(organization=org_a, user=user, role=role)
+    token = ApiTokenFactory(organization=org_a, user=user)
+    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    plain, instances = _both(client, monkeypatch, f"{BASE}/{path}", **headers)
+    assert plain.content == instances.content
+    assert plain.status_code == 200 or role != Role.ADMIN  # the others may meet a wall
+    next_page = plain.status_code == 200 and plain.json().get("next")
+    if next_page:  # the cursor of a plain page leads where the instance page's does
+        plain, instances = _both(client, monkeypatch, next_page, **headers)
+        assert plain.content == instances.content and plain.json()["results"]
+
+
+def test_the_roles_a_fundraiser_may_not_learn_stay_hidden(client, data, org_a):
+    user = UserFactory()
+    MembershipFactory(organization=org_a, user=user, role=Role.FUNDRAISER)
+    token = ApiTokenFactory(organization=org_a, user=user)
+    rows = client.get(f"{BASE}/contacts/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    ada = next(row for row in rows["results"] if row["id"] == data.pk)
+    assert ada["roles"] == ["donor"] and ada["tags"] == ["Zed", "apple", "Éclair"]
+
+
+@pytest.mark.parametrize("export_format", ["ndjson", "csv"])
+def test_exports_read_plain_rows_and_say_the_same(
+    client, monkeypatch, data, org_a, admin_a, export_format
+):
+    token = ApiTokenFactory(organization=org_a, user=admin_a)
+    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    for path in ("contacts/", "gifts/", "interactions/", "service-requests/"):
+        plain, instances = _both(
+            client, monkeypatch, f"{BASE}/{path}?format={export_format}", **headers
+        )
+        assert b"".join(plain.streaming_content) == b"".join(instances.streaming_content)
+
+
+def test_a_list_page_costs_the_same_queries_whatever_its_size(
+    client, data, org_a, admin_a, django_assert_max_num_queries
+):
+    token = ApiTokenFactory(organization=org_a, user=admin_a)
+    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    for path in ("contacts/", "gifts/", "interactions/", "service-requests/"):
+        client.get(f"{BASE}/{path}", **headers)
+        with django_assert_max_num_queries(6) as small:
+            client.get(f"{BASE}/{path}?page_size=1", **headers)
+        with django_assert_max_num_queries(len(small.captured_queries)) as large:
+            client.get(f"{BASE}/{path}?page_size=200", **headers)
+        assert len(large.captured_queries) == len(small.captured_queries), path
