@@ -161,7 +161,8 @@ def _profile(client, path, headers, requests):
             "pagination (the page's query included)": total(
                 "tenancy/pagination.py", "paginate_queryset"
             ),
-            "serialization": total("rest_framework/serializers.py", "data"),
+            "serialization (instances)": total("rest_framework/serializers.py", "data"),
+            "serialization (plain rows)": total("tenancy/plain_rows.py", "data"),
             "JSON rendering": total("rest_framework/response.py", "rendered_content"),
             "view (DRF dispatch, all of the above but middleware)": total(
                 "rest_framework/views.py", "dispatch"
