@@ -167,3 +167,19 @@ def test_a_member_who_left_gets_a_failed_job_not_a_file(
     with organization_scope(org_a):
         job = export_jobs.export_job_run(organization=org_a, job_id=asked.json()["id"])
     assert job.status == "failed" and not job.file and "Not found" in job.error
+
+
+def test_a_member_may_have_three_exports_waiting_not_more(client, org_a, people):
+    headers = _token(org_a)
+    body = {"list": "contacts", "format": "csv"}
+    for _n in range(export_jobs.MAX_WAITING_PER_MEMBER):  # no worker runs them: they wait
+        asked = client.post(f"{BASE}/exports/", body, content_type="application/json", **headers)
+        assert asked.status_code == 202
+    refused = client.post(f"{BASE}/exports/", body, content_type="application/json", **headers)
+    assert refused.status_code == 400 and "3 exports waiting" in refused.json()["list"][0]
+    with organization_scope(org_a):
+        assert ExportJob.objects.count() == export_jobs.MAX_WAITING_PER_MEMBER
+    colleague = client.post(
+        f"{BASE}/exports/", body, content_type="application/json", **_token(org_a)
+    )
+    assert colleague.status_code == 202  # a colleague still may

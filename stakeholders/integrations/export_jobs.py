@@ -29,6 +29,9 @@ from stakeholders.tenancy.exports import EXPORT_FORMATS
 
 LIST_NAME = re.compile(r"^[a-z][a-z0-9-]{0,59}$")
 MAX_FILTERS = 20
+# Exports one member may have waiting or running at once: each reads a whole list, so a script
+# asking in a loop must not fill the worker's queue for everyone else.
+MAX_WAITING_PER_MEMBER = 3
 # How often a running job writes how many rows it has written (its progress).
 PROGRESS_EVERY_S = 2.0
 
@@ -124,6 +127,15 @@ def export_job_create(*, organization, user, list_name, export_format, filters):
     if _list_view(organization, list_name) is None:
         raise ValidationError({"list": _("There is no list of that name to export.")})
     filters = _clean_filters(filters)
+    waiting = ExportJob.objects.filter(
+        organization=organization,
+        requested_by=user,
+        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
+    )
+    if waiting.count() >= MAX_WAITING_PER_MEMBER:
+        raise ValidationError(
+            {"list": _("You have 3 exports waiting: ask again when one of them is ready.")}
+        )
     check = _call(organization, user, list_name, filters, {"page_size": "1"}, "application/json")
     if check.status_code != 200:
         raise ListRefused(check)
