@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test import RequestFactory
 from django.utils import timezone
 
 from clients.api.requests import ServiceRequestSerializer
@@ -14,6 +16,7 @@ from donors.api.gifts import GiftSerializer
 from stakeholders import services
 from stakeholders.api import ContactSerializer, InteractionSerializer
 from stakeholders.models import Role
+from stakeholders.tenancy import sql_lines
 from stakeholders.tenancy.api import OrganizationViewSet
 from stakeholders.tenancy.models import organization_scope
 from stakeholders.tenancy.plain_rows import plan_for
@@ -151,3 +154,55 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(
         with django_assert_max_num_queries(len(small.captured_queries)) as large:
             client.get(f"{BASE}/{path}?page_size=200", **headers)
         assert len(large.captured_queries) == len(small.captured_queries), path
+
+
+def test_contacts_export_lines_are_written_by_postgresql(scope_a, admin_a):
+    """The 1,000,000-contact export's path (``tenancy.sql_lines``): if a field stopped being
+    writable in SQL the export would quietly fall back to Python, ten times slower."""
+    serializer = ContactSerializer(context={"request": _request_as(admin_a, scope_a)})
+    assert sql_lines.line_expression(serializer, plan_for(serializer)) is not None
+
+
+def _request_as(user, organization):
+    request = RequestFactory().get("/")
+    request.user, request.organization = user, organization
+    request.membership = user.memberships.get(organization=organization)
+    return request
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "UTC", "America/St_Johns"])
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.FUNDRAISER])
+def test_lines_postgresql_writes_are_the_lines_python_writes(
+    client, monkeypatch, data, org_a, zone, role
+):
+    """Escapes, Unicode, empty and NULL values, whole and fractional seconds, UTC as ``Z``,
+    half-hour offsets, and the roles a fundraiser may not see — byte for byte."""
+    org_a.timezone = zone
+    org_a.save(update_fields=["timezone"])
+    with organization_scope(org_a):
+        odd = ContactFactory(
+            organization=org_a,
+            first_name='Quote " back\\slash',
+            last_name="Tab\tbell\x07 nl\n😀 ✓ زهرا",
+            notes="\x1f\r\n/</script>\u2028",
+            email="",
+            is_client=True,
+        )
+        type(odd).objects.filter(pk=odd.pk).update(
+            created_at=timezone.now().replace(microsecond=0), deceased_on=timezone.localdate()
+        )
+    user = UserFactory()
+    MembershipFactory(organization=org_a, user=user, role=role)
+    token = ApiTokenFactory(organization=org_a, user=user)
+    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    with monkeypatch.context() as patch:
+        patch.setattr(sql_lines, "line_expression", lambda serializer, plan: None)
+        python = b"".join(
+            client.get(f"{BASE}/contacts/?format=ndjson", **headers).streaming_content
+        )
+    written = client.get(f"{BASE}/contacts/?format=ndjson", **headers)
+    assert b"".join(written.streaming_content) == python
+    assert python.count(b"\n") == 10 and "😀 ✓ زهرا".encode() in python
+    with connection.cursor() as cursor:  # the session's time zone is put back
+        cursor.execute("SHOW TimeZone")
+        assert cursor.fetchone()[0] == "UTC"

@@ -36,6 +36,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from stakeholders import audit, replica
 from stakeholders.csv_export import _Echo, defuse
 from stakeholders.models import AuditAction
+from stakeholders.tenancy import sql_lines
 from stakeholders.tenancy.models import organization_scope
 
 CHUNK_SIZE = 2000
@@ -104,6 +105,18 @@ def ndjson_lines(rows):
         yield b"\n".join(buffer) + b"\n"
 
 
+def joined_lines(lines):
+    """Lines PostgreSQL wrote (``tenancy.sql_lines``), as the NDJSON body."""
+    buffer = []
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) >= BUFFER_ROWS:
+            yield ("\n".join(buffer) + "\n").encode()
+            buffer = []
+    if buffer:
+        yield ("\n".join(buffer) + "\n").encode()
+
+
 def csv_lines(rows, fields):
     writer = csv.writer(_Echo())
     yield "\ufeff"  # as the contacts page's CSV: spreadsheets then read UTF-8 names correctly
@@ -170,6 +183,26 @@ class ExportMixin:
             return serialized_rows(queryset, serializer)
         return plan.represent_all(plan.queryset(queryset).iterator(chunk_size=CHUNK_SIZE))
 
+    def export_lines(self, queryset, serializer, export_format):
+        """The body's lines: written by PostgreSQL when every field allows it (NDJSON), else
+        from the rows."""
+        plan = self.plain_plan()
+        if export_format == "ndjson" and plan is not None:
+            expression = sql_lines.line_expression(serializer, plan)
+            if expression is not None:
+                lines = sql_lines.lines(
+                    queryset,
+                    plan,
+                    expression,
+                    time_zone=self.request.organization.timezone,
+                    chunk_size=CHUNK_SIZE,
+                )
+                return joined_lines(lines)
+        rows = self.export_rows(queryset, serializer)
+        if export_format == "csv":
+            return csv_lines(rows, self.export_fields(serializer))
+        return ndjson_lines(rows)
+
     def export_queryset(self):
         """The list's rows in the list's order: the paginator's key order (so an export and
         the pages agree), or the search's relevance where the list keeps it."""
@@ -203,8 +236,7 @@ class ExportMixin:
             summary=f"{name} {export_format.upper()} (API)",
             changes={"filters": filters, "format": export_format, "fields": fields},
         )
-        rows = self.export_rows(queryset, serializer)
-        lines = csv_lines(rows, fields) if export_format == "csv" else ndjson_lines(rows)
+        lines = self.export_lines(queryset, serializer, export_format)
         renderer = EXPORT_FORMATS[export_format]
         response = StreamingHttpResponse(
             in_scope(lines, organization=organization, using=database),
