@@ -437,6 +437,9 @@ class Contact(TenantOwned):
             models.Index(fields=["organization", "mobile"], name="contact_mobile"),
             models.Index(fields=["organization", "postal_code"], name="contact_postcode"),
             models.Index(fields=["organization", "search_name", "id"], name="contact_sort"),
+            # The API's list and exports, newest first: without it the first page walks past
+            # every newer contact of the other organizations.
+            models.Index(fields=["organization", "-id"], name="contact_newest"),
             models.Index(fields=["organization", "relationship_manager"], name="contact_manager"),
             models.Index(fields=["organization", "-last_interaction_at"], name="contact_last_seen"),
         ]

@@ -5,10 +5,11 @@ exports — and the big four lists do have one (else they would silently stay sl
 from datetime import timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
-from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from clients.api.requests import ServiceRequestSerializer
 from donors import services as donor_services
@@ -17,9 +18,8 @@ from stakeholders import services
 from stakeholders.api import ContactSerializer, InteractionSerializer
 from stakeholders.models import Role
 from stakeholders.tenancy import sql_lines
-from stakeholders.tenancy.api import OrganizationViewSet
 from stakeholders.tenancy.models import organization_scope
-from stakeholders.tenancy.plain_rows import plan_for
+from stakeholders.tenancy.plain_rows import PlainListMixin, plan_for
 from tests.factories import (
     ApiTokenFactory,
     ContactFactory,
@@ -76,7 +76,7 @@ def data(org_a, admin_a):
 def _both(client, monkeypatch, url, **headers):
     plain = client.get(url, **headers)
     with monkeypatch.context() as patch:
-        patch.setattr(OrganizationViewSet, "plain_lists", False)
+        patch.setattr(PlainListMixin, "plain_plan", lambda view: None)  # every list
         instances = client.get(url, **headers)
     assert plain.status_code == instances.status_code, (url, plain.content)
     return plain, instances
@@ -113,6 +113,8 @@ def test_plain_lists_answer_what_the_instances_answer(client, monkeypatch, data,
     headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     plain, instances = _both(client, monkeypatch, f"{BASE}/{path}", **headers)
     assert plain.content == instances.content
+    if plain.status_code == 200:  # and what DRF's own renderer writes
+        assert plain.content == JSONRenderer().render(instances.data)
     assert plain.status_code == 200 or role != Role.ADMIN  # the others may meet a wall
     next_page = plain.status_code == 200 and plain.json().get("next")
     if next_page:  # the cursor of a plain page leads where the instance page's does
@@ -156,11 +158,22 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(
         assert len(large.captured_queries) == len(small.captured_queries), path
 
 
-def test_contacts_export_lines_are_written_by_postgresql(scope_a, admin_a):
-    """The 1,000,000-contact export's path (``tenancy.sql_lines``): if a field stopped being
-    writable in SQL the export would quietly fall back to Python, ten times slower."""
-    serializer = ContactSerializer(context={"request": _request_as(admin_a, scope_a)})
-    assert sql_lines.line_expression(serializer, plan_for(serializer)) is not None
+@pytest.mark.parametrize(
+    ("serializer_class", "in_sql"),
+    [
+        (ContactSerializer, True),
+        (InteractionSerializer, True),
+        (GiftSerializer, True),
+        (ServiceRequestSerializer, False),  # its subject and description are encrypted
+    ],
+)
+def test_the_big_lists_rows_are_written_by_postgresql(scope_a, admin_a, serializer_class, in_sql):
+    """The fast path of their pages and exports (``tenancy.sql_lines``): if a field stopped
+    being writable in SQL they would quietly fall back to Python, several times slower. An
+    encrypted column is never: PostgreSQL would write its ciphertext."""
+    serializer = serializer_class(context={"request": _request_as(admin_a, scope_a)})
+    expression = sql_lines.line_expression(serializer, plan_for(serializer), zone="UTC")
+    assert (expression is not None) is in_sql
 
 
 def _request_as(user, organization):
@@ -196,13 +209,21 @@ def test_lines_postgresql_writes_are_the_lines_python_writes(
     token = ApiTokenFactory(organization=org_a, user=user)
     headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     with monkeypatch.context() as patch:
-        patch.setattr(sql_lines, "line_expression", lambda serializer, plan: None)
+        patch.setattr(sql_lines, "line_expression", lambda serializer, plan, zone: None)
         python = b"".join(
             client.get(f"{BASE}/contacts/?format=ndjson", **headers).streaming_content
         )
     written = client.get(f"{BASE}/contacts/?format=ndjson", **headers)
     assert b"".join(written.streaming_content) == python
     assert python.count(b"\n") == 10 and "😀 ✓ زهرا".encode() in python
-    with connection.cursor() as cursor:  # the session's time zone is put back
-        cursor.execute("SHOW TimeZone")
-        assert cursor.fetchone()[0] == "UTC"
+    # A page: the rows PostgreSQL wrote, embedded by the API's renderer, against the instance
+    # path rendered by DRF's own JSON renderer.
+    for path in ("contacts/", "contacts/?page_size=4", "contacts/?search=quote"):
+        page = client.get(f"{BASE}/{path}", **headers)
+        with monkeypatch.context() as patch:
+            patch.setattr(PlainListMixin, "plain_plan", lambda view: None)  # every list
+            instances = client.get(f"{BASE}/{path}", **headers)
+        assert page.content == JSONRenderer().render(instances.data), path
+        assert isinstance(page.data["results"][0], orjson.Fragment)
+    newest = client.get(f"{BASE}/contacts/", **headers).content
+    assert b"\\u2028" in newest and "\u2028".encode() not in newest  # escaped as DRF does

@@ -31,6 +31,7 @@ from stakeholders.content_versions import VersionsViewSetMixin
 from stakeholders.core_api.docs import resource_schema
 from stakeholders.core_api.versions import VersionAddMixin, translation_examples
 from stakeholders.models import Contact
+from stakeholders.tenancy import sql_lines
 from stakeholders.tenancy.api import OrganizationViewSet
 
 
@@ -84,6 +85,12 @@ class GiftSerializer(serializers.ModelSerializer):
             {"contact": contact, "kind": kind}
             for contact, kind in zip(row["credited_contacts"], row["credit_kinds"], strict=True)
         ]
+
+    def plain_sql_allocations(self):
+        return sql_lines.JsonObjectArray(fund=F("allocation_funds"), amount=F("allocation_amounts"))
+
+    def plain_sql_soft_credits(self):
+        return sql_lines.JsonObjectArray(contact=F("credited_contacts"), kind=F("credit_kinds"))
 
     class Meta:
         model = Gift

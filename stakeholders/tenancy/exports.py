@@ -188,15 +188,10 @@ class ExportMixin:
         from the rows."""
         plan = self.plain_plan()
         if export_format == "ndjson" and plan is not None:
-            expression = sql_lines.line_expression(serializer, plan)
+            zone = self.request.organization.timezone
+            expression = sql_lines.line_expression(serializer, plan, zone=zone)
             if expression is not None:
-                lines = sql_lines.lines(
-                    queryset,
-                    plan,
-                    expression,
-                    time_zone=self.request.organization.timezone,
-                    chunk_size=CHUNK_SIZE,
-                )
+                lines = sql_lines.lines(queryset, plan, expression, chunk_size=CHUNK_SIZE)
                 return joined_lines(lines)
         rows = self.export_rows(queryset, serializer)
         if export_format == "csv":

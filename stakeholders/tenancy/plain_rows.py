@@ -18,11 +18,15 @@ path), so the plan is derived from the serializer's own fields:
 
 from operator import itemgetter
 
+import orjson
 from django.conf import settings
 from django.utils import timezone
 from rest_framework import ISO_8601, relations
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
+
+from stakeholders.tenancy import sql_lines
+from stakeholders.tenancy.renderers import FastJSONRenderer
 
 # Serializer field → the model fields whose stored value it returns unchanged.
 AS_STORED = (
@@ -141,6 +145,15 @@ class PlainRows:
                 output[name] = method(row)
             yield output
 
+    def line_queryset(self, queryset, expression, keys):
+        """``queryset`` as rows of ``keys`` and the row's JSON written by PostgreSQL
+        (``steward_line``, compiled by ``sql_lines.compiled_lines``)."""
+        return (
+            queryset.prefetch_related(None)
+            .annotate(steward_line=expression)
+            .values(*dict.fromkeys(keys), "steward_line")
+        )
+
     def queryset(self, queryset, keys=()):
         """``queryset`` as rows of the columns the plan reads, and ``keys`` (what a page is
         ordered by); prefetches dropped: the plan's annotations read what they fetched."""
@@ -239,13 +252,16 @@ def plan_for(serializer):
 
 class PlainPage:
     """Stands in for ``get_serializer(page, many=True)`` in DRF's ``list``: its ``data`` is the
-    page's rows as the serializer would give them."""
+    page's rows as the serializer would give them — or, when PostgreSQL wrote them
+    (``lines``), as JSON fragments the API's renderer embeds as they are."""
 
-    def __init__(self, plan, rows):
-        self.plan, self.rows = plan, rows
+    def __init__(self, plan, rows, *, lines=False):
+        self.plan, self.rows, self.lines = plan, rows, lines
 
     @property
     def data(self):
+        if self.lines:
+            return [orjson.Fragment(row["steward_line"]) for row in self.rows]
         return list(self.plan.represent_all(self.rows))
 
 
@@ -267,6 +283,30 @@ class PlainListMixin:
             self._plain_plan = plan_for(self.get_serializer())
         return self._plain_plan
 
+    def plain_line_expression(self, queryset):
+        """The page's rows as JSON written by PostgreSQL (``tenancy.sql_lines``, compiled once
+        per shape), when the answer is the API's JSON (which can embed them) and every field
+        allows it; else None."""
+        if not hasattr(self, "_plain_line_expression"):
+            plan, renderer = self.plain_plan(), getattr(self.request, "accepted_renderer", None)
+            self._plain_line_expression = None
+            if plan is not None and type(renderer) is FastJSONRenderer:
+                serializer, organization = self.get_serializer(), self.request.organization
+                membership = getattr(self.request, "membership", None)
+                key = (
+                    type(serializer),
+                    organization.pk,
+                    organization.timezone,
+                    getattr(membership, "role", None),
+                )
+                self._plain_line_expression = sql_lines.compiled_lines.expression(
+                    key,
+                    queryset,
+                    plan,
+                    lambda: sql_lines.line_expression(serializer, plan, zone=organization.timezone),
+                )
+        return self._plain_line_expression
+
     def paginate_queryset(self, queryset):
         plan = self.plain_plan()
         if plan is not None and self.paginator is not None:
@@ -274,10 +314,15 @@ class PlainListMixin:
             pk = queryset.model._meta.pk.attname
             keys = [pk if key.lstrip("-") == "pk" else key.lstrip("-") for key in ordering]
             keys += self.plain_keys()
-            queryset = plan.queryset(queryset, keys=keys)
+            expression = self.plain_line_expression(queryset)
+            if expression is not None:
+                queryset = plan.line_queryset(queryset, expression, keys)
+            else:
+                queryset = plan.queryset(queryset, keys=keys)
         return super().paginate_queryset(queryset)
 
     def get_serializer(self, *args, **kwargs):
         if args and kwargs.get("many") and self.plain_plan() is not None:
-            return PlainPage(self.plain_plan(), args[0])
+            lines = getattr(self, "_plain_line_expression", None) is not None
+            return PlainPage(self.plain_plan(), args[0], lines=lines)
         return super().get_serializer(*args, **kwargs)
