@@ -459,10 +459,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["stakeholders.tenancy.parsers.JSONObjectParser"],
     # Per API token (or signed-in user) and per organization, in the cache (Redis); an empty
     # value turns a limit off. Over the limit: 429 with Retry-After.
-    "DEFAULT_THROTTLE_CLASSES": [
-        "stakeholders.tenancy.throttling.ApiUserRateThrottle",
-        "stakeholders.tenancy.throttling.ApiOrganizationRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["stakeholders.tenancy.throttling.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api_user": env("API_RATE_LIMIT_USER", default="600/min"),
         "api_organization": env("API_RATE_LIMIT_ORGANIZATION", default="3000/min"),

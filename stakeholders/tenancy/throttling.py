@@ -4,23 +4,25 @@
 from django.core.cache import caches
 from django_redis.cache import RedisCache
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
-def count_hit(key, timeout):
-    """Add one to the counter ``key`` (kept ``timeout`` seconds) and return the new count.
-
-    On Redis it is one round trip: INCR and EXPIRE in one pipeline.
-    """
+def count_hits(keys):
+    """Add one to each counter of ``keys`` (``(key, seconds kept)`` pairs) and return the new
+    counts. On Redis it is one round trip: INCR and EXPIRE for all of them in one pipeline."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):  # a development run without Redis
-        backend.add(key, 0, timeout)
-        return backend.incr(key)
-    name = backend.client.make_key(key)
+        counts = []
+        for key, timeout in keys:
+            backend.add(key, 0, timeout)
+            counts.append(backend.incr(key))
+        return counts
     pipeline = backend.client.get_client(write=True).pipeline(transaction=False)
-    pipeline.incr(name)
-    pipeline.expire(name, timeout)
-    return pipeline.execute()[0]
+    for key, timeout in keys:
+        name = backend.client.make_key(key)
+        pipeline.incr(name)
+        pipeline.expire(name, timeout)
+    return pipeline.execute()[::2]
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
@@ -36,16 +38,22 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         # Read on each request rather than once at import, so a changed setting applies.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or None
 
-    def allow_request(self, request, view):
+    def counter(self, request, view):
+        """This request's counter — ``(key, seconds kept)`` — or None when the limit is off
+        or doesn't apply; notes the time left in the window for ``wait``."""
         if self.rate is None:
-            return True
+            return None
         self.key = self.get_cache_key(request, view)
         if self.key is None:
-            return True
+            return None
         now = self.timer()
         window = int(now // self.duration)
         self.seconds_left = (window + 1) * self.duration - now
-        return count_hit(f"{self.key}:{window}", self.duration) <= self.num_requests
+        return f"{self.key}:{window}", self.duration
+
+    def allow_request(self, request, view):
+        counter = self.counter(request, view)
+        return counter is None or count_hits([counter])[0] <= self.num_requests
 
     def wait(self):
         return self.seconds_left
@@ -57,13 +65,13 @@ class ApiUserRateThrottle(FixedWindowRateThrottle):
 
     scope = "api_user"
 
-    def allow_request(self, request, view):
+    def counter(self, request, view):
         from stakeholders.models import ApiToken
 
         own = getattr(request.auth, "rate_limit_per_minute", None)
         if self.rate is not None and isinstance(request.auth, ApiToken) and own:
             self.num_requests, self.duration = own, 60
-        return super().allow_request(request, view)
+        return super().counter(request, view)
 
     def get_cache_key(self, request, view):
         if not request.user or not request.user.is_authenticated:
@@ -90,3 +98,21 @@ class ApiOrganizationRateThrottle(FixedWindowRateThrottle):
         if organization is None or not request.user or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": organization.pk}
+
+
+class ApiRateThrottle(BaseThrottle):
+    """Both limits — per token (or user) and per organization — counted in one Redis round trip
+    (a tenth of a small list's time was the two limits' own round trips). Over either: 429 with
+    the longer wait."""
+
+    limits = (ApiUserRateThrottle, ApiOrganizationRateThrottle)
+
+    def allow_request(self, request, view):
+        throttles = [limit() for limit in self.limits]
+        counted = [(t, c) for t in throttles if (c := t.counter(request, view)) is not None]
+        counts = count_hits([counter for _throttle, counter in counted]) if counted else []
+        self.over = [t for (t, _c), n in zip(counted, counts, strict=True) if n > t.num_requests]
+        return not self.over
+
+    def wait(self):
+        return max(throttle.wait() for throttle in self.over)
