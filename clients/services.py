@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import F, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -1131,19 +1131,31 @@ def refresh_open_clocks(*, organization):
 
 
 def access_record(*, organization, user, objects, action, path):
-    """Write who read which client records (one row each). ``objects``: (kind, id, contact_id)."""
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            organization=organization,
-            user=user,
-            object_kind=kind,
-            object_id=object_id,
-            contact_id=contact_id,
-            action=action,
-            path=(path or "")[:300],
+    """Write who read which client records (one row each). ``objects``: (kind, id, contact_id).
+
+    One INSERT from arrays: a 50-row page read is 50 rows written, and as model instances they
+    were a third of the API page's time."""
+    if not objects:
+        return
+    kinds, ids, contact_ids = (list(column) for column in zip(*objects, strict=True))
+    table = connection.ops.quote_name(AccessLog._meta.db_table)
+    with connections[router.db_for_write(AccessLog)].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} "  # noqa: S608 (the model's own table name)
+            "(organization_id, user_id, object_kind, object_id, contact_id, action, path, at) "
+            "SELECT %s, %s, kind, id, contact, %s, %s, %s "
+            "FROM unnest(%s::varchar[], %s::bigint[], %s::bigint[]) AS t(kind, id, contact)",
+            [
+                organization.pk,
+                getattr(user, "pk", None),
+                action,
+                (path or "")[:300],
+                timezone.now(),
+                kinds,
+                ids,
+                contact_ids,
+            ],
         )
-        for kind, object_id, contact_id in objects
-    )
 
 
 # --- Help centre -------------------------------------------------------------------------------
