@@ -170,10 +170,12 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(
 def test_the_big_lists_rows_are_written_by_postgresql(scope_a, admin_a, serializer_class, in_sql):
     """The fast path of their pages and exports (``tenancy.sql_lines``): if a field stopped
     being writable in SQL they would quietly fall back to Python, several times slower. An
-    encrypted column is never: PostgreSQL would write its ciphertext."""
+    encrypted column never is: Python decrypts it and writes it between PostgreSQL's pieces
+    (PostgreSQL would write its ciphertext)."""
     serializer = serializer_class(context={"request": _request_as(admin_a, scope_a)})
-    expression = sql_lines.line_expression(serializer, plan_for(serializer), zone="UTC")
-    assert (expression is not None) is in_sql
+    lines = sql_lines.line_shape(serializer, plan_for(serializer), zone="UTC")
+    assert lines is not None
+    assert (lines.columns == []) is in_sql
 
 
 def _request_as(user, organization):
@@ -209,7 +211,7 @@ def test_lines_postgresql_writes_are_the_lines_python_writes(
     token = ApiTokenFactory(organization=org_a, user=user)
     headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     with monkeypatch.context() as patch:
-        patch.setattr(sql_lines, "line_expression", lambda serializer, plan, zone: None)
+        patch.setattr(sql_lines, "line_shape", lambda serializer, plan, zone: None)
         python = b"".join(
             client.get(f"{BASE}/contacts/?format=ndjson", **headers).streaming_content
         )

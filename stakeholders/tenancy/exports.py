@@ -189,10 +189,10 @@ class ExportMixin:
         plan = self.plain_plan()
         if export_format == "ndjson" and plan is not None:
             zone = self.request.organization.timezone
-            expression = sql_lines.line_expression(serializer, plan, zone=zone)
-            if expression is not None:
-                lines = sql_lines.lines(queryset, plan, expression, chunk_size=CHUNK_SIZE)
-                return joined_lines(lines)
+            lines = sql_lines.line_shape(serializer, plan, zone=zone)
+            if lines is not None:
+                rows = sql_lines.export_lines(queryset, plan, lines, chunk_size=CHUNK_SIZE)
+                return joined_lines(rows)
         rows = self.export_rows(queryset, serializer)
         if export_format == "csv":
             return csv_lines(rows, self.export_fields(serializer))

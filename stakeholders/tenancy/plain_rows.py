@@ -145,15 +145,6 @@ class PlainRows:
                 output[name] = method(row)
             yield output
 
-    def line_queryset(self, queryset, expression, keys):
-        """``queryset`` as rows of ``keys`` and the row's JSON written by PostgreSQL
-        (``steward_line``, compiled by ``sql_lines.compiled_lines``)."""
-        return (
-            queryset.prefetch_related(None)
-            .annotate(steward_line=expression)
-            .values(*dict.fromkeys(keys), "steward_line")
-        )
-
     def queryset(self, queryset, keys=()):
         """``queryset`` as rows of the columns the plan reads, and ``keys`` (what a page is
         ordered by); prefetches dropped: the plan's annotations read what they fetched."""
@@ -253,15 +244,16 @@ def plan_for(serializer):
 class PlainPage:
     """Stands in for ``get_serializer(page, many=True)`` in DRF's ``list``: its ``data`` is the
     page's rows as the serializer would give them — or, when PostgreSQL wrote them
-    (``lines``), as JSON fragments the API's renderer embeds as they are."""
+    (``lines``, ``tenancy.sql_lines``), as JSON fragments the API's renderer embeds as they
+    are."""
 
-    def __init__(self, plan, rows, *, lines=False):
+    def __init__(self, plan, rows, *, lines=None):
         self.plan, self.rows, self.lines = plan, rows, lines
 
     @property
     def data(self):
-        if self.lines:
-            return [orjson.Fragment(row["steward_line"]) for row in self.rows]
+        if self.lines is not None:
+            return [orjson.Fragment(self.lines.line(row)) for row in self.rows]
         return list(self.plan.represent_all(self.rows))
 
 
@@ -283,13 +275,13 @@ class PlainListMixin:
             self._plain_plan = plan_for(self.get_serializer())
         return self._plain_plan
 
-    def plain_line_expression(self, queryset):
+    def plain_lines(self, queryset):
         """The page's rows as JSON written by PostgreSQL (``tenancy.sql_lines``, compiled once
         per shape), when the answer is the API's JSON (which can embed them) and every field
         allows it; else None."""
-        if not hasattr(self, "_plain_line_expression"):
+        if not hasattr(self, "_plain_lines"):
             plan, renderer = self.plain_plan(), getattr(self.request, "accepted_renderer", None)
-            self._plain_line_expression = None
+            self._plain_lines = None
             if plan is not None and type(renderer) is FastJSONRenderer:
                 serializer, organization = self.get_serializer(), self.request.organization
                 membership = getattr(self.request, "membership", None)
@@ -299,13 +291,13 @@ class PlainListMixin:
                     organization.timezone,
                     getattr(membership, "role", None),
                 )
-                self._plain_line_expression = sql_lines.compiled_lines.expression(
+                self._plain_lines = sql_lines.compiled_lines.get(
                     key,
                     queryset,
                     plan,
-                    lambda: sql_lines.line_expression(serializer, plan, zone=organization.timezone),
+                    lambda: sql_lines.line_shape(serializer, plan, zone=organization.timezone),
                 )
-        return self._plain_line_expression
+        return self._plain_lines
 
     def paginate_queryset(self, queryset):
         plan = self.plain_plan()
@@ -314,15 +306,15 @@ class PlainListMixin:
             pk = queryset.model._meta.pk.attname
             keys = [pk if key.lstrip("-") == "pk" else key.lstrip("-") for key in ordering]
             keys += self.plain_keys()
-            expression = self.plain_line_expression(queryset)
-            if expression is not None:
-                queryset = plan.line_queryset(queryset, expression, keys)
+            lines = self.plain_lines(queryset)
+            if lines is not None:
+                queryset = lines.queryset(queryset, keys)
             else:
                 queryset = plan.queryset(queryset, keys=keys)
         return super().paginate_queryset(queryset)
 
     def get_serializer(self, *args, **kwargs):
         if args and kwargs.get("many") and self.plain_plan() is not None:
-            lines = getattr(self, "_plain_line_expression", None) is not None
+            lines = getattr(self, "_plain_lines", None)
             return PlainPage(self.plain_plan(), args[0], lines=lines)
         return super().get_serializer(*args, **kwargs)

@@ -157,17 +157,19 @@ def _value(serializer, name, column, convert, method, zone):
     return None
 
 
-def line_expression(serializer, plan, *, zone):
-    """The expression of a row's JSON line (without the newline), its times in ``zone``, or
-    None."""
-    pieces, separator = [], "{"
-    for name, column, convert, method in plan.readers:
-        value = _value(serializer, name, column, convert, method, zone)
-        if value is None:
-            return None
-        pieces += [Value(separator + orjson.dumps(name).decode() + ":"), value]
-        separator = ","
-    pieces.append(Value("}" if pieces else "{}"))
+def _python_column(serializer, column, convert, method):
+    """Whether Python writes this field between the SQL's pieces: a text column it decrypts on
+    reading, given as it reads (``orjson`` writes it as DRF's renderer would)."""
+    model_field = _model_field(serializer, column) if method is None else None
+    return (
+        model_field is not None
+        and convert is None
+        and hasattr(model_field, "from_db_value")
+        and model_field.get_internal_type() in ("CharField", "TextField")
+    )
+
+
+def _concat(pieces):
     while len(pieces) > CONCAT_ARGUMENTS:
         pieces = [
             Concat(*pieces[start : start + CONCAT_ARGUMENTS])
@@ -176,43 +178,95 @@ def line_expression(serializer, plan, *, zone):
     return Concat(*pieces)
 
 
+class Lines:
+    """A row's JSON line: pieces PostgreSQL writes (``segments``) with, between them, the
+    columns only Python can read (``columns``: encrypted text), written by orjson. A list
+    without such columns is one segment: the whole line."""
+
+    def __init__(self, segments, columns):
+        self.segments, self.columns = segments, columns
+        self.names = [f"steward_line_{n}" for n in range(len(segments))]
+
+    def queryset(self, queryset, keys=()):
+        """``queryset`` as rows of ``keys``, the segments and the columns."""
+        segments = dict(zip(self.names, self.segments, strict=True))
+        return (
+            queryset.prefetch_related(None)
+            .annotate(**segments)
+            .values(*dict.fromkeys([*keys, *self.columns]), *self.names)
+        )
+
+    def line(self, row):
+        names = self.names
+        if not self.columns:
+            return row[names[0]]
+        parts = [row[names[0]]]
+        for column, name in zip(self.columns, names[1:], strict=True):
+            parts += [orjson.dumps(row[column]).decode(), row[name]]
+        return "".join(parts)
+
+
+def line_shape(serializer, plan, *, zone):
+    """How PostgreSQL (and, for encrypted text, Python) writes a row of ``serializer`` as the
+    JSON DRF would give — times in ``zone`` — as ``Lines`` whose segments read the plan's
+    annotations; or None."""
+    segments, columns, pieces, separator = [], [], [], "{"
+    for name, column, convert, method in plan.readers:
+        key = Value(separator + orjson.dumps(name).decode() + ":")
+        separator = ","
+        value = _value(serializer, name, column, convert, method, zone)
+        if value is not None:
+            pieces += [key, value]
+        elif _python_column(serializer, column, convert, method):
+            segments.append(_concat([*pieces, key]))
+            columns.append(column)
+            pieces = []
+        else:
+            return None
+    segments.append(_concat([*pieces, Value("}" if plan.readers else "{}")]))
+    return Lines(segments, columns)
+
+
 class CompiledLines:
-    """A line expression compiled once per shape (issue 22, point 2): Django spends ~3 ms
-    resolving and compiling ~90 expression nodes, more than the 50-row page it writes. The SQL
-    depends on the serializer's class, the organization (its scoped subqueries), the member's
-    role (what ``plain_sql_<field>`` may show) and the time zone — the cache's key — and refers
-    to the list's table by its name, as the list's own query does."""
+    """Lines compiled once per shape (issue 22, point 2): Django spends ~3 ms resolving and
+    compiling ~90 expression nodes, more than the 50-row page they write. The SQL depends on
+    the serializer's class, the organization (its scoped subqueries), the member's role (what
+    ``plain_sql_<field>`` may show) and the time zone — the cache's key — and refers to the
+    list's table by its name, as the list's own query does."""
 
     def __init__(self, size=256):
         self.size, self.entries = size, {}
 
-    def expression(self, key, queryset, plan, build):
-        entry = self.entries.get(key)
-        if entry is None:
-            expression = build()
-            if expression is None:
-                entry = (None, None)
-            else:
-                query = queryset.annotate(**plan.annotations).annotate(steward_line=expression)
-                compiler = query.query.get_compiler(query.db)
-                entry = compiler.compile(query.query.annotations["steward_line"])
-            if len(self.entries) >= self.size:
+    def get(self, key, queryset, plan, build):
+        """The compiled ``Lines`` of ``key`` (``build()`` makes them the first time), or None."""
+        if key not in self.entries:
+            self.entries[key] = self._compile(queryset, plan, build())
+            if len(self.entries) > self.size:
                 self.entries.pop(next(iter(self.entries)))
-            self.entries[key] = entry
-        sql, params = entry
-        # Compiled by Django from our own expression above, its values still parameters.
-        return None if sql is None else RawSQL(sql, params, output_field=TextField())  # noqa: S611
+        entry = self.entries[key]
+        if entry is None:
+            return None
+        compiled, columns = entry
+        # Compiled by Django from our own expressions, their values still parameters.
+        raw = [RawSQL(sql, params, output_field=TextField()) for sql, params in compiled]  # noqa: S611
+        return Lines(raw, columns)
+
+    @staticmethod
+    def _compile(queryset, plan, lines):
+        if lines is None:
+            return None
+        query = queryset.annotate(**plan.annotations).annotate(
+            **dict(zip(lines.names, lines.segments, strict=True))
+        )
+        compiler = query.query.get_compiler(query.db)
+        compiled = [compiler.compile(query.query.annotations[name]) for name in lines.names]
+        return compiled, lines.columns
 
 
 compiled_lines = CompiledLines()
 
 
-def lines(queryset, plan, expression, *, chunk_size):
+def export_lines(queryset, plan, lines, *, chunk_size):
     """The export's lines from ``queryset`` (already in the list's order)."""
-    rows = (
-        queryset.prefetch_related(None)
-        .annotate(**plan.annotations)
-        .annotate(steward_line=expression)
-        .values_list("steward_line", flat=True)
-    )
-    return rows.iterator(chunk_size=chunk_size)
+    rows = lines.queryset(queryset.annotate(**plan.annotations))
+    return map(lines.line, rows.iterator(chunk_size=chunk_size))
