@@ -1,9 +1,10 @@
 """WeasyPrint alone, in a fresh process: ``python -m bench.bare_render ORGANIZATION_ID LETTERS``
 renders the organization's default thank-you letter and prints its rate as JSON.
 
-The thank-you benchmark runs two at once, next to its batch, for the bare render rate at the
-worker's concurrency on the same machine at the same time; and (``bench/worker_tasks.py``) the
-same loop inside the worker's own processes, without the batch around it.
+The thank-you benchmark runs as many at once as its worker has processes (two on shared cores,
+one pinned to the worker's core with ``taskset``), next to its batch, for the bare render rate at
+the worker's concurrency on the same machine at the same time; and (``bench/worker_tasks.py``)
+the same loop inside the worker's own processes, without the batch around it.
 """
 
 import json

@@ -80,15 +80,17 @@ def _ping_worker(timeout_s):
 
 @contextmanager
 def celery_worker(
-    environment, *, concurrency=2, queues=None, include=(), timeout_s=120, niceness=0
+    environment, *, concurrency=2, queues=None, include=(), timeout_s=120, niceness=0, cores=None
 ):
     """A Celery worker (``config``'s app, the broker of ``environment``) until the block ends;
     it answers a ping before the block starts, and is stopped with its children after.
     ``niceness``: its CPU priority below the web server's (``nice``), as a deployment that
-    wants web requests answered first runs it."""
+    wants web requests answered first runs it. ``cores``: the cores it and its pool processes
+    may run on (``taskset``, e.g. ``"1"``)."""
     from django.conf import settings
 
     command = [
+        *(["taskset", "-c", str(cores)] if cores is not None else []),
         *(["nice", "-n", str(niceness)] if niceness else []),
         sys.executable,
         "-m",

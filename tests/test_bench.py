@@ -7,12 +7,14 @@ role, under row-level security (``bench/roles.py``); the tests run the same way.
 (COPY, other processes reading the data), so these tests are transactional.
 """
 
+import os
+
 import pytest
 from django.conf import settings
 from django.db import connection
 from django_scopes import scopes_disabled
 
-from bench import roles
+from bench import pinning, roles
 from bench.generators import copying
 from bench.scenarios import (
     api_lists,
@@ -204,16 +206,33 @@ def test_thankyous():
     results = thankyous.run(**thankyous.TINY)
     gifts = thankyous.TINY["gifts"]
     assert results["measured_as"] == settings.DATABASE_APP_USER
-    assert results["sent"] == results["smtp_messages_received"] == gifts
-    assert results["smtp_distinct_message_ids"] == gifts
-    assert {
-        "batch_letters_per_s",
-        "bare_render_letters_per_s_two_processes",
-        "ratio_to_bare",
-        "render_only_in_worker_letters_per_s",
-        "worker_cpu_ms_per_letter",
-        "worker_rss_mib",
-    } <= set(results)
+    assert results["letter"]["images"] == 2  # the logo and the signature
+    modes = ["two_cores"] + (["pinned"] if pinning.two_cores() else [])
+    for mode in modes:
+        batch = results[mode]
+        assert batch["sent"] == batch["smtp_messages_received"] == gifts
+        assert batch["smtp_distinct_message_ids"] == gifts
+        assert batch["letter_sent"]["images"] == 2  # in the worker's own letters too
+        assert {
+            "batch_letters_per_s",
+            "bare_render_letters_per_s",
+            "ratio_to_bare",
+            "render_only_in_worker_letters_per_s",
+            "worker_cpu_ms_per_letter",
+            "worker_to_bare_cpu_ratio",
+            "cpu_ms_per_letter",
+            "worker_rss_mib",
+        } <= set(batch)
+    if "pinned" in modes:
+        pinned = results["pinned"]
+        core0, core1 = pinning.two_cores()
+        assert pinned["worker_processes_rendering"] == pinned["bare_render_processes"] == 1
+        assert pinned["affinity_during_the_batch"]["worker"] == [core1]
+        assert pinned["affinity_during_the_batch"]["smtp_server_and_benchmark"] == [core0]
+        assert {"postgresql", "redis"} <= set(
+            pinned["cores_ms_per_letter"][f"core {core0}"]["of_which"]
+        )
+        assert os.sched_getaffinity(0) >= {core0, core1}  # put back
 
 
 def test_letters_in_every_script():
