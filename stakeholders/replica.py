@@ -16,6 +16,11 @@ With ``DATABASES["replica"]`` configured (REPLICA_DATABASE_URL), the router
   that window — a cache key per user, which also covers API tokens, and a cookie for the browser —
   so a list shown right after a save shows the save, whatever the replica's lag.
 
+And the replica must be fit to serve (``Health``): each process asks it, at most every
+``REPLICA_CHECK_SECONDS``, how far behind it is; farther than ``REPLICA_MAX_LAG_SECONDS``, or
+not answering (a connection error, there or in any read sent to it), and reads go back to the
+primary until the next check says otherwise — the site stays up when the standby is down.
+
 Without a replica everything goes to ``default``, exactly as before. The replica connects as the
 application's role with the same engine, so the organization scope (``steward.organization``) is
 set on it the same way and row-level security holds there too; it is read-only (a standby is, and
@@ -24,13 +29,23 @@ its connection also says ``default_transaction_read_only``).
 
 import contextlib
 import contextvars
+import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
+
+logger = logging.getLogger(__name__)
 
 ALIAS = "replica"
 STICKY_COOKIE = "steward_primary_until"
@@ -64,6 +79,71 @@ def configured():
 
 def sticky_seconds():
     return getattr(settings, "REPLICA_STICKY_SECONDS", 5)
+
+
+# How far behind the standby is: 0 when it has replayed all it received (an idle primary sends
+# nothing, so the last replayed commit's age is not lag then), else the age of that commit.
+LAG_SQL = """
+SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END
+"""
+
+
+class Health:
+    """Whether this process may send reads to the replica: asked of the replica at most every
+    ``REPLICA_CHECK_SECONDS``; a read there that can't reach it marks it unfit until the next
+    check."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.usable, self.next_check = True, 0.0
+
+    def check(self):
+        if time.monotonic() < self.next_check:
+            return self.usable
+        with self.lock:
+            if time.monotonic() >= self.next_check:  # one thread asks, the others wait for it
+                self.usable = self._measure()
+                self.next_check = time.monotonic() + _check_seconds()
+        return self.usable
+
+    def failed(self):
+        """The replica could not be reached: the primary until the next check."""
+        self.usable, self.next_check = False, time.monotonic() + _check_seconds()
+
+    def _measure(self):
+        limit = getattr(settings, "REPLICA_MAX_LAG_SECONDS", 30)
+        try:
+            with connections[ALIAS].cursor() as cursor:
+                cursor.execute(LAG_SQL)
+                lag = float(cursor.fetchone()[0])
+        except DatabaseError:
+            connections[ALIAS].close()
+            logger.warning("Replica not answering: reads go to the primary until it does.")
+            return False
+        if lag > limit:
+            logger.warning(
+                "Replica %.0f s behind (limit %s s): reads go to the primary.", lag, limit
+            )
+            return False
+        return True
+
+
+def _check_seconds():
+    return getattr(settings, "REPLICA_CHECK_SECONDS", 5)
+
+
+health = Health()
+
+
+def replica_errors(execute, sql, params, many, context):
+    """An execute wrapper of the replica's connection: a read that loses it (or that the
+    standby's recovery cancels) marks it unfit, so the next reads go to the primary."""
+    try:
+        return execute(sql, params, many, context)
+    except (OperationalError, InterfaceError):
+        health.failed()
+        raise
 
 
 def _current():
@@ -103,7 +183,7 @@ def read_database():
     state = _state.get()
     if state is None or not state.reads or state.wrote or not configured():
         return None
-    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block or not health.check():
         return None
     if state.pinned is None:
         state.pinned = True  # while looking it up (a session or user query): the primary

@@ -104,6 +104,7 @@ def on_the_pair(pair):
         {"default": dict(default.settings_dict), replica.ALIAS: dict(pair.replica)}
     )
     connections.settings[replica.ALIAS] = configured[replica.ALIAS]
+    replica.health.__init__()  # fit until asked: nothing learnt of another block's standby
     try:
         yield pair
     finally:

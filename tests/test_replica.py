@@ -156,3 +156,41 @@ def test_the_replica_is_a_read_only_standby_where_row_level_security_holds(pair,
     with scopes_disabled(), replica_connection.cursor() as cursor:
         cursor.execute(sql)
         assert cursor.fetchall() == [("Ada Lovelace",), ("Grace Hopper",)]
+
+
+def test_a_replica_too_far_behind_is_left_until_it_catches_up(pair, riverside, client, settings):
+    settings.REPLICA_CHECK_SECONDS, settings.REPLICA_MAX_LAG_SECONDS = 0, 0  # ask every time
+    organization, _admin, key = riverside
+    api = _api(client, key)
+    with replay_paused(pair):
+        with scope(organization=organization.pk):
+            _contact(organization, "Grace Hopper")  # the standby has it, unreplayed: lag
+        with CaptureQueriesContext(connections["replica"]) as on_replica:
+            assert _names(api.get("/api/v1/o/riverside/contacts/")) == {"Grace Hopper"}
+        assert not any("stakeholders_contact" in q["sql"] for q in on_replica.captured_queries)
+    standby_server.wait_until_replayed()
+    with CaptureQueriesContext(connections["replica"]) as on_replica:  # caught up: back to it
+        assert _names(api.get("/api/v1/o/riverside/contacts/")) == {"Grace Hopper"}
+    assert any("stakeholders_contact" in q["sql"] for q in on_replica.captured_queries)
+
+
+def test_a_standby_that_is_down_leaves_the_site_up(pair, riverside, client, settings):
+    settings.REPLICA_CHECK_SECONDS = 60
+    organization, admin, key = riverside
+    with scope(organization=organization.pk):
+        _contact(organization, "Ada Lovelace")
+    standby = connections["replica"]
+    standby.close()
+    port = standby.settings_dict["PORT"]
+    standby.settings_dict["PORT"] = "1"  # nothing listens there: the standby is gone
+    try:
+        api = _api(client, key)
+        assert _names(api.get("/api/v1/o/riverside/contacts/")) == {"Ada Lovelace"}
+        assert _names(api.get("/api/v1/o/riverside/contacts/?search=ada")) == {"Ada Lovelace"}
+        client.force_login(admin)
+        assert client.get("/o/riverside/clients/reports/").status_code == 200
+        assert replica.health.usable is False
+    finally:
+        standby.close()
+        standby.settings_dict["PORT"] = port
+        replica.health.__init__()

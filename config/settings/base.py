@@ -180,6 +180,10 @@ if REPLICA_DATABASE_URL:
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
 REPLICA_READS = env.bool("REPLICA_READS", default=True)  # 0: every read on the primary again
+# Each process asks the replica how far behind it is at most this often; farther than the limit,
+# or not answering, and reads go to the primary until it catches up.
+REPLICA_CHECK_SECONDS = env.int("REPLICA_CHECK_SECONDS", default=5)
+REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------

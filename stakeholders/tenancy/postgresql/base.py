@@ -14,7 +14,7 @@ each statement). A rollback restores the value the transaction started with, so 
 backend forgets what it sent and sends it again before the next statement.
 """
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 from django.db.backends.postgresql import base
 from django_scopes.state import get_scope
 
@@ -42,6 +42,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.execute_wrappers.append(self._with_scope)
         if self.alias == DEFAULT_DB_ALIAS:  # a write sends the request's next reads here
             self.execute_wrappers.append(replica.note_writes)
+        elif self.alias == replica.ALIAS:  # a replica that stops answering is left alone
+            self.execute_wrappers.append(replica.replica_errors)
+
+    def connect(self):
+        try:
+            super().connect()
+        except DatabaseError:
+            if self.alias == replica.ALIAS:  # the standby is down: its reads go to the primary
+                replica.health.failed()
+            raise
 
     def init_connection_state(self):
         super().init_connection_state()
