@@ -16,6 +16,7 @@ path), so the plan is derived from the serializer's own fields:
   instance path: nothing is guessed.
 """
 
+from functools import cached_property
 from operator import itemgetter
 
 import orjson
@@ -107,10 +108,15 @@ def _iso(value, zone):
 class PlainRows:
     """How a serializer's fields are read from ``values()`` rows; build with ``plan_for``."""
 
-    def __init__(self, readers, columns, annotations):
+    def __init__(self, readers, columns, annotations=dict):
         self.readers = readers  # (output name, column or None, converter or None, method or None)
         self.columns = columns
-        self.annotations = annotations
+        self._annotations = annotations  # made when first read: a page read by compiled lines
+        # (``sql_lines``) never needs them, and building subqueries costs a list's time
+
+    @cached_property
+    def annotations(self):
+        return self._annotations()
 
     def represent_all(self, rows):
         """``rows`` as the serializer gives them, the current time zone read once."""
@@ -237,7 +243,7 @@ def plan_for(serializer):
         (name, column, convert, getattr(serializer, method) if method else None)
         for name, column, convert, method in readers
     ]
-    annotations = serializer.plain_annotations() if hasattr(serializer, "plain_annotations") else {}
+    annotations = getattr(serializer, "plain_annotations", dict)
     return PlainRows(readers, columns, annotations)
 
 
