@@ -202,8 +202,11 @@ class ContactSerializer(serializers.ModelSerializer):
     def plain_tags(self, row):
         return row["tag_names"]
 
+    def plain_sql_list_tags(self):
+        return F("tag_names")
+
     def plain_sql_tags(self):
-        return sql_lines.JsonValue(F("tag_names"))
+        return sql_lines.JsonValue(self.plain_sql_list_tags())
 
     @cached_property
     def _visible_roles(self):
@@ -213,9 +216,12 @@ class ContactSerializer(serializers.ModelSerializer):
     def plain_roles(self, row):
         return [code for code in self._visible_roles if row[f"is_{code}"]]
 
-    def plain_sql_roles(self):
+    def plain_sql_list_roles(self):
         visible = [When(**{f"is_{code}": True}, then=Value(code)) for code in self._visible_roles]
-        return sql_lines.JsonTextArray(*[Case(case, output_field=TextField()) for case in visible])
+        return sql_lines.TextArray(*[Case(case, output_field=TextField()) for case in visible])
+
+    def plain_sql_roles(self):
+        return sql_lines.JsonValue(self.plain_sql_list_roles())
 
 
 class ContactFilter(OrganizationFilterSet):

@@ -105,16 +105,23 @@ def ndjson_lines(rows):
         yield b"\n".join(buffer) + b"\n"
 
 
-def joined_lines(lines):
-    """Lines PostgreSQL wrote (``tenancy.sql_lines``), as the NDJSON body."""
+def joined_lines(lines, end="\n"):
+    """Lines PostgreSQL wrote (``tenancy.sql_lines``), as the body."""
     buffer = []
     for line in lines:
         buffer.append(line)
         if len(buffer) >= BUFFER_ROWS:
-            yield ("\n".join(buffer) + "\n").encode()
+            yield (end.join(buffer) + end).encode()
             buffer = []
     if buffer:
-        yield ("\n".join(buffer) + "\n").encode()
+        yield (end.join(buffer) + end).encode()
+
+
+def csv_written_lines(lines, fields):
+    """CSV lines PostgreSQL wrote, after the same start as ``csv_lines``."""
+    yield "\ufeff"
+    yield csv.writer(_Echo()).writerow(fields)
+    yield from joined_lines(lines, end="\r\n")
 
 
 def csv_lines(rows, fields):
@@ -186,15 +193,17 @@ class ExportMixin:
     def export_lines(self, queryset, serializer, export_format):
         """The body's lines: written by PostgreSQL when every field allows it (NDJSON), else
         from the rows."""
-        plan = self.plain_plan()
-        if export_format == "ndjson" and plan is not None:
+        plan, csv = self.plain_plan(), export_format == "csv"
+        if plan is not None:
             zone = self.request.organization.timezone
-            lines = sql_lines.line_shape(serializer, plan, zone=zone)
+            lines = sql_lines.line_shape(serializer, plan, zone=zone, csv=csv)
             if lines is not None:
                 rows = sql_lines.export_lines(queryset, plan, lines, chunk_size=CHUNK_SIZE)
+                if csv:
+                    return csv_written_lines(rows, self.export_fields(serializer))
                 return joined_lines(rows)
         rows = self.export_rows(queryset, serializer)
-        if export_format == "csv":
+        if csv:
             return csv_lines(rows, self.export_fields(serializer))
         return ndjson_lines(rows)
 

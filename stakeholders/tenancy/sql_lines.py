@@ -1,6 +1,6 @@
-"""NDJSON exports written by PostgreSQL (issue 22, point 3): each row's line is one text column,
-built by the query from the serializer's plain plan (``tenancy.plain_rows``), so Python only
-joins lines.
+"""API rows written by PostgreSQL (issue 22, points 2 and 3): each row's JSON (a list page, an
+NDJSON export) or CSV line is a text column built by the query from the serializer's plain plan
+(``tenancy.plain_rows``), so Python only joins lines.
 
 Why: with plain rows a large export still spent ~100 µs of Python per contact (reading 28
 columns through psycopg2, a dict, orjson); PostgreSQL writes the same line in a fraction of that
@@ -18,18 +18,26 @@ writes identically are read so:
   ``plain_sql_<field>()`` returning an expression of its JSON text (``JsonValue(…)`` of a
   value, or text built by the query).
 
+A CSV line is the cells the Python export writes (``exports.cell``, then the csv module's minimal
+quoting): text defused (a leading ``=``, ``+``, ``-``, ``@``, tab or CR gets a ``'``) and quoted
+when it holds a comma, quote or line break; numbers as text (negative ones defused too);
+``true``/``false``; times and dates as in the JSON; a list joined by ``|`` when the serializer
+gives it as a text array (``plain_sql_list_<field>()``).
+
 Anything else — a column Python reads (``from_db_value``: encrypted text, JSON), floats,
 durations, a computed field without SQL — keeps the Python path for the whole list: nothing is
 guessed.
 """
 
 import orjson
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import F, Func, TextField, Value
 from django.db.models.expressions import RawSQL
 from rest_framework import ISO_8601
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
+from stakeholders.csv_export import defuse
 from stakeholders.tenancy import plain_rows
 
 AS_JSON = {  # stored types whose ``to_json`` is the serializer's output
@@ -50,7 +58,10 @@ AS_JSON = {  # stored types whose ``to_json`` is the serializer's output
     "ForeignKey",
     "OneToOneField",
 }
+TEXT_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+NUMBER_TYPES = AS_JSON - TEXT_TYPES - {"BooleanField"}
 CONCAT_ARGUMENTS = 90  # PostgreSQL calls take at most 100
+CSV_NEEDS_QUOTES = ',"\r\n'
 
 
 class JsonValue(Func):
@@ -60,11 +71,11 @@ class JsonValue(Func):
     output_field = TextField()
 
 
-class JsonTextArray(Func):
-    """A text array's JSON, without the NULLs in it: ``["donor","client"]``."""
+class TextArray(Func):
+    """A text array of the values, without the NULLs among them."""
 
-    template = "to_json(array_remove(ARRAY[%(expressions)s]::text[], NULL))::text"
-    output_field = TextField()
+    template = "array_remove(ARRAY[%(expressions)s]::text[], NULL)"
+    output_field = ArrayField(TextField())
 
 
 class JsonObjectArray(Func):
@@ -105,6 +116,78 @@ class JsonDateTime(Func):
 
     def __init__(self, expression, zone):
         super().__init__(expression, Value(zone))
+
+
+# A text cell: defused, then quoted when it holds a comma, a quote or a line break (byte
+# searches: a regular expression converts every value to wide characters first). ``v`` appears
+# ten times: a column, or the name of a value computed once.
+_DEFUSED = (
+    "CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {v} "
+    "ELSE coalesce({v}, '') END"
+)
+_QUOTED = (
+    "CASE WHEN strpos({v}, ',') + strpos({v}, '\"') + strpos({v}, E'\\r') + strpos({v}, E'\\n')"
+    " > 0 THEN '\"' || replace({d}, '\"', '\"\"') || '\"' ELSE {d} END"
+)
+
+
+def _text_cell(value):
+    return _QUOTED.format(v=value, d=_DEFUSED.format(v=value))
+
+
+class CsvText(Func):
+    """A text column as a CSV cell."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        value, params = compiler.compile(self.source_expressions[0])
+        return _text_cell(value), params * 10
+
+
+class CsvNumber(Func):
+    """A number as a CSV cell: a negative one defused, as the Python export does."""
+
+    template = (
+        "CASE WHEN %(expressions)s < 0 THEN '''' || %(expressions)s::text "
+        "ELSE coalesce(%(expressions)s::text, '') END"
+    )
+    output_field = TextField()
+
+
+class CsvBoolean(Func):
+    template = (
+        "CASE WHEN %(expressions)s THEN 'true' WHEN NOT %(expressions)s THEN 'false' ELSE '' END"
+    )
+    output_field = TextField()
+
+
+class CsvDate(Func):
+    template = "coalesce(to_char(%(expressions)s, 'YYYY-MM-DD'), '')"
+    output_field = TextField()
+
+
+class CsvDateTime(Func):
+    """As ``JsonDateTime``, without the JSON's quotes."""
+
+    template = "coalesce(btrim(NULLIF(steward_json_time(%(expressions)s), 'null'), '\"'), '')"
+    output_field = TextField()
+
+    def __init__(self, expression, zone):
+        super().__init__(expression, Value(zone))
+
+
+class CsvList(Func):
+    """A text array (``plain_sql_list_<field>()``) as a CSV cell: its items joined by ``|``,
+    computed once per row, then defused and quoted."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # Compiled SQL of our own expressions only, its values still parameters.
+        value, params = compiler.compile(self.source_expressions[0])
+        joined = f"array_to_string({value}, '|', '')"
+        return f"(SELECT {_text_cell('v')} FROM (SELECT {joined} AS v) AS cell)", params  # noqa: S608
 
 
 class Concat(Func):
@@ -157,6 +240,38 @@ def _value(serializer, name, column, convert, method, zone):
     return None
 
 
+def _csv_value(serializer, name, column, convert, method, zone):
+    """The SQL of one field's CSV cell, or None when PostgreSQL can't write it as Python does."""
+    if method is not None:
+        sql = getattr(serializer, f"plain_sql_list_{name}", None)
+        return None if sql is None else CsvList(sql())
+    model_field = _model_field(serializer, column)
+    if model_field is None or hasattr(model_field, "from_db_value"):
+        return None
+    field, internal = serializer.fields[name], model_field.get_internal_type()
+    if convert is None:
+        if internal in TEXT_TYPES:
+            return CsvText(F(column))
+        if internal in NUMBER_TYPES:
+            return CsvNumber(F(column))
+        return CsvBoolean(F(column)) if internal == "BooleanField" else None
+    if convert is plain_rows.IsoDateTime:
+        return CsvDateTime(F(column), zone)
+    if isinstance(field, drf_fields.DateField) and internal == "DateField" and _is_iso_date(field):
+        return CsvDate(F(column))
+    if isinstance(field, drf_fields.DecimalField) and internal == "DecimalField":
+        return CsvNumber(F(column)) if _is_plain_decimal(field, model_field) else None
+    return None
+
+
+def csv_cell(value):
+    """A text value Python read (decrypted) as the Python export's CSV cell."""
+    text = defuse(value)
+    if any(character in text for character in CSV_NEEDS_QUOTES):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def _python_column(serializer, column, convert, method):
     """Whether Python writes this field between the SQL's pieces: a text column it decrypts on
     reading, given as it reads (``orjson`` writes it as DRF's renderer would)."""
@@ -183,8 +298,8 @@ class Lines:
     columns only Python can read (``columns``: encrypted text), written by orjson. A list
     without such columns is one segment: the whole line."""
 
-    def __init__(self, segments, columns):
-        self.segments, self.columns = segments, columns
+    def __init__(self, segments, columns, *, csv=False):
+        self.segments, self.columns, self.csv = segments, columns, csv
         self.names = [f"steward_line_{n}" for n in range(len(segments))]
 
     def queryset(self, queryset, keys=()):
@@ -200,21 +315,28 @@ class Lines:
         names = self.names
         if not self.columns:
             return row[names[0]]
+        write = csv_cell if self.csv else _json
         parts = [row[names[0]]]
         for column, name in zip(self.columns, names[1:], strict=True):
-            parts += [orjson.dumps(row[column]).decode(), row[name]]
+            parts += [write(row[column]), row[name]]
         return "".join(parts)
 
 
-def line_shape(serializer, plan, *, zone):
+def _json(value):
+    return orjson.dumps(value).decode()
+
+
+def line_shape(serializer, plan, *, zone, csv=False):
     """How PostgreSQL (and, for encrypted text, Python) writes a row of ``serializer`` as the
-    JSON DRF would give — times in ``zone`` — as ``Lines`` whose segments read the plan's
-    annotations; or None."""
-    segments, columns, pieces, separator = [], [], [], "{"
+    JSON DRF would give — or, ``csv``, as the Python export's CSV line without its line end —
+    times in ``zone``, as ``Lines`` whose segments read the plan's annotations; or None."""
+    if csv and len(plan.readers) < 2:
+        return None  # the csv module quotes a lone empty cell: not worth a rule of its own
+    segments, columns, pieces, separator = [], [], [], "" if csv else "{"
     for name, column, convert, method in plan.readers:
-        key = Value(separator + orjson.dumps(name).decode() + ":")
+        key = Value(separator if csv else separator + orjson.dumps(name).decode() + ":")
         separator = ","
-        value = _value(serializer, name, column, convert, method, zone)
+        value = (_csv_value if csv else _value)(serializer, name, column, convert, method, zone)
         if value is not None:
             pieces += [key, value]
         elif _python_column(serializer, column, convert, method):
@@ -223,8 +345,9 @@ def line_shape(serializer, plan, *, zone):
             pieces = []
         else:
             return None
-    segments.append(_concat([*pieces, Value("}" if plan.readers else "{}")]))
-    return Lines(segments, columns)
+    end = "" if csv else "}" if plan.readers else "{}"
+    segments.append(_concat([*pieces, Value(end)]))
+    return Lines(segments, columns, csv=csv)
 
 
 class CompiledLines:
