@@ -29,22 +29,21 @@ from rest_framework.settings import api_settings
 from stakeholders.tenancy import sql_lines
 from stakeholders.tenancy.renderers import FastJSONRenderer
 
+TEXT_TYPES = ("CharField", "TextField", "EmailField", "SlugField", "URLField")
+INTEGER_TYPES = (
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "PositiveBigIntegerField",
+    "AutoField",
+    "BigAutoField",
+)
 # Serializer field → the model fields whose stored value it returns unchanged.
 AS_STORED = (
-    (drf_fields.CharField, ("CharField", "TextField", "EmailField", "SlugField", "URLField")),
-    (
-        drf_fields.IntegerField,
-        (
-            "IntegerField",
-            "BigIntegerField",
-            "SmallIntegerField",
-            "PositiveIntegerField",
-            "PositiveSmallIntegerField",
-            "PositiveBigIntegerField",
-            "AutoField",
-            "BigAutoField",
-        ),
-    ),
+    (drf_fields.CharField, TEXT_TYPES),
+    (drf_fields.IntegerField, INTEGER_TYPES),
     (drf_fields.BooleanField, ("BooleanField",)),
     (drf_fields.JSONField, ("JSONField",)),
 )

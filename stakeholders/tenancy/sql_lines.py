@@ -40,26 +40,8 @@ from rest_framework.settings import api_settings
 from stakeholders.csv_export import defuse
 from stakeholders.tenancy import plain_rows
 
-AS_JSON = {  # stored types whose ``to_json`` is the serializer's output
-    "CharField",
-    "TextField",
-    "EmailField",
-    "SlugField",
-    "URLField",
-    "IntegerField",
-    "BigIntegerField",
-    "SmallIntegerField",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "PositiveBigIntegerField",
-    "AutoField",
-    "BigAutoField",
-    "BooleanField",
-    "ForeignKey",
-    "OneToOneField",
-}
-TEXT_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
-NUMBER_TYPES = AS_JSON - TEXT_TYPES - {"BooleanField"}
+TEXT_TYPES = set(plain_rows.TEXT_TYPES)
+NUMBER_TYPES = {*plain_rows.INTEGER_TYPES, "ForeignKey", "OneToOneField"}  # ids too
 CONCAT_ARGUMENTS = 90  # PostgreSQL calls take at most 100
 CSV_NEEDS_QUOTES = ',"\r\n'
 
@@ -220,48 +202,63 @@ def _is_plain_decimal(field, model_field):
     )
 
 
-def _value(serializer, name, column, convert, method, zone):
-    """The SQL of one field's JSON text, or None when PostgreSQL can't write it as DRF does."""
+def _kind(serializer, name, column, convert, method):
+    """What PostgreSQL writes a field as — ``computed`` (the serializer says how), ``text``,
+    ``number``, ``boolean``, ``datetime``, ``date``, ``decimal`` — or ``python`` (text Python
+    reads and writes between PostgreSQL's pieces), or None when neither can be done as DRF
+    does."""
     if method is not None:
-        sql = getattr(serializer, f"plain_sql_{name}", None)
-        return None if sql is None else sql()
+        return "computed"
     model_field = _model_field(serializer, column)
-    if model_field is None or hasattr(model_field, "from_db_value"):
-        return None  # a value Python reads (encrypted text, JSON) stays with Python
-    field, internal = serializer.fields[name], model_field.get_internal_type()
-    if convert is None:
-        return JsonValue(F(column)) if internal in AS_JSON else None
-    if convert is plain_rows.IsoDateTime:
-        return JsonDateTime(F(column), zone)
-    if isinstance(field, drf_fields.DateField) and internal == "DateField" and _is_iso_date(field):
-        return JsonValue(F(column))
-    if isinstance(field, drf_fields.DecimalField) and internal == "DecimalField":
-        return JsonText(F(column)) if _is_plain_decimal(field, model_field) else None
-    return None
-
-
-def _csv_value(serializer, name, column, convert, method, zone):
-    """The SQL of one field's CSV cell, or None when PostgreSQL can't write it as Python does."""
-    if method is not None:
-        sql = getattr(serializer, f"plain_sql_list_{name}", None)
-        return None if sql is None else CsvList(sql())
-    model_field = _model_field(serializer, column)
-    if model_field is None or hasattr(model_field, "from_db_value"):
+    if model_field is None:
         return None
-    field, internal = serializer.fields[name], model_field.get_internal_type()
+    internal = model_field.get_internal_type()
+    if hasattr(model_field, "from_db_value"):  # read by Python (encrypted text, JSON)
+        return "python" if convert is None and internal in TEXT_TYPES else None
+    field = serializer.fields[name]
     if convert is None:
         if internal in TEXT_TYPES:
-            return CsvText(F(column))
+            return "text"
         if internal in NUMBER_TYPES:
-            return CsvNumber(F(column))
-        return CsvBoolean(F(column)) if internal == "BooleanField" else None
+            return "number"
+        return "boolean" if internal == "BooleanField" else None
     if convert is plain_rows.IsoDateTime:
-        return CsvDateTime(F(column), zone)
+        return "datetime"
     if isinstance(field, drf_fields.DateField) and internal == "DateField" and _is_iso_date(field):
-        return CsvDate(F(column))
+        return "date"
     if isinstance(field, drf_fields.DecimalField) and internal == "DecimalField":
-        return CsvNumber(F(column)) if _is_plain_decimal(field, model_field) else None
+        return "decimal" if _is_plain_decimal(field, model_field) else None
     return None
+
+
+def _json_value(serializer, name, column, kind, zone):
+    """The SQL of one field's JSON text (``plain_sql_<field>()`` for a computed one)."""
+    if kind == "computed":
+        sql = getattr(serializer, f"plain_sql_{name}", None)
+        return None if sql is None else sql()
+    if kind == "datetime":
+        return JsonDateTime(F(column), zone)
+    return (JsonText if kind == "decimal" else JsonValue)(F(column))
+
+
+CSV_CELLS = {
+    "text": CsvText,
+    "number": CsvNumber,
+    "decimal": CsvNumber,
+    "boolean": CsvBoolean,
+    "date": CsvDate,
+}
+
+
+def _csv_value(serializer, name, column, kind, zone):
+    """The SQL of one field's CSV cell (a computed one's from ``plain_sql_list_<field>()``, a
+    text array)."""
+    if kind == "computed":
+        sql = getattr(serializer, f"plain_sql_list_{name}", None)
+        return None if sql is None else CsvList(sql())
+    if kind == "datetime":
+        return CsvDateTime(F(column), zone)
+    return CSV_CELLS[kind](F(column))
 
 
 def csv_cell(value):
@@ -270,18 +267,6 @@ def csv_cell(value):
     if any(character in text for character in CSV_NEEDS_QUOTES):
         return '"' + text.replace('"', '""') + '"'
     return text
-
-
-def _python_column(serializer, column, convert, method):
-    """Whether Python writes this field between the SQL's pieces: a text column it decrypts on
-    reading, given as it reads (``orjson`` writes it as DRF's renderer would)."""
-    model_field = _model_field(serializer, column) if method is None else None
-    return (
-        model_field is not None
-        and convert is None
-        and hasattr(model_field, "from_db_value")
-        and model_field.get_internal_type() in ("CharField", "TextField")
-    )
 
 
 def _concat(pieces):
@@ -336,15 +321,20 @@ def line_shape(serializer, plan, *, zone, csv=False):
     for name, column, convert, method in plan.readers:
         key = Value(separator if csv else separator + orjson.dumps(name).decode() + ":")
         separator = ","
-        value = (_csv_value if csv else _value)(serializer, name, column, convert, method, zone)
-        if value is not None:
-            pieces += [key, value]
-        elif _python_column(serializer, column, convert, method):
+        kind = _kind(serializer, name, column, convert, method)
+        if kind == "python":
             segments.append(_concat([*pieces, key]))
             columns.append(column)
             pieces = []
-        else:
+            continue
+        value = (
+            None
+            if kind is None
+            else (_csv_value if csv else _json_value)(serializer, name, column, kind, zone)
+        )
+        if value is None:
             return None
+        pieces += [key, value]
     end = "" if csv else "}" if plan.readers else "{}"
     segments.append(_concat([*pieces, Value(end)]))
     return Lines(segments, columns, csv=csv)
