@@ -237,6 +237,13 @@ class ServiceRequest(TenantOwned):
             ),
             models.Index(fields=["organization", "contact", "-created_at"], name="request_contact"),
             models.Index(fields=["organization", "-created_at", "-id"], name="request_recent"),
+            # Complaints (the dashboard's and the reports' top fives): only those rows, however
+            # many requests an organization has.
+            models.Index(
+                fields=["organization", "created_at"],
+                condition=models.Q(kind__in=["complaint", "failure"]),
+                name="request_complaints",
+            ),
         ]
 
     def __str__(self):

@@ -240,6 +240,7 @@ def register():
             sample=thanks.sample,
             rules=thanks.RULES,
             default_template=thanks.DEFAULT_TEMPLATE,
+            version=thanks.candidates_version,
         )
     )
     timeline.register("gift", gettext_lazy("Gifts"), rows=gift_rows, event=gift_event)

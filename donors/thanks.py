@@ -13,7 +13,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from num2words import CONVERTER_CLASSES, num2words
 
-from donors import selectors, services
+from donors import selectors, services, summaries
 from donors.models import Gift, GiftAllocation, GiftKind, Tribute
 from donors.updates import unsubscribe_url
 from stakeholders import formats, text
@@ -66,6 +66,12 @@ def candidates(organization):
     return Gift.objects.filter(
         organization=organization, status=Gift.Status.RECEIVED, received_on__gte=since
     )
+
+
+def candidates_version(organization):
+    """The giving version: bumped (in the gifts' transaction) by every statement that adds,
+    removes or changes a received gift — all ``candidates`` depends on besides the day."""
+    return summaries.giving_version(organization=organization)
 
 
 NUM2WORDS_LANGUAGES = {"kk": "kz"}  # num2words names Kazakh after the country

@@ -168,6 +168,42 @@ class Acknowledgment(TenantOwned):
                 name="acknowledgment_unsent",
                 condition=models.Q(state__in=["pending", "claimed", "sending", "review", "print"]),
             ),
+            # Time to thank: the last days' sent rows, read from the index alone.
+            models.Index(
+                fields=["organization", "sent_at"],
+                include=["received_at", "kind"],
+                name="acknowledgment_sent",
+                condition=models.Q(sent_at__isnull=False),
+            ),
+        ]
+
+
+class AcknowledgmentCount(TenantOwned):
+    """How many acknowledgments an organization has of each kind in each state, kept by
+    statement-level triggers on the acknowledgments (migration 0013): every way a row is written
+    — the services, the batch's plain SQL, a bulk_create, a cascade, COPY — keeps it exact, and
+    the queue's figures never count the sent rows. ``changes`` counts the rows ever added to or
+    removed from the kind (not their moves between states): with the candidates' own version it
+    keys the cached "for the next run" count. No foreign key in the database, as for the giving
+    version: an organization's deletion may count its acknowledgments out after this row went."""
+
+    organization = models.ForeignKey(
+        "stakeholders.Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        editable=False,
+    )
+    kind = models.CharField(max_length=40)
+    state = models.CharField(max_length=8)
+    count = models.BigIntegerField(default=0)
+    changes = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "state"], name="uniq_acknowledgment_count"
+            )
         ]
 
 

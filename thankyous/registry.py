@@ -58,6 +58,10 @@ class Thankable:
     # timeline and the figures (None: everyone who reads thank-yous). A client's participation
     # thank-you names their programme: it is for caseworkers and admins only.
     roles: tuple | None = None
+    # (organization) -> a value that changes whenever ``candidates`` may give other rows (the
+    # same day): the "for the next run" count of the kind is then cached under it (with the
+    # acknowledgments' own changes) instead of looking every candidate up on each page view.
+    version: Callable | None = None
 
 
 class Thankables:

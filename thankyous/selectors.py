@@ -1,16 +1,19 @@
 """Reads of the thank-you app: the queue, time to thank, print batches."""
 
-import statistics
 from datetime import timedelta
 
-from django.db.models import Count, F, Q
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stakeholders import formats
 from stakeholders.content_versions import originals
-from thankyous.models import Acknowledgment, PrintBatch, ThankYouTemplate
+from thankyous.models import Acknowledgment, AcknowledgmentCount, PrintBatch, ThankYouTemplate
 from thankyous.registry import thankables
+
+UNQUEUED_SECONDS = 26 * 3600  # a day's count; a new version or day is a new key anyway
 
 UNSENT_STATES = ("pending", "claimed", "sending", "review", "print")
 
@@ -39,13 +42,20 @@ def acknowledgments_visible(*, organization, staff_role=None):
     )
 
 
-def queue_counts(*, organization, staff_role=None):
-    return dict(
-        acknowledgments_visible(organization=organization, staff_role=staff_role)
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
+def _counters(organization, staff_role):
+    """The acknowledgments' counters (kept by triggers, migration 0013) of the kinds
+    ``staff_role`` may see."""
+    return AcknowledgmentCount.objects.filter(organization=organization).exclude(
+        kind__in=thankables.hidden_from(staff_role)
     )
+
+
+def queue_counts(*, organization, staff_role=None):
+    """{state: how many} of the thank-yous ``staff_role`` may see (states with none left out)."""
+    counts = {}
+    for state, n in _counters(organization, staff_role).values_list("state", "count"):
+        counts[state] = counts.get(state, 0) + n
+    return {state: n for state, n in counts.items() if n}
 
 
 def due(*, organization):
@@ -60,12 +70,46 @@ def not_yet_enqueued(*, organization, staff_role=None):
     of the kinds ``staff_role`` may see."""
     total = 0
     hidden = thankables.hidden_from(staff_role)
+    changes = None
     for thankable in thankables:
         if thankable.kind in hidden:
             continue
-        done = Acknowledgment.objects.filter(organization=organization, kind=thankable.kind)
-        total += thankable.candidates(organization).exclude(pk__in=done.values("target_id")).count()
+        if thankable.version is None:
+            total += _unqueued(organization, thankable)
+            continue
+        if changes is None:  # the rows added to or removed from each kind: one read for all
+            changes = dict(
+                AcknowledgmentCount.objects.filter(organization=organization)
+                .values_list("kind")
+                .annotate(n=Sum("changes"))
+                .values_list("kind", "n")
+            )
+        key = ":".join(
+            str(part)
+            for part in (
+                "thankyous:unqueued",
+                organization.pk,
+                thankable.kind,
+                thankable.version(organization),
+                changes.get(thankable.kind, 0),
+                timezone.localdate().isoformat(),
+            )
+        )
+        found = cache.get(key)
+        if found is None:
+            found = _unqueued(organization, thankable)
+            cache.set(key, found, UNQUEUED_SECONDS)
+        total += found
     return total
+
+
+def _unqueued(organization, thankable):
+    """The things of ``thankable`` to thank that have no acknowledgment (an anti-join through
+    the acknowledgments' unique index)."""
+    done = Acknowledgment.objects.filter(
+        organization=organization, kind=thankable.kind, target_id=OuterRef("pk")
+    )
+    return thankable.candidates(organization).exclude(Exists(done)).count()
 
 
 def next_run(*, organization, staff_role=None, counts=None):
@@ -100,17 +144,10 @@ def time_to_thank(*, organization, staff_role=None, days=30, target_hours=48):
     since = timezone.now() - timedelta(days=days)
     visible = acknowledgments_visible(organization=organization, staff_role=staff_role)
     thanked = visible.filter(sent_at__gte=since, sent_at__isnull=False)
-    hours = sorted(
-        (sent - received).total_seconds() / 3600
-        for received, sent in thanked.values_list("received_at", "sent_at")
-    )
     overdue = visible.filter(
         state__in=[Acknowledgment.State.PENDING, Acknowledgment.State.REVIEW],
         received_at__lt=timezone.now() - timedelta(hours=target_hours),
     ).count()
-    if not hours:
-        return {"count": 0, "median": None, "p90": None, "overdue": overdue, "buckets": []}
-    p90 = statistics.quantiles(hours, n=10, method="inclusive")[-1] if len(hours) > 1 else hours[0]
     number = formats.format_number
     edges = [
         (0, 6, _("under %(hours)s hours") % {"hours": number(6)}),
@@ -119,14 +156,35 @@ def time_to_thank(*, organization, staff_role=None, days=30, target_hours=48):
         (48, 24 * 7, _("%(low)s–%(high)s days") % {"low": number(2), "high": number(7)}),
         (24 * 7, 10**9, _("over %(days)s days") % {"days": number(7)}),
     ]
-    buckets = [(label, sum(1 for h in hours if low <= h < high)) for low, high, label in edges]
+    count, median, p90, *in_buckets = _hours_figures(thanked, edges)
+    if not count:
+        return {"count": 0, "median": None, "p90": None, "overdue": overdue, "buckets": []}
     return {
-        "count": len(hours),
-        "median": statistics.median(hours),
+        "count": count,
+        "median": median,
         "p90": p90,
         "overdue": overdue,
-        "buckets": buckets,
+        "buckets": [(label, n) for (_low, _high, label), n in zip(edges, in_buckets, strict=True)],
     }
+
+
+def _hours_figures(thanked, edges):
+    """(count, median, 90th percentile, count in each [low, high) bucket) of the hours from
+    receipt to thank-you of the rows of ``thanked``, in the database (the index of sent rows:
+    no row comes to Python). percentile_cont interpolates as ``statistics.median`` and
+    ``statistics.quantiles(method="inclusive")`` do."""
+    rows = thanked.order_by().values("received_at", "sent_at")
+    sql, params = rows.query.sql_with_params()
+    buckets = ", ".join("count(*) FILTER (WHERE h >= %s AND h < %s)" for _edge in edges)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY h), "  # noqa: S608
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY h), {buckets} FROM ("
+            "SELECT (extract(epoch FROM t.sent_at - t.received_at) / 3600)::float8 AS h "
+            f"FROM ({sql}) t) hours",
+            [*[bound for low, high, _label in edges for bound in (low, high)], *params],
+        )
+        return cursor.fetchone()
 
 
 MAILING_ORDER = (F("contact__country").asc(), "contact__postal_code", "contact__search_name")
