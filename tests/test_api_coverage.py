@@ -68,6 +68,8 @@ NOT_RESOURCES = {
     "donors.DonorYear": "derived: a donor's year of giving, kept by triggers on gifts "
     "(lapsed donors and retention read it)",
     "donors.GivingVersion": "internal: the key of the cached giving figures, bumped by triggers",
+    "thankyous.AcknowledgmentCount": "derived: thank-yous per kind and state, kept by "
+    "triggers on acknowledgments (the thank-you page reads it)",
     "volunteers.PendingSignup": "internal: a public signup waiting for its email confirmation",
     # The community (issue 20) is being built: its staff routes come with it.
     "community.Member": "members join by email and are moderated on the community's pages",
