@@ -8,14 +8,17 @@ apps contribute load after the page (``views.contact_panels_page``).
 """
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.models import F, Q
+from django.utils import translation
 
+from stakeholders import timeline_sql
 from stakeholders.models import (
     ComplaintCategory,
     Consent,
@@ -27,9 +30,8 @@ from stakeholders.models import (
 )
 
 
-def lists_in_one_query(**querysets):
-    """{name: [row dict, …]} of several ``values()`` querysets, read in one round trip (each a
-    JSON array, in its queryset's order). Dates and datetimes come back as ISO text."""
+def _one_query(querysets):
+    """(sql, params, (names, model)) reading several ``values()`` querysets as JSON arrays."""
     columns, params = [], []
     for queryset in querysets.values():
         try:
@@ -42,15 +44,28 @@ def lists_in_one_query(**querysets):
         )
         params += part
     if not columns:
+        return None
+    model = next(iter(querysets.values())).model
+    return "SELECT " + ", ".join(columns), params, (tuple(querysets), model)
+
+
+def _read(composed):
+    if composed is None:
         return {}
-    using = next(iter(querysets.values())).db
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns), params)
+    sql, params, (names, model) = composed
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return {
         name: json.loads(value, parse_float=Decimal) if isinstance(value, str | bytes) else value
-        for name, value in zip(querysets, row, strict=True)
+        for name, value in zip(names, row, strict=True)
     }
+
+
+def lists_in_one_query(**querysets):
+    """{name: [row dict, …]} of several ``values()`` querysets, read in one round trip (each a
+    JSON array, in its queryset's order). Dates and datetimes come back as ISO text."""
+    return _read(_one_query(querysets))
 
 
 @dataclass(frozen=True)
@@ -76,7 +91,20 @@ class RelationshipRow:
 
 def side_lists(*, organization, contact, form_choices):
     """Tags, current consents, relationships and (``form_choices``) the quick-log's members and
-    complaint categories, in one query."""
+    complaint categories, in one query: its SQL compiled once per organization and bound to
+    each contact after that (``timeline_sql.for_contact``)."""
+    key = ("side_lists", timeline_sql.organization_key(organization), bool(form_choices))
+    composed = timeline_sql.for_contact(
+        key,
+        contact,
+        lambda someone: _one_query(
+            _side_querysets(organization=organization, contact=someone, form_choices=form_choices)
+        ),
+    )
+    return _side_rows(_read(composed), form_choices=form_choices)
+
+
+def _side_querysets(*, organization, contact, form_choices):
     querysets = {
         "tags": Tag.objects.filter(
             organization=organization,
@@ -115,7 +143,10 @@ def side_lists(*, organization, contact, form_choices):
             .order_by("name")
             .values("id", "name")
         )
-    lists = lists_in_one_query(**querysets)
+    return querysets
+
+
+def _side_rows(lists, *, form_choices):
     return {
         "tags": [SimpleTag(row["name"]) for row in lists["tags"]],
         "consents": {
@@ -150,3 +181,27 @@ def side_lists(*, organization, contact, form_choices):
 @dataclass(frozen=True)
 class SimpleTag:
     name: str
+
+
+# --- Forms drawn the same for every contact ------------------------------------------------------
+
+_html = {}
+HTML_TTL_SECONDS = 300
+MAX_HTML = 256
+
+
+def form_html_once(key, build):
+    """The HTML of ``build()`` (a str), kept per ``key`` and language for a few minutes: the
+    quick-log form with the organization's members and categories (in the key), the consent
+    form and the relationship fields are the same for every contact. A form with data or
+    errors is never kept (the callers pass only fresh, unbound forms)."""
+    key = (*key, translation.get_language())
+    now = time.monotonic()
+    entry = _html.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    html = build()
+    if len(_html) >= MAX_HTML:
+        _html.clear()
+    _html[key] = (now + HTML_TTL_SECONDS, html)
+    return html

@@ -104,3 +104,80 @@ def render_in_python(form):
         if not isinstance(widget, PythonRendered):
             widget.__class__ = _python_rendered(type(widget))
     return form
+
+
+# --- Whole fields and forms, as ``includes/field.html`` and ``includes/form.html`` -------------
+#
+# Those two includes cost the contact page a template render per field and per label (issue 21):
+# these write the same HTML, byte for byte (``tests/test_contact_page_html.py`` compares them with
+# the templates), from the same bound fields, so ids, ``for``, ``aria-describedby``,
+# ``aria-invalid``, help texts and errors are unchanged.
+
+
+def _label(field):
+    """As ``field|label`` (``label_tag(label_suffix="")``, ``django/forms/label.html``)."""
+    form = field.form
+    if form.template_name_label != "django/forms/label.html":
+        return field.label_tag(label_suffix="")
+    contents = field.label
+    widget = field.field.widget
+    id_ = widget.attrs.get("id") or field.auto_id
+    attrs = None
+    if id_:
+        id_for_label = widget.id_for_label(id_)
+        if id_for_label:
+            attrs = {"for": id_for_label}
+        if field.field.required and hasattr(form, "required_css_class"):
+            attrs = attrs or {}
+            attrs["class"] = form.required_css_class
+        return f"<label{_attrs(attrs or {})}>{conditional_escape(contents)}</label>"
+    return conditional_escape(contents)
+
+
+def field_html(field):
+    """``{% include "includes/field.html" %}`` of one bound field."""
+    errors = field.errors
+    checkbox = getattr(field.field.widget, "input_type", None) == "checkbox"
+    widget, label = str(field), _label(field)
+    first, second = (widget, label) if checkbox else (label, widget)
+    parts = [
+        '\n<div class="field',
+        " field--invalid" if errors else "",
+        " field--checkbox" if checkbox else "",
+        f'">\n  \n    {first}\n    {second}\n  \n  ',
+    ]
+    if field.help_text:
+        parts.append(
+            f'<p class="field__help" id="{conditional_escape(field.auto_id)}_helptext">'
+            f"{conditional_escape(field.help_text)}</p>"
+        )
+    parts.append("\n  ")
+    if errors:
+        items = "".join(f"<li>{conditional_escape(error)}</li>" for error in errors)
+        parts.append(
+            f'\n    <ul class="field__errors" id="{conditional_escape(field.auto_id)}_error">'
+            f"\n      {items}\n    </ul>\n  "
+        )
+    parts.append("\n</div>\n")
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped above or by its widget)
+
+
+def form_html(form):
+    """``{% include "includes/form.html" with form=form %}``, its widgets written in Python."""
+    from django.utils.translation import gettext
+
+    render_in_python(form)
+    parts = []
+    non_field_errors = form.non_field_errors()
+    if non_field_errors:
+        errors = "".join(f"<p>{conditional_escape(error)}</p>" for error in non_field_errors)
+        parts.append(f'\n  <div class="form-errors" role="alert">{errors}</div>\n')
+    elif form.errors:
+        message = gettext("Please correct the errors below.")  # as {% translate %}: unescaped
+        parts.append(f'\n  <div class="form-errors" role="alert"><p>{message}</p></div>\n')
+    parts.append("\n")
+    parts += [str(hidden) for hidden in form.hidden_fields()]
+    parts.append("\n")
+    parts += [field_html(field) for field in form.visible_fields()]
+    parts.append("\n")
+    return mark_safe("".join(parts))  # noqa: S308 (built from escaped parts)

@@ -106,7 +106,9 @@ class Timeline:
         indexed top-N, however long the history); the sources with ``rows()`` are read together
         in one UNION ALL query, so a page costs one round trip whatever the number of apps.
         """
-        collected, queries = [], []
+        from stakeholders import timeline_sql
+
+        collected, selected = [], []
         for source in self._sources.values():
             if kinds and source.kind not in kinds:
                 continue
@@ -120,51 +122,17 @@ class Timeline:
                 **({"role": role} if source.wants_role else {}),
             }
             if source.rows is not None:
-                queries.append((source, source.rows(**arguments)[: limit + 1]))
+                selected.append((source, arguments))
             else:
                 collected.extend(source.events(limit=limit + 1, **arguments))
-        collected.extend(_union_events(organization, queries, limit + 1))
+        # One query, its SQL compiled once per shape (``timeline_sql``).
+        collected.extend(
+            timeline_sql.union_events(organization, contact, selected, limit + 1, before=before)
+        )
         collected.sort(key=lambda event: event.sort_key, reverse=True)
         page = collected[:limit]
         has_more = len(collected) > limit
         return page, (page[-1].sort_key if has_more and page else None)
-
-
-def _union_events(organization, queries, limit):
-    """The newest ``limit`` rows of the sources' querysets, in one query, as events: each
-    source's own top-N (its index) in a derived table, the whole ordered as ``sort_key`` is
-    (kind compared byte by byte, as Python compares the strings)."""
-    import json
-    from decimal import Decimal
-
-    from django.core.exceptions import EmptyResultSet
-    from django.db import connections
-
-    parts, params, sources = [], [], {}
-    for source, queryset in queries:
-        try:
-            sql, part_params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        except EmptyResultSet:  # e.g. ``__in=[]``: nothing to read
-            continue
-        parts.append(f"SELECT %s::text, t.* FROM ({sql}) t")  # noqa: S608 (compiled, with params)
-        params += [source.kind, *part_params]
-        sources[source.kind] = source
-    if not parts:
-        return []
-    union = " UNION ALL ".join(f"({part})" for part in parts)
-    sql = (
-        f"SELECT * FROM ({union}) "  # noqa: S608 (the sources' compiled SQL, values as params)
-        'u (kind, at, key, data) ORDER BY at DESC, kind COLLATE "C" DESC, key DESC LIMIT %s'
-    )
-    with connections[queries[0][1].db].cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
-        rows = cursor.fetchall()
-    events = []
-    for kind, at, key, data in rows:
-        if isinstance(data, str | bytes):
-            data = json.loads(data, parse_float=Decimal)
-        events.append(sources[kind].event(organization, at, key, data))
-    return events
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from stakeholders import (
     csv_export,
     data_export,
     importing,
+    quick_widgets,
     selectors,
     services,
     tasks,
@@ -639,12 +640,35 @@ def _contact_page(request, contact, *, log_form=None, status=200):
     after it (``contact_panels_page``)."""
     organization = request.organization
     can_edit = request.membership.role in EDITORS
+    forms_shown = can_edit and not contact.erased_at
     side = contact_page.side_lists(
         organization=organization,
         contact=contact,
-        form_choices=can_edit and log_form is None and not contact.erased_at,
+        form_choices=forms_shown and log_form is None,
     )
     consents = side["consents"]
+    # The forms are the same for every contact (the quick-log's choices in its key): their HTML
+    # is kept a few minutes per language (``contact_page.form_html_once``); a quick-log with
+    # errors is drawn afresh.
+    forms_html = {}
+    if forms_shown:
+        choices = side["form_choices"]
+        forms_html = {
+            "log_form_html": None
+            if log_form is not None
+            else contact_page.form_html_once(
+                ("log", organization.pk, repr(choices)),
+                lambda: quick_widgets.form_html(
+                    InteractionForm(organization=organization, choices=choices)
+                ),
+            ),
+            "consent_form_html": contact_page.form_html_once(
+                ("consent",), lambda: quick_widgets.form_html(ConsentForm())
+            ),
+            "relationship_fields_html": contact_page.form_html_once(
+                ("relationship",), lambda: _relationship_fields_html(RelationshipForm())
+            ),
+        }
     context = {
         "contact": contact,
         "tags": side["tags"],
@@ -660,14 +684,21 @@ def _contact_page(request, contact, *, log_form=None, status=200):
             for purpose, purpose_label in ConsentPurpose.choices
         ],
         "consent_channels": ConsentChannel.choices,
-        "log_form": log_form
-        or InteractionForm(organization=organization, choices=side["form_choices"]),
-        "consent_form": ConsentForm(),
-        "relationship_form": RelationshipForm(),
+        "log_form": log_form,
+        **forms_html,
         "can_edit": can_edit,
         **_timeline_context(request, contact),
     }
     return render(request, "stakeholders/contacts/detail.html", context, status=status)
+
+
+def _relationship_fields_html(form):
+    """The relationship form's two visible fields, as ``includes/field.html`` draws each."""
+    return format_html(
+        "{}\n          {}",
+        quick_widgets.field_html(form["kind"]),
+        quick_widgets.field_html(form["role_title"]),
+    )
 
 
 @staff_view()

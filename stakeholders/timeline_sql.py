@@ -1,0 +1,161 @@
+"""The timeline's one UNION ALL query, its SQL compiled once per shape (issue 21).
+
+Building and compiling the sources' querysets (eight of them, with their visibility rules) cost
+the contact page about as much as running the query. The first page of a timeline is the same
+SQL for every contact of an organization read by the same role, with the same filters, language
+and time zone: only the contact's id changes. So the first time a shape is seen, its querysets
+are built twice, for the contact and for a copy with another id, and compiled; when the two
+differ only where one has the contact's id and the other the copy's, the SQL and its parameters
+are kept, and later pages of that shape bind the new contact's id at those places. Anything
+else that differs (a source reading the time, the contact's name…) keeps the shape uncached:
+it is built every time, as before. Entries expire after ``TTL_SECONDS``, and the key holds the
+organization's own fields, so a change to its settings (time zone, currency) is read afresh.
+
+A source's ``rows()`` must depend only on its arguments (see ``registries.TimelineSource``);
+pages older than a cursor (``before``) are built every time.
+"""
+
+import copy
+import json
+import threading
+import time
+from decimal import Decimal
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.utils import timezone, translation
+
+TTL_SECONDS = 300
+MAX_SHAPES = 512
+UNCACHEABLE = object()
+
+_shapes = {}
+_lock = threading.Lock()
+
+
+def compose(queries, limit):
+    """(sql, params, {kind: source}) of the sources' querysets as one query, or None: each
+    source's own top-N (its index) in a derived table, the whole ordered as ``sort_key`` is
+    (kind compared byte by byte, as Python compares the strings)."""
+    parts, params, sources = [], [], {}
+    for source, queryset in queries:
+        try:
+            sql, part_params = queryset.query.get_compiler(using=queryset.db).as_sql()
+        except EmptyResultSet:  # e.g. ``__in=[]``: nothing to read
+            continue
+        parts.append(f"SELECT %s::text, t.* FROM ({sql}) t")  # noqa: S608 (compiled, with params)
+        params += [source.kind, *part_params]
+        sources[source.kind] = source
+    if not parts:
+        return None
+    union = " UNION ALL ".join(f"({part})" for part in parts)
+    sql = (
+        f"SELECT * FROM ({union}) "  # noqa: S608 (the sources' compiled SQL, values as params)
+        'u (kind, at, key, data) ORDER BY at DESC, kind COLLATE "C" DESC, key DESC LIMIT %s'
+    )
+    return sql, [*params, limit], sources
+
+
+def _querysets(selected, contact, limit):
+    return [
+        (source, source.rows(**{**arguments, "contact": contact})[:limit])
+        for source, arguments in selected
+    ]
+
+
+def organization_key(organization):
+    """The organization's own fields, as a cache key's part: a change to any is a new key."""
+    return repr(tuple(getattr(organization, f.attname) for f in organization._meta.concrete_fields))
+
+
+def for_contact(key, contact, compile_for):
+    """``compile_for(contact)`` → (sql, params, extra) or None, compiled once per ``key`` (which
+    must hold whatever else the SQL depends on) and bound to ``contact``'s id after that."""
+    now = time.monotonic()
+    entry = _shapes.get(key)
+    if entry is not None and entry[0] > now:
+        shape = entry[1]
+        if shape is UNCACHEABLE:
+            return compile_for(contact)
+    else:
+        shape, compiled = _learn(key, contact, compile_for, now)
+        if shape is UNCACHEABLE:
+            return compiled
+    sql, template, positions, extra = shape
+    params = list(template)
+    for index in positions:
+        params[index] = contact.pk
+    return sql, params, extra
+
+
+def _learn(key, contact, compile_for, now):
+    """The SQL for ``contact`` and for a copy with another id: cacheable when the two differ
+    only by that id, at the same places."""
+    real = compile_for(contact)
+    probe_contact = copy.copy(contact)
+    probe_contact.pk = contact.pk + 1_000_003
+    probe = compile_for(probe_contact)
+    shape = UNCACHEABLE
+    if real is not None and probe is not None and real[0] == probe[0]:
+        positions = []
+        for index, (mine, other) in enumerate(zip(real[1], probe[1], strict=True)):
+            if mine == other and type(mine) is type(other):
+                continue
+            if type(mine) is int and mine == contact.pk and other == probe_contact.pk:
+                positions.append(index)
+                continue
+            positions = None
+            break
+        if positions:
+            shape = (real[0], real[1], tuple(positions), real[2])
+    with _lock:
+        if len(_shapes) >= MAX_SHAPES:
+            _shapes.clear()
+        _shapes[key] = (now + TTL_SECONDS, shape)
+    return shape, real
+
+
+def union_events(organization, contact, selected, limit, *, before):
+    """The newest ``limit`` events of the ``selected`` sources ([(source, rows() arguments)]),
+    read in one query."""
+    if not selected:
+        return []
+
+    def compile_for(someone):
+        queries = _querysets(selected, someone, limit)
+        composed = compose(queries, limit)
+        if composed is None:
+            return None
+        sql, params, sources = composed
+        return sql, params, (sources, queries[0][1].model)
+
+    if before is None:
+        key = (
+            "timeline",
+            organization_key(organization),
+            tuple((source.kind, id(source)) for source, _arguments in selected),
+            next(
+                (arguments["role"] for _source, arguments in selected if "role" in arguments), None
+            ),
+            selected[0][1]["channel"],
+            limit,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            type(contact),
+        )
+        composed = for_contact(key, contact, compile_for)
+    else:  # an older page: its cursor is in the SQL
+        composed = compile_for(contact)
+    if composed is None:
+        return []
+    sql, params, (sources, model) = composed
+    using = router.db_for_read(model)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    events = []
+    for kind, at, key, data in rows:
+        if isinstance(data, str | bytes):
+            data = json.loads(data, parse_float=Decimal)
+        events.append(sources[kind].event(organization, at, key, data))
+    return events
