@@ -14,8 +14,8 @@ from functools import cache, lru_cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.html import linebreaks, urlize
+from django.utils import timezone, translation
+from django.utils.html import conditional_escape, linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from jinja2 import TemplateError
@@ -23,7 +23,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from stakeholders import sandbox
+from stakeholders import branding, sandbox
 from stakeholders.pdf import breakable_html
 
 TEXT = sandbox.LetterEnvironment(autoescape=False)
@@ -131,6 +131,28 @@ def letter_html(*, organization, template, fields):
 def email_html(*, organization, body):
     """The email's HTML part: ``body`` (from ``email_html_body``) in the email layout."""
     return render_to_string("emails/thankyou.html", {"organization": organization, "body": body})
+
+
+_BODY = "\ufdd0body\ufdd0"  # a noncharacter: in no layout and no body
+
+
+def email_html_in_layout(*, organization, body):
+    """``email_html``, the same HTML, for a batch: the layout (``emails/thankyou.html``) shows
+    the organization's name and brand in the language of the email, so it is rendered once for
+    each of those and each body put in its place."""
+    brand = branding.brand(organization)
+    key = (translation.get_language(), organization.pk, organization.name, *brand.items())
+    parts = _email_layout(key, organization)
+    if len(parts) != 2:  # the body is not once in the layout: rendered as it is
+        return email_html(organization=organization, body=body)
+    # As ``{{ body }}`` puts it: escaped, unless marked safe (``email_html_body``'s is).
+    return mark_safe(parts[0] + conditional_escape(body) + parts[1])  # noqa: S308
+
+
+@lru_cache(maxsize=256)
+def _email_layout(key, organization):
+    # ``key`` is all the layout shows (``organization`` adds only its id, already in ``key``).
+    return email_html(organization=organization, body=mark_safe(_BODY)).split(_BODY)  # noqa: S308
 
 
 def email_html_body(*, template, fields, text):

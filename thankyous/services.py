@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from jinja2 import TemplateError
 
-from stakeholders import branding, formats, sending
+from stakeholders import branding, formats, mail, sending
 from stakeholders import selectors as stakeholder_selectors
 from stakeholders.content_versions import choose, originals
 from stakeholders.inbox import threads
@@ -174,12 +174,12 @@ def enqueue(*, organization, kind=None, ids=None):
     return created
 
 
-def _decide(organization, acknowledgment, consents):
+def _decide(organization, acknowledgment, known):
     """(channel, skip reason) by the core's sending decision: an email, else a letter. Thank-yous
     are expected: only a "no" for the channel stops one (unless the kind needs a "yes").
-    ``consents``: the latest thank-you decisions of the chunk's people."""
+    ``known``: what the decision needs, read for the whole chunk (``_known``)."""
     by_email, by_post = (
-        _decision(organization, acknowledgment, consents, channel)
+        _decision(organization, acknowledgment, known, channel)
         for channel in (ConsentChannel.EMAIL, ConsentChannel.POST)
     )
     if by_email:
@@ -192,15 +192,30 @@ def _decide(organization, acknowledgment, consents):
     return "", Reason.NO_CONSENT if Reason.NO_CONSENT in reasons else Reason.NO_ADDRESS
 
 
-def _decision(organization, acknowledgment, consents, channel):
+def _decision(organization, acknowledgment, known, channel):
     return sending.decide(
         organization=organization,
         contact=acknowledgment.contact,
         channel=channel,
         purpose=ConsentPurpose.THANK_YOUS,
         needs_a_yes=thankables[acknowledgment.kind].needs_a_yes,
-        consents=consents,
+        **known,
     )
+
+
+def _known(organization, rows):
+    """The chunk's people's latest thank-you decisions and their addresses' suppressions, each
+    in one query: ``sending.decide``'s ``consents`` and ``suppressions``."""
+    return {
+        "consents": stakeholder_selectors.consent_latest(
+            organization=organization,
+            contact_ids={row.contact_id for row in rows},
+            purpose=ConsentPurpose.THANK_YOUS,
+        ),
+        "suppressions": sending.email_suppressions(
+            organization=organization, emails={row.contact.email for row in rows}
+        ),
+    }
 
 
 def release_stuck(*, organization, now=None):
@@ -282,18 +297,14 @@ def _claim(pending, size):
 
 def _thank_chunk(organization, rows, templates, mailer, counts, mailed):
     items = _describe(organization, rows)
-    consents = stakeholder_selectors.consent_latest(
-        organization=organization,
-        contact_ids={row.contact_id for row in rows},
-        purpose=ConsentPurpose.THANK_YOUS,
-    )
+    known = _known(organization, rows)
     try:
         # One row ahead: while a row's email is recorded and sent, the next row's letter is
         # already being made on the render thread.
         ahead = None
         for row in rows:
             outcome, finish = _prepare(
-                organization, row, templates, items.get((row.kind, row.target_id)), consents
+                organization, row, templates, items.get((row.kind, row.target_id)), known
             )
             if ahead:
                 _send(*ahead, mailer, counts, mailed)
@@ -325,7 +336,7 @@ def _describe(organization, rows):
     return items
 
 
-def _prepare(organization, row, templates, item, consents):
+def _prepare(organization, row, templates, item, known):
     """Decide, and start the letter. Returns an outcome known now ("skipped", "failed"), or
     what finishes the row once its letter is made (``_finish``)."""
     if item is None or item.skip_reason:
@@ -335,7 +346,7 @@ def _prepare(organization, row, templates, item, consents):
         )
         row.save(update_fields=["state", "skip_reason"])
         return "skipped", None
-    channel, reason = _decide(organization, row, consents)
+    channel, reason = _decide(organization, row, known)
     if not channel:
         row.state, row.skip_reason = Acknowledgment.State.SKIPPED, reason
         row.save(update_fields=["state", "skip_reason"])
@@ -351,7 +362,7 @@ def _prepare(organization, row, templates, item, consents):
         channel == Acknowledgment.Channel.EMAIL
         and template.post_letter_too
         and template.letter_body
-        and _decision(organization, row, consents, ConsentChannel.POST)
+        and _decision(organization, row, known, ConsentChannel.POST)
     ):
         channel = Acknowledgment.Channel.BOTH
     language = language_for(row.contact, organization)
@@ -409,14 +420,14 @@ def _finish(organization, row, template, fields, language, letter):
             organization=organization,
             subject=subject,
             body=text,
-            html=rendering.email_html(organization=organization, body=body),
+            html=rendering.email_html_in_layout(organization=organization, body=body),
             to=[row.contact.email],
             headers={"Message-ID": row.message_id},
             thread=(THREAD_KIND, row.pk),
         )
-        if pdf:
-            message.attach(_("thank-you.pdf"), pdf, "application/pdf")
-    return "send", message
+        if pdf:  # the part Django would make of it, made faster (stakeholders.mail)
+            message.attach(mail.attachment(_("thank-you.pdf"), pdf, "application/pdf"))
+    return "send", mail.in_one_write(message)
 
 
 class _Mailer:
