@@ -2,7 +2,8 @@
 for a fundraiser), the activity charts with their tables, and the dashboard card — axe-clean on a
 desktop and a phone, in English and in Persian (right to left)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -37,6 +38,17 @@ def riverside():
     admin = MembershipFactory(organization=organization, role="admin").user
     fundraiser = MembershipFactory(organization=organization, role="fundraiser").user
     now = timezone.now()
+    this_week = datetime.combine(
+        trends.week_start_of(organization=organization, moment=now),
+        time.min,
+        tzinfo=ZoneInfo(organization.timezone),
+    )
+
+    def lately(n):
+        """Earlier this week, newest first: in the report's week at any hour (hours before a
+        Monday morning's run would be last week's)."""
+        return this_week + (now - this_week) * (0.9 - 0.1 * n)
+
     with organization_scope(organization):
         space = CommunitySpaceFactory(organization=organization, name="Getting help", slug="help")
         members = [
@@ -86,7 +98,7 @@ def riverside():
                 author=members[n],
                 title=title,
                 tags=["winter-appeal"],
-                created_at=now - timedelta(hours=n + 1),
+                created_at=lately(n),
             )
         tenancy = RequestCategoryFactory(organization=organization, name="Tenancy")
         for n, subject in enumerate(
@@ -100,7 +112,7 @@ def riverside():
                 contact__organization=organization,
                 subject=subject,
                 category=tenancy,
-                created_at=now - timedelta(hours=n + 1),
+                created_at=lately(n),
             )
         trends.report_current_week(organization=organization)
     return organization, admin, fundraiser
