@@ -41,6 +41,7 @@ from stakeholders import (
     services,
     tasks,
     timeline_cursor,
+    timeline_sql,
 )
 from stakeholders.forms import (
     ApiTokenForm,
@@ -657,7 +658,7 @@ def _contact_page(request, contact, *, log_form=None, status=200):
             "log_form_html": None
             if log_form is not None
             else contact_page.form_html_once(
-                ("log", organization.pk, repr(choices)),
+                ("log", timeline_sql.organization_key(organization), repr(choices)),
                 lambda: quick_widgets.form_html(
                     InteractionForm(organization=organization, choices=choices)
                 ),

@@ -176,6 +176,8 @@ if REPLICA_DATABASE_URL:
     DATABASES["replica"] = tune_database(env.db_url_config(REPLICA_DATABASE_URL))
     DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]  # the scope, as on "default"
     DATABASES["replica"]["OPTIONS"]["options"] += " -c default_transaction_read_only=on"
+    # A standby that doesn't answer is given up on quickly: reads then go to the primary.
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = env.int("REPLICA_CONNECT_TIMEOUT", 2)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
