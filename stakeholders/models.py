@@ -8,7 +8,6 @@ from babel.numbers import list_currencies
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -16,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from stakeholders.branding import validate_brand_color
 from stakeholders.registries import restricted_contact_roles
-from stakeholders.search import IsLatin, NameKey, WordVariants
 from stakeholders.tenancy.models import TenantOwned
 
 
@@ -344,23 +342,14 @@ class Contact(TenantOwned):
     organization_name = models.CharField(_("organization name"), max_length=200, blank=True)
     name = models.CharField(_("name"), max_length=300, editable=False)
     search_name = models.CharField(max_length=300, editable=False)
-    # The sound of the name in any script, written by PostgreSQL (stakeholders/search.py).
-    search_key = models.GeneratedField(
-        expression=NameKey("search_name"),
-        output_field=models.CharField(max_length=300),
-        db_persist=True,
-    )
-    search_latin = models.GeneratedField(
-        expression=IsLatin("search_name"), output_field=models.BooleanField(), db_persist=True
-    )
-    # The words of the name and of its key with their one-letter deletions (typos one edit away).
-    search_variants = models.GeneratedField(
-        expression=WordVariants("search_name"), output_field=SearchVectorField(), db_persist=True
-    )
-    search_key_variants = models.GeneratedField(
-        expression=WordVariants(NameKey("search_name")),
-        output_field=SearchVectorField(),
-        db_persist=True,
+    # Its entry in the search's dictionary of names (stakeholders/search/models.py).
+    name_entry = models.ForeignObject(
+        "stakeholders.ContactName",
+        from_fields=["organization", "search_name"],
+        to_fields=["organization", "search_name"],
+        on_delete=models.DO_NOTHING,
+        null=True,  # no column: a join on the two columns named
+        related_name="+",
     )
     salutation = models.CharField(
         _("salutation"),
@@ -1070,3 +1059,6 @@ from stakeholders.integrations.models import (  # noqa: E402, F401
     WebhookEndpoint,
     WebhookEvent,
 )
+
+# --- The search's dictionary of names ------------------------------------------------------------
+from stakeholders.search.models import ContactName, ContactNameWord  # noqa: E402, F401

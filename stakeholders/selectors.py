@@ -3,6 +3,7 @@
 import json
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,12 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
+    QuerySet,
+    Subquery,
+    Sum,
     Value,
     When,
 )
@@ -40,6 +45,7 @@ from stakeholders.models import (
     Interaction,
     Invitation,
     Membership,
+    Organization,
     Relationship,
     Tag,
     WorkingHours,
@@ -51,7 +57,9 @@ from stakeholders.registries import (
     restricted_contact_roles,
     restricted_interactions,
 )
-from stakeholders.search import closest_names, long_words
+from stakeholders.search.closest import bearing, closest_names, long_words
+from stakeholders.search.models import ContactName
+from stakeholders.search.starts import start_condition
 
 
 def membership_get(*, organization, user):
@@ -161,7 +169,32 @@ def name_matches(query, *, field="search_name"):
     return _word_starts(normalise_text(query), field=field)
 
 
-def contact_search(
+@dataclass(frozen=True)
+class ContactSearch:
+    """What a search found: ``contacts``, best first, and — when it asked for names alone (no
+    filter, no external id) — how many without reading a contact: ``names``, the dictionary's
+    names they bear (``stakeholders.search.models``), whose counts add up to it, or the
+    ``total`` itself when it came with the names."""
+
+    contacts: QuerySet
+    names: QuerySet | None = None
+    total: int | None = None
+
+    def count(self, *, cap=10_000):
+        """How many were found, counting at most ``cap`` + 1 (as ``count_capped``)."""
+        if self.total is not None:
+            return min(cap + 1, self.total)
+        if self.names is not None:
+            return min(cap + 1, self.names.aggregate(total=Sum("contacts"))["total"] or 0)
+        return count_capped(self.contacts, cap=cap)
+
+
+def contact_search(**criteria):
+    """Contacts matching one search box and filters, best matches first (``contact_searched``)."""
+    return contact_searched(**criteria).contacts
+
+
+def contact_searched(
     *,
     organization,
     query="",
@@ -171,12 +204,14 @@ def contact_search(
     last_interaction_after=None,
     last_interaction_before=None,
     staff_role=None,
-):
+) -> ContactSearch:
     """Contacts matching one search box and filters, best matches first.
 
     Email-like queries match emails, phone-like ones the normalised numbers and the external id,
     anything else the name: names whose words start with the words typed, alphabetically; when
-    there are none, the closest names by trigram similarity (typos; PostgreSQL only).
+    there are none, the closest names (typos, transliterations: ``stakeholders.search``). Both
+    are read from the organization's dictionary of names, which holds each name once: a name
+    start in the list's order, a page's worth; the closest names ranked once each.
     ``role`` filters by a stakeholder role; one that ``staff_role`` may not learn (a client, for
     a fundraiser) finds nobody.
     """
@@ -184,9 +219,11 @@ def contact_search(
 
     contacts = contacts_active(organization=organization)
     if role in restricted_contact_roles.hidden_from(staff_role):
-        return contacts.none()
+        return ContactSearch(contacts.none())
+    filtered = False
     if role in {code for code, _label in CONTACT_ROLES}:
         contacts = contacts.filter(**{f"is_{role}": True})
+        filtered = True
     if tag:
         contacts = contacts.filter(
             pk__in=ContactTag.objects.filter(organization=organization, tag__name=tag).values(
@@ -202,16 +239,21 @@ def contact_search(
             Q(last_interaction_at__date__lte=last_interaction_before)
             | Q(last_interaction_at__isnull=True)
         )
+    filtered = filtered or bool(
+        tag or manager_id or last_interaction_after or last_interaction_before
+    )
     contacts = contacts.select_related("relationship_manager")
     query = (query or "").strip()
     if not query:
-        return contacts.order_by("search_name", "pk")
+        return ContactSearch(contacts.order_by("search_name", "pk"))
     if EMAIL_LIKE.match(query):
         email = query.lower()
         complete = "." in email.split("@")[1] and not email.endswith(".")
-        return contacts.filter(
-            Q(email=email) | Q(email_alt=email) if complete else Q(email__startswith=email)
-        ).order_by("search_name", "pk")
+        return ContactSearch(
+            contacts.filter(
+                Q(email=email) | Q(email_alt=email) if complete else Q(email__startswith=email)
+            ).order_by("search_name", "pk")
+        )
     if PHONE_LIKE.match(query):
         try:
             number = normalise_phone(query, country=organization.country)
@@ -220,16 +262,47 @@ def contact_search(
         condition = Q(external_id=query)
         if number:
             condition |= Q(phone=number) | Q(mobile=number)
-        return contacts.filter(condition).order_by("search_name", "pk")
+        return ContactSearch(contacts.filter(condition).order_by("search_name", "pk"))
     text = normalise_text(query)
     if not text:
-        return contacts.none()
-    named = contacts.filter(
-        (_word_starts(text) & _trigrams_of_word_starts(text)) | Q(external_id=query)
-    ).order_by("search_name", "pk")
-    if len(text) < 3 or named.exists():
-        return named
-    return closest_names(contacts, text)
+        return ContactSearch(contacts.none())
+    starts = start_condition(text, to_name="name_entry__")
+    if starts is None:  # no word as long as the dictionary files words by: the contacts' names
+        named = contacts.filter(
+            (_word_starts(text) & _trigrams_of_word_starts(text)) | Q(external_id=query)
+        ).order_by("search_name", "pk")
+        if len(text) < 3:
+            return ContactSearch(named)
+        by_id = Value(None, output_field=IntegerField())
+    else:
+        named = contacts.filter(starts).order_by("search_name", "pk")
+        by_id = Subquery(contacts.filter(external_id=query).values("pk")[:1])
+    # One query learns what was found: the contact whose external id this is, and whether any
+    # name starts so.
+    by_id, named_exists = (
+        Organization.objects.filter(pk=organization.pk)
+        .annotate(by_id=by_id, named=Exists(named))
+        .values_list("by_id", "named")
+        .get()
+    )
+    if by_id is not None:
+        return ContactSearch(
+            contacts.filter(Q(pk=by_id) | Q(pk__in=named.values("pk"))).order_by(
+                "search_name", "pk"
+            )
+        )
+    if named_exists:
+        names = None
+        if starts is not None and not filtered:
+            names = ContactName.objects.filter(organization=organization).filter(
+                start_condition(text)
+            )
+        return ContactSearch(named, names)
+    closest = closest_names(text, organization=organization)
+    return ContactSearch(
+        bearing(contacts, closest),
+        total=None if filtered else sum(count for _name, count in closest),
+    )
 
 
 def _trigrams_of_word_starts(text):

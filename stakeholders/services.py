@@ -410,7 +410,9 @@ def clean_contact(contact, *, organization):
     ):
         errors["external_id"] = [_("Another contact already has this external id.")]
     try:
-        contact.full_clean(exclude=["organization", "relationship_manager", "merged_into"])
+        contact.full_clean(
+            exclude=["organization", "relationship_manager", "merged_into", "name_entry"]
+        )
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, []).extend(messages)

@@ -508,15 +508,15 @@ def contact_list(request, org_slug):
         max(1, int(request.GET.get("page", "1"))) if request.GET.get("page", "1").isdigit() else 1
     )
     start = (page_number - 1) * CONTACTS_PER_PAGE
-    results = selectors.contact_search(organization=organization, **filters)
-    rows = list(results[start : start + CONTACTS_PER_PAGE + 1])
+    search = selectors.contact_searched(organization=organization, **filters)
+    rows = list(search.contacts[start : start + CONTACTS_PER_PAGE + 1])
     query_string = request.GET.copy()
     query_string.pop("page", None)
     # A first page that isn't full has counted itself; otherwise count, up to COUNT_CAP.
     if start == 0 and len(rows) <= CONTACTS_PER_PAGE:
         total = len(rows)
     else:
-        total = selectors.count_capped(results, cap=COUNT_CAP)
+        total = search.count(cap=COUNT_CAP)
     context = {
         "contacts": rows[:CONTACTS_PER_PAGE],
         "has_next": len(rows) > CONTACTS_PER_PAGE,
@@ -524,8 +524,8 @@ def contact_list(request, org_slug):
         "total": total,
         "total_is_estimate": total > COUNT_CAP,
         "page_count": None if total > COUNT_CAP else max(1, -(-total // CONTACTS_PER_PAGE)),
-        # The names found only by trigram similarity are suggestions for a typo, not matches.
-        "suggestions": bool(rows) and hasattr(rows[0], "similarity"),
+        # The closest names (typos, transliterations) are suggestions, not matches.
+        "suggestions": bool(rows) and hasattr(rows[0], "suggestion_rank"),
         "filters": filters,
         "query_string": query_string.urlencode(),
         "tags": Tag.objects.filter(organization=organization),

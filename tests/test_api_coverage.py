@@ -70,6 +70,10 @@ NOT_RESOURCES = {
     "donors.GivingVersion": "internal: the key of the cached giving figures, bumped by triggers",
     "thankyous.AcknowledgmentCount": "derived: thank-yous per kind and state, kept by "
     "triggers on acknowledgments (the thank-you page reads it)",
+    "stakeholders.ContactName": "derived: the search's dictionary of names, kept by triggers "
+    "on contacts (the contact search reads it)",
+    "stakeholders.ContactNameWord": "derived: the words of the search's names, kept by triggers "
+    "on the names",
     "volunteers.PendingSignup": "internal: a public signup waiting for its email confirmation",
     # The community (issue 20) is being built: its staff routes come with it.
     "community.Member": "members join by email and are moderated on the community's pages",

@@ -35,7 +35,15 @@ from bench import timing as bench_timing
 from bench.generators import contacts as generator
 from config import dbserver
 from stakeholders import services
-from stakeholders.models import ApiToken, Contact, Interaction, Organization, User
+from stakeholders.models import (
+    ApiToken,
+    Contact,
+    ContactName,
+    ContactNameWord,
+    Interaction,
+    Organization,
+    User,
+)
 from stakeholders.tenancy.models import organization_scope
 
 LARGE = True
@@ -152,20 +160,13 @@ def ensure_data(size):
 
 def _check_indexes():
     """Every index of the models and migrations must be there: the point is to time with them."""
-    expected = {index.name for model in (Contact, Interaction) for index in model._meta.indexes}
-    expected |= {
-        "contact_search_trgm",
-        "contact_search_key_latin",
-        "contact_search_key_other",
-        "contact_search_variants",
-        "contact_search_key_variants_latin",
-        "contact_search_key_variants_other",
-        "uniq_contact_external_id",
-    }
+    models = (Contact, Interaction, ContactName, ContactNameWord)
+    expected = {index.name for model in models for index in model._meta.indexes}
+    expected |= {"contact_search_trgm", "uniq_contact_external_id", "uniq_contact_name"}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname FROM pg_indexes "
-            "WHERE tablename IN ('stakeholders_contact', 'stakeholders_interaction')"
+            "SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s)",
+            [[model._meta.db_table for model in models]],
         )
         present = {name for (name,) in cursor.fetchall()}
     missing = expected - present
@@ -547,7 +548,7 @@ def run(*, size=None, timing=Timing(), compare_owner=None):
             "reused": reused,
             **_load_info(),
             "database_size": database_size,
-            "indexes_on_contact_and_interaction": indexes,
+            "indexes_on_contacts_interactions_and_names": indexes,
         },
         "measured_as": roles.current_role(),
         "row_level_security": roles.separate_owner(),

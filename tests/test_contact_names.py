@@ -1,0 +1,157 @@
+"""The search's dictionary of names (stakeholders/search/models.py, migration 0031): every way a
+contact is written keeps each active name's count and words exact, and the contact search reads
+name starts and the closest names from it — the same people, in the same order, as the contacts
+themselves say, counted without reading them."""
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+
+from stakeholders import selectors, services
+from stakeholders.models import Contact, ContactName, ContactNameWord
+from stakeholders.tenancy.models import organization_scope
+from stakeholders.text import normalise_text, person_name
+
+pytestmark = pytest.mark.django_db
+
+
+def dictionary(organization):
+    """{name: contacts} of the organization's dictionary."""
+    return dict(
+        ContactName.objects.filter(organization=organization).values_list("search_name", "contacts")
+    )
+
+
+def recounted(organization):
+    """The same, counted from the contacts themselves."""
+    return dict(
+        Contact.objects.filter(
+            organization=organization, merged_into__isnull=True, erased_at__isnull=True
+        )
+        .values_list("search_name")
+        .annotate(n=Count("id"))
+    )
+
+
+def add(organization, first, last, **fields):
+    return services.contact_create(
+        organization=organization, first_name=first, last_name=last, **fields
+    )
+
+
+def test_each_way_a_contact_is_written_keeps_the_names_exact(org_a, org_b, admin_a):
+    with organization_scope(org_a):
+        ada = add(org_a, "Ada", "Obi")
+        twin = add(org_a, "Ada", "Obi")
+        Contact.objects.bulk_create(  # one statement, as imports and COPY write
+            Contact(
+                organization=org_a,
+                first_name=first,
+                last_name=last,
+                name=person_name(first, last),
+                search_name=normalise_text(person_name(first, last)),
+            )
+            for first, last in [("Bola", "Ade"), ("Bola", "Ade"), ("Chidi", "Eze")]
+        )
+        assert dictionary(org_a) == {"ada obi": 2, "bola ade": 2, "chidi eze": 1}
+        services.contact_update(organization=org_a, contact=twin, last_name="Obiora")
+        assert dictionary(org_a) == {"ada obi": 1, "ada obiora": 1, "bola ade": 2, "chidi eze": 1}
+        chidi = Contact.objects.get(search_name="chidi eze")
+        services.contact_merge(organization=org_a, keep=ada, remove=twin, actor=admin_a)
+        services.contact_erase(organization=org_a, contact=chidi, actor=admin_a)
+        Contact.objects.filter(search_name="bola ade").first().delete()
+        assert dictionary(org_a) == recounted(org_a) == {"ada obi": 1, "bola ade": 1}
+        # A name nobody bears any more leaves with its words; the others keep theirs.
+        assert set(ContactNameWord.objects.values_list("word", flat=True)) == {
+            "ada",
+            "obi",
+            "bola",
+            "ade",
+        }
+    with organization_scope(org_b):
+        add(org_b, "Ada", "Obi")
+        assert dictionary(org_b) == {"ada obi": 1}
+    with organization_scope(org_a):
+        assert dictionary(org_a) == {"ada obi": 1, "bola ade": 1}
+
+
+def test_words_are_filed_by_their_first_letters_with_the_words_before_them(scope_a):
+    add(scope_a, "Fatima", "Fatimah")
+    words = ContactNameWord.objects.filter(search_name="fatima fatimah")
+    assert sorted(words.values_list("head", "word", "earlier")) == [
+        ("fat", "fatima", ""),
+        ("fat", "fatimah", " fatima"),
+    ]
+
+
+def test_a_name_start_lists_what_the_contacts_say_in_their_order(scope_a):
+    names = [
+        ("Fatima", "Adeyemi"),
+        ("Fatima", "Adeyemi"),
+        ("Fatima", "Fatimah"),  # two words start alike: listed once
+        ("Amina", "Fatimson"),  # a later word starts so
+        ("Fatou", "Diallo"),
+        ("Mary", "Fat"),
+        ("María José", "de la Cruz"),
+        (
+            "Olga",
+            "Fatimova",
+        ),
+    ]
+    for first, last in names:
+        add(scope_a, first, last)
+    contacts = Contact.objects.filter(organization=scope_a).order_by("search_name", "pk")
+    for query in ["fatim", "Fatim ade", "fat", "fati fatimah", "cruz jos", "de la", "mar cru"]:
+        typed = normalise_text(query).split()
+        expected = [
+            contact.pk
+            for contact in contacts
+            if all(any(word.startswith(t) for word in contact.search_name.split()) for t in typed)
+        ]
+        search = selectors.contact_searched(organization=scope_a, query=query)
+        assert [contact.pk for contact in search.contacts] == expected, query
+        assert search.count(cap=10_000) == len(expected), query
+
+
+def test_counting_a_name_start_reads_no_contact(scope_a, django_assert_num_queries):
+    for _ in range(3):
+        add(scope_a, "Fatima", "Adeyemi")
+    search = selectors.contact_searched(organization=scope_a, query="fatim")
+    with django_assert_num_queries(1) as context:
+        assert search.count(cap=10_000) == 3
+    assert 'stakeholders_contact"' not in context.captured_queries[0]["sql"]
+
+
+def test_filters_count_the_contacts_themselves(scope_a):
+    add(scope_a, "Fatima", "Adeyemi")
+    donor = add(scope_a, "Fatima", "Bello")
+    Contact.objects.filter(pk=donor.pk).update(is_donor=True)
+    search = selectors.contact_searched(organization=scope_a, query="fatim", role="donor")
+    assert [contact.pk for contact in search.contacts] == [donor.pk]
+    assert search.count(cap=10_000) == 1
+    closest = selectors.contact_searched(organization=scope_a, query="Fatma Belo", role="donor")
+    assert [contact.pk for contact in closest.contacts] == [donor.pk]
+    assert closest.count(cap=10_000) == 1
+
+
+def test_the_closest_names_list_their_bearers_and_count_them(scope_a):
+    first = add(scope_a, "Fatima", "Adeyemi")
+    second = add(scope_a, "Fatima", "Adeyemi")
+    add(scope_a, "Fatma", "Aydın")
+    search = selectors.contact_searched(organization=scope_a, query="Fatma Adeymi")
+    found = list(search.contacts)
+    assert [contact.pk for contact in found[:2]] == [first.pk, second.pk]
+    assert all(hasattr(contact, "suggestion_rank") for contact in found)
+    assert search.count(cap=10_000) == len(found) == 3
+
+
+def test_the_application_sees_only_its_organizations_names(org_a, org_b):
+    with organization_scope(org_a):
+        add(org_a, "Ada", "Obi")
+    with organization_scope(org_b):
+        add(org_b, "Bola", "Ade")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT search_name FROM stakeholders_contactname")
+            assert cursor.fetchall() == [("bola ade",)]
+            cursor.execute("SELECT DISTINCT search_name FROM stakeholders_contactnameword")
+            assert cursor.fetchall() == [("bola ade",)]
