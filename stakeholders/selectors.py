@@ -285,12 +285,9 @@ def contact_searched(
         .values_list("by_id", "named")
         .get()
     )
-    if by_id is not None:
-        return ContactSearch(
-            contacts.filter(Q(pk=by_id) | Q(pk__in=named.values("pk"))).order_by(
-                "search_name", "pk"
-            )
-        )
+    if by_id is not None:  # (and the names that start so, the rare time there are both)
+        exact = Q(pk=by_id) | Q(pk__in=named.values("pk")) if named_exists else Q(pk=by_id)
+        return ContactSearch(contacts.filter(exact).order_by("search_name", "pk"))
     if named_exists:
         names = None
         if starts is not None and not filtered:

@@ -528,13 +528,15 @@ def contact_list(request, org_slug):
         "suggestions": bool(rows) and hasattr(rows[0], "suggestion_rank"),
         "filters": filters,
         "query_string": query_string.urlencode(),
+    }
+    if request.htmx:  # the results alone, as the search box asks for them while one types
+        return render(request, "stakeholders/contacts/_results.html", context)
+    context |= {
         "tags": Tag.objects.filter(organization=organization),
         "managers": selectors.organization_members(organization=organization),
         "pending_duplicates": selectors.duplicate_pairs_open(organization=organization).exists(),
         "hidden_roles": restricted_contact_roles.hidden_from(request.membership.role),
     }
-    if request.htmx:
-        return render(request, "stakeholders/contacts/_results.html", context)
     return render(request, "stakeholders/contacts/list.html", context)
 
 

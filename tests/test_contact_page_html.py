@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from stakeholders import contact_page, quick_widgets, timeline_html, timeline_sql
+from stakeholders import contact_page, list_html, quick_widgets, timeline_html, timeline_sql
 from stakeholders.forms import ConsentForm, InteractionForm, RelationshipForm
 from stakeholders.models import Role
 from stakeholders.registries import TimelineEvent, timeline
@@ -181,3 +181,35 @@ def test_the_kept_quick_log_form_follows_the_members_and_the_errors(
     assert 'class="field field--invalid"' in response.content.decode()
     page = client.get(f"/o/riverside/contacts/{second.pk}/").content.decode()
     assert "field--invalid" not in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("staff_role", [Role.ADMIN, Role.FUNDRAISER])
+def test_list_rows_written_in_python_are_the_template(org, admin_a, language, staff_role):
+    """Every cell's cases: a person and an organization, names to escape and in other scripts,
+    a mobile, a phone or neither, each role (a client's hidden from a fundraiser), a manager or
+    none, last seen or never (two on the same instant: the date written once)."""
+    seen = timezone.now() - timedelta(days=40)
+    contacts = [
+        make(org, first_name="Ann <b>&", last_name="O'Neil", mobile="+15035550123"),
+        make(org, first_name="شیرین", last_name="فرهادی", phone="+44 20 7946 0958"),
+        make(org, kind="organization", organization_name="Acme & Sons", first_name=""),
+        make(org, first_name="Sok", last_name="Chantha", email="sok@example.org"),
+    ]
+    contacts[0].is_donor = contacts[0].is_client = contacts[1].is_volunteer = True
+    contacts[0].relationship_manager = admin_a
+    contacts[0].last_interaction_at = contacts[1].last_interaction_at = seen
+    contacts[3].last_interaction_at = seen - timedelta(days=400, hours=5)
+    membership = type("Membership", (), {"role": staff_role})()
+    with translation.override(language):
+        expected = "".join(
+            "\n"
+            + render_to_string(
+                "stakeholders/contacts/_result_row.html",
+                {"contact": contact, "organization": org, "membership": membership},
+            )
+            + "\n    "
+            for contact in contacts
+        )
+        written = list_html.result_rows(contacts, organization=org, staff_role=staff_role)
+        assert str(written) == expected
