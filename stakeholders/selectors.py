@@ -295,7 +295,7 @@ def contact_searched(
                 start_condition(text)
             )
         return ContactSearch(named, names)
-    closest = closest_names(text, organization=organization)
+    closest = closest_names(text, organization=organization, whole_names=not filtered)
     return ContactSearch(
         bearing(contacts, closest),
         total=None if filtered else sum(count for _name, count in closest),

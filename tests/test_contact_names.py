@@ -155,3 +155,19 @@ def test_the_application_sees_only_its_organizations_names(org_a, org_b):
             assert cursor.fetchall() == [("bola ade",)]
             cursor.execute("SELECT DISTINCT search_name FROM stakeholders_contactnameword")
             assert cursor.fetchall() == [("bola ade",)]
+
+
+def test_the_closest_names_stop_at_the_people_listed_without_a_filter(scope_a, monkeypatch):
+    """A name is never split, and with a filter every close name stays (its count is not what
+    the filter lists)."""
+    from stakeholders.search import closest
+
+    monkeypatch.setattr(closest, "PEOPLE_LISTED", 2)
+    adeyemis = [add(scope_a, "Fatima", "Adeyemi") for _ in range(2)]
+    aydin = add(scope_a, "Fatma", "Aydın")
+    Contact.objects.filter(pk=aydin.pk).update(is_donor=True)
+    search = selectors.contact_searched(organization=scope_a, query="Fatma Adeymi")
+    assert [contact.pk for contact in search.contacts] == [c.pk for c in adeyemis]
+    assert search.count(cap=10_000) == 2
+    donors = selectors.contact_searched(organization=scope_a, query="Fatma Adeymi", role="donor")
+    assert [contact.pk for contact in donors.contacts] == [aydin.pk]

@@ -29,6 +29,10 @@ from stakeholders.search.models import ContactName
 # The closest names listed, at most (each with everyone who bears it): suggestions for a typo,
 # not a list to page through.
 NAMES_LISTED = 100
+# ... and as many as hold this many people, a name never split (when the names' counts are the
+# people listed: no filter): a typo's suggestions read a few hundred contacts, not every bearer
+# of a hundred common names.
+PEOPLE_LISTED = 1_000
 
 
 def long_words(text):
@@ -150,10 +154,12 @@ def _closeness(names, text):
     return close, rank, as_a_whole, key, latin
 
 
-def closest_names(text, *, organization):
+def closest_names(text, *, organization, whole_names=True):
     """Names that nothing starts with: the closest, best first (typos, transliterations) — the
     NAMES_LISTED closest names of the organization's dictionary (``ContactName``), each with how
     many bear it (``bearing`` lists the contacts). One query, on narrow rows, each name once.
+    ``whole_names``: everyone who bears a name is listed (no filter), so the names stop at
+    PEOPLE_LISTED people.
 
     Three ways to be close, each an operator that keeps its index under row-level security
     (pg_trgm's ``<%`` and full-text ``@@``, LEAKPROOF):
@@ -208,7 +214,15 @@ def closest_names(text, *, organization):
         .order_by("-similarity", as_a_whole.desc(), "search_name")
         .values_list("search_name", "contacts")[:NAMES_LISTED]
     )
-    return list(closest)
+    if not whole_names:
+        return list(closest)
+    listed, people = [], 0
+    for name, count in closest:
+        if people >= PEOPLE_LISTED:
+            break
+        listed.append((name, count))
+        people += count
+    return listed
 
 
 def bearing(contacts, closest):
