@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.content_versions import LanguageVersions
-from stakeholders.tenancy.models import TenantOwned
+from stakeholders.tenancy.models import TenantOwned, TriggerKept
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -547,20 +547,11 @@ class DonorYear(TenantOwned):
         ]
 
 
-class GivingVersion(TenantOwned):
+class GivingVersion(TriggerKept):
     """Bumped by the same triggers once per statement that changes counted giving: the key of
     the cached report figures (``donors.summaries.figures``), so a cached figure is never older
-    than the gifts it was computed from. No foreign key in the database: when an organization is
-    deleted, its gifts' deletion may bump the version after this row was deleted; the orphan is
-    harmless, a constraint would fail the deletion."""
+    than the gifts it was computed from."""
 
-    organization = models.ForeignKey(
-        "stakeholders.Organization",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        related_name="+",
-        editable=False,
-    )
     version = models.BigIntegerField(default=0)
 
     class Meta:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stakeholders.content_versions import LanguageVersions
 from stakeholders.storage import get_private_storage
-from stakeholders.tenancy.models import TenantOwned
+from stakeholders.tenancy.models import TenantOwned, TriggerKept
 
 
 class Rule(models.TextChoices):
@@ -178,22 +178,14 @@ class Acknowledgment(TenantOwned):
         ]
 
 
-class AcknowledgmentCount(TenantOwned):
+class AcknowledgmentCount(TriggerKept):
     """How many acknowledgments an organization has of each kind in each state, kept by
     statement-level triggers on the acknowledgments (migration 0013): every way a row is written
     — the services, the batch's plain SQL, a bulk_create, a cascade, COPY — keeps it exact, and
     the queue's figures never count the sent rows. ``changes`` counts the rows ever added to or
     removed from the kind (not their moves between states): with the candidates' own version it
-    keys the cached "for the next run" count. No foreign key in the database, as for the giving
-    version: an organization's deletion may count its acknowledgments out after this row went."""
+    keys the cached "for the next run" count."""
 
-    organization = models.ForeignKey(
-        "stakeholders.Organization",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        related_name="+",
-        editable=False,
-    )
     kind = models.CharField(max_length=40)
     state = models.CharField(max_length=8)
     count = models.BigIntegerField(default=0)

@@ -21,25 +21,16 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from stakeholders.search import IsLatin, NameKey, WordVariants
-from stakeholders.tenancy.models import TenantOwned
+from stakeholders.tenancy.models import TriggerKept
 
 # How many first letters of a word file it (``ContactNameWord.head``): a name start shorter
 # than this is searched on the contacts themselves.
 HEAD_LETTERS = 3
 
 
-class ContactName(TenantOwned):
+class ContactName(TriggerKept):
     """One distinct name of an organization's active contacts, and how many bear it."""
 
-    # No foreign key in the database: an organization's deletion may count its contacts out
-    # after this row went (as for the thank-you counts).
-    organization = models.ForeignKey(
-        "stakeholders.Organization",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        related_name="+",
-        editable=False,
-    )
     search_name = models.CharField(max_length=300)
     contacts = models.IntegerField()
     # The sound of the name in any script (stakeholders/search/__init__.py).
@@ -101,17 +92,10 @@ class ContactName(TenantOwned):
         return self.search_name
 
 
-class ContactNameWord(TenantOwned):
+class ContactNameWord(TriggerKept):
     """One word of a contact name: ``head`` its first letters, ``earlier`` the words before it
     (each after a space), so that of a name's words starting alike only the first is listed."""
 
-    organization = models.ForeignKey(
-        "stakeholders.Organization",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        related_name="+",
-        editable=False,
-    )
     search_name = models.CharField(max_length=300)
     entry = models.ForeignObject(
         ContactName,

@@ -59,6 +59,24 @@ class TenantOwned(models.Model):
         abstract = True
 
 
+class TriggerKept(TenantOwned):
+    """Base of the rows PostgreSQL keeps from others by triggers (counts, versions, the search's
+    dictionary). Their organization has no foreign key in the database: when an organization is
+    deleted, its rows' deletion may touch these after they went; the orphan is harmless, a
+    constraint would fail the deletion."""
+
+    organization = models.ForeignKey(
+        "stakeholders.Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
 class ScheduledRun(TenantOwned):
     """The local date an organization's daily job (a Celery task's name) last ran. A run is
     claimed here before its task is queued, so a doubled beat or a repeated hour never runs a
