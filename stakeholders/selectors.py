@@ -243,7 +243,7 @@ def contact_searched(
         tag or manager_id or last_interaction_after or last_interaction_before
     )
     contacts = contacts.select_related("relationship_manager")
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()  # PostgreSQL's text holds no NUL
     if not query:
         return ContactSearch(contacts.order_by("search_name", "pk"))
     if EMAIL_LIKE.match(query):
@@ -263,7 +263,7 @@ def contact_searched(
         if number:
             condition |= Q(phone=number) | Q(mobile=number)
         return ContactSearch(contacts.filter(condition).order_by("search_name", "pk"))
-    text = normalise_text(query)
+    text = normalise_text(query)[: Contact._meta.get_field("search_name").max_length]
     if not text:
         return ContactSearch(contacts.none())
     starts = start_condition(text, to_name="name_entry__")

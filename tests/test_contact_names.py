@@ -171,3 +171,16 @@ def test_the_closest_names_stop_at_the_people_listed_without_a_filter(scope_a, m
     assert search.count(cap=10_000) == 2
     donors = selectors.contact_searched(organization=scope_a, query="Fatma Adeymi", role="donor")
     assert [contact.pk for contact in donors.contacts] == [aydin.pk]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["%", "_", "a%b", "\\", "x" * 500, "ab " * 60, "🙂🙂🙂", "fat\x00im", "e\u0301e\u0301e\u0301"],
+)
+def test_any_text_typed_is_a_search_not_an_error(scope_a, query):
+    """Wildcards, backslashes, a NUL, a word longer than any name, many words, emoji."""
+    add(scope_a, "Fatima", "O'Brien")
+    search = selectors.contact_searched(organization=scope_a, query=query)
+    found = [contact.name for contact in search.contacts[:51]]
+    assert search.count(cap=10_000) == len(found)
+    assert found == (["Fatima O'Brien"] if query == "fat\x00im" else [])

@@ -217,6 +217,12 @@ class WordVariants(Func):
     output_field = SearchVectorField()
 
 
+# A typed word longer than this is matched as it is, without its one-edit neighbours: no name's
+# word is that long, and a word of n letters has n deletions of n letters each (a 500-letter one
+# made a tsquery PostgreSQL refuses).
+LONGEST_WORD = 40
+
+
 def variants_query(text, min_length=1):
     """A tsquery (as ``Matches`` takes it) matching a ``WordVariants`` that holds, for each word
     of ``text`` of ``min_length`` letters or more, a word one edit away: the word itself; from
@@ -229,7 +235,7 @@ def variants_query(text, min_length=1):
         if len(word) < min_length:
             continue
         alternatives = {word}
-        if len(word) >= 3:
+        if 3 <= len(word) <= LONGEST_WORD:
             alternatives.add(f"~{word}")
             for i in range(len(word)):
                 deletion = word[:i] + word[i + 1 :]
