@@ -224,6 +224,7 @@ def contact_searched(
     if role in {code for code, _label in CONTACT_ROLES}:
         contacts = contacts.filter(**{f"is_{role}": True})
         filtered = True
+    tag = (tag or "").replace("\x00", "")  # (no tag's name holds a NUL; PostgreSQL refuses it)
     if tag:
         contacts = contacts.filter(
             pk__in=ContactTag.objects.filter(organization=organization, tag__name=tag).values(

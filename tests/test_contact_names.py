@@ -184,3 +184,20 @@ def test_any_text_typed_is_a_search_not_an_error(scope_a, query):
     found = [contact.name for contact in search.contacts[:51]]
     assert search.count(cap=10_000) == len(found)
     assert found == (["Fatima O'Brien"] if query == "fat\x00im" else [])
+
+
+@pytest.mark.parametrize(
+    "params", [{"tag": "a\x00b"}, {"search": "fat\x00im"}, {"search": "x" * 2000}]
+)
+def test_the_api_and_the_box_answer_any_text(client, org_a, admin_a, params):
+    from tests.factories import ApiTokenFactory
+
+    token = ApiTokenFactory(organization=org_a, user=admin_a)
+    api = client.get(
+        "/api/v1/o/riverside/contacts/", params, HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    refused = any("\x00" in value for value in params.values())
+    assert api.status_code == (400 if refused else 200), api.content
+    client.force_login(admin_a)
+    box = {"q": params.get("search", ""), "tag": params.get("tag", "")}
+    assert client.get("/o/riverside/contacts/", box).status_code == 200
