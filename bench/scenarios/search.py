@@ -13,7 +13,7 @@ Measures (one entry per misspelling; its "intended" name is the person's):
 - ``recall@5`` (``@1``): the share of misspellings with the intended name among the first five
   (the first) results. A contact with the same normalised name is the intended name (the data
   has thousands of "Oliver Jones"); so is the same name in another
-  script or spelling (the same name key, words in any order, ``stakeholders/search.py``):
+  script or spelling (the same name key, words in any order, ``stakeholders/search/``):
   searching "Parisa Rahimi"
   finds the Latin-recorded Parisa Rahimi first, and she is as much "that name" as "پریسا رحیمی".
 - ``precision@5``: of all the results in the first five, the share that are the intended name
