@@ -1,6 +1,10 @@
 """Template context for every page: the current organization and the staff navigation."""
 
+from functools import cache
+
+from django.core.signals import setting_changed
 from django.urls import NoReverseMatch, resolve, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 # (landing page, label, the path below /o/<slug>/ that the section owns). A feature app's section
@@ -20,6 +24,22 @@ NAVIGATION = [
 ]
 
 
+@cache
+def _allowed_roles(url_name):
+    """The roles that may open a section's landing page (``staff_view(roles=…)``), None for
+    every role; the same for every organization, so resolved once, not on each page."""
+    view = resolve(reverse(url_name, kwargs={"org_slug": "any"})).func
+    return getattr(view, "allowed_roles", None)
+
+
+def _forget_roles(*, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _allowed_roles.cache_clear()
+
+
+setting_changed.connect(_forget_roles)
+
+
 def _navigation(request, organization):
     home = reverse("stakeholders:dashboard", kwargs={"org_slug": organization.slug})
     role = request.membership.role
@@ -29,7 +49,7 @@ def _navigation(request, organization):
             url = reverse(url_name, kwargs={"org_slug": organization.slug})
         except NoReverseMatch:
             continue
-        roles = getattr(resolve(url).func, "allowed_roles", None)  # set by staff_view(roles=…)
+        roles = _allowed_roles(url_name)
         if roles and role not in roles:
             continue  # a section the member's role can't open is not offered
         current = request.path == url or bool(section and request.path.startswith(home + section))
@@ -45,5 +65,6 @@ def organization(request):
     return {
         "organization": organization,
         "membership": membership,
-        "navigation": _navigation(request, organization),
+        # Built when a page shows it (not for the fragments htmx swaps in).
+        "navigation": SimpleLazyObject(lambda: _navigation(request, organization)),
     }

@@ -7,7 +7,6 @@ find (issue 21: the search box in milliseconds).
 The template stays the reference: a change to one is a change to the other.
 """
 
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -17,29 +16,35 @@ from stakeholders import formats
 from stakeholders.templatetags.steward import phone
 
 
-def _row(contact, *, detail, staff_role, dates):
+def _row(contact, *, detail, staff_role, seen):
+    """One row; ``seen`` keeps, for one page, what many rows repeat (badges, dates)."""
     name = conditional_escape(contact.name)
-    kind = (
-        f' <span class="badge">{conditional_escape(contact.get_kind_display())}</span>'
-        if contact.kind != "person"
-        else ""
-    )
+    badges = (contact.kind, contact.is_donor, contact.is_volunteer, contact.is_client)
+    if badges not in seen:
+        seen[badges] = (
+            f' <span class="badge">{conditional_escape(contact.get_kind_display())}</span>'
+            if contact.kind != "person"
+            else "",
+            "".join(
+                f'<span class="badge badge--role">{conditional_escape(label)}</span> '
+                for _code, label in contact.roles_seen_by(staff_role)
+            ),
+        )
+    kind, roles = seen[badges]
     number = conditional_escape(phone(contact.mobile or contact.phone))
-    roles = "".join(
-        f'<span class="badge badge--role">{conditional_escape(label)}</span> '
-        for _code, label in contact.roles_seen_by(staff_role)
-    )
     manager = contact.relationship_manager
     manager = conditional_escape(str(manager)) if manager else ""
-    seen = contact.last_interaction_at
-    if seen:
-        if seen not in dates:
-            iso = conditional_escape(date_filter(template_localtime(seen), "c"))
-            shown = conditional_escape(formats.format_date(seen))
-            dates[seen] = f'<time datetime="{iso}">{shown}</time>'
-        seen = dates[seen]
+    when = contact.last_interaction_at
+    if when:
+        local = template_localtime(when)
+        if local.date() not in seen:
+            seen[local.date()] = conditional_escape(formats.format_date(when))
+        # (the template's ``date:'c'`` is the ISO 8601 form)
+        when = (
+            f'<time datetime="{conditional_escape(local.isoformat())}">{seen[local.date()]}</time>'
+        )
     else:
-        seen = "—"
+        when = "—"
     return (
         "\n      <tr>\n"
         f'        <td><a href="{detail}{contact.pk}/"><bdi>{name}</bdi></a>{kind}</td>\n'
@@ -47,7 +52,7 @@ def _row(contact, *, detail, staff_role, dates):
         f'        <td><bdi dir="ltr">{number}</bdi></td>\n'
         f"        <td>{roles}</td>\n"
         f"        <td>{manager}</td>\n"
-        f"        <td>{seen}</td>\n"
+        f"        <td>{when}</td>\n"
         "      </tr>\n    "
     )
 
@@ -60,9 +65,9 @@ def result_rows(contacts, *, organization, staff_role):
         "stakeholders:contact_detail", kwargs={"org_slug": organization.slug, "contact_id": 1}
     )
     detail = conditional_escape(example.removesuffix("1/"))
-    dates = {}
+    seen = {}
     return mark_safe(  # noqa: S308 (every value escaped above)
         "".join(
-            _row(contact, detail=detail, staff_role=staff_role, dates=dates) for contact in contacts
+            _row(contact, detail=detail, staff_role=staff_role, seen=seen) for contact in contacts
         )
     )

@@ -23,7 +23,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -58,8 +57,7 @@ from stakeholders.registries import (
     restricted_interactions,
 )
 from stakeholders.search.closest import bearing, closest_names, long_words
-from stakeholders.search.models import ContactName
-from stakeholders.search.starts import start_condition
+from stakeholders.search.starts import OneOf, bearers, starting_names
 
 
 def membership_get(*, organization, user):
@@ -172,20 +170,16 @@ def name_matches(query, *, field="search_name"):
 @dataclass(frozen=True)
 class ContactSearch:
     """What a search found: ``contacts``, best first, and — when it asked for names alone (no
-    filter, no external id) — how many without reading a contact: ``names``, the dictionary's
-    names they bear (``stakeholders.search.models``), whose counts add up to it, or the
-    ``total`` itself when it came with the names."""
+    filter, no external id) — how many, from the counts of the dictionary's names they bear
+    (``stakeholders.search.models``), without reading a contact: ``total``."""
 
     contacts: QuerySet
-    names: QuerySet | None = None
     total: int | None = None
 
     def count(self, *, cap=10_000):
         """How many were found, counting at most ``cap`` + 1 (as ``count_capped``)."""
         if self.total is not None:
             return min(cap + 1, self.total)
-        if self.names is not None:
-            return min(cap + 1, self.names.aggregate(total=Sum("contacts"))["total"] or 0)
         return count_capped(self.contacts, cap=cap)
 
 
@@ -267,35 +261,33 @@ def contact_searched(
     text = normalise_text(query)[: Contact._meta.get_field("search_name").max_length]
     if not text:
         return ContactSearch(contacts.none())
-    starts = start_condition(text, to_name="name_entry__")
-    if starts is None:  # no word as long as the dictionary files words by: the contacts' names
+    names = starting_names(text, organization=organization)
+    if names is None:  # no word as long as the dictionary files words by: the contacts' names
         named = contacts.filter(
             (_word_starts(text) & _trigrams_of_word_starts(text)) | Q(external_id=query)
         ).order_by("search_name", "pk")
         if len(text) < 3:
             return ContactSearch(named)
-        by_id = Value(None, output_field=IntegerField())
+        by_id, found, counted = Value(None, output_field=IntegerField()), Exists(named), False
     else:
-        named = contacts.filter(starts).order_by("search_name", "pk")
+        named = contacts.filter(OneOf(F("search_name"), names)).order_by("search_name", "pk")
         by_id = Subquery(contacts.filter(external_id=query).values("pk")[:1])
+        # Unfiltered, the names' counts say how many bear them (none: no name starts so).
+        counted = not filtered
+        found = bearers(names, organization=organization) if counted else Exists(named)
     # One query learns what was found: the contact whose external id this is, and whether any
-    # name starts so.
-    by_id, named_exists = (
+    # name starts so (or how many bear them).
+    by_id, found = (
         Organization.objects.filter(pk=organization.pk)
-        .annotate(by_id=by_id, named=Exists(named))
-        .values_list("by_id", "named")
+        .annotate(by_id=by_id, found=found)
+        .values_list("by_id", "found")
         .get()
     )
     if by_id is not None:  # (and the names that start so, the rare time there are both)
-        exact = Q(pk=by_id) | Q(pk__in=named.values("pk")) if named_exists else Q(pk=by_id)
+        exact = Q(pk=by_id) | Q(pk__in=named.values("pk")) if found else Q(pk=by_id)
         return ContactSearch(contacts.filter(exact).order_by("search_name", "pk"))
-    if named_exists:
-        names = None
-        if starts is not None and not filtered:
-            names = ContactName.objects.filter(organization=organization).filter(
-                start_condition(text)
-            )
-        return ContactSearch(named, names)
+    if found:
+        return ContactSearch(named, total=found if counted else None)
     closest = closest_names(text, organization=organization, whole_names=not filtered)
     return ContactSearch(
         bearing(contacts, closest),

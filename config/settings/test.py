@@ -26,6 +26,7 @@ CACHES = {
         "KEY_PREFIX": "steward-test",
     }
 }
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as production's, with Redis
 CELERY_BROKER_URL = env("TEST_BROKER_URL", default="redis://127.0.0.1:6379/14")
 # In-process unless a test starts a real worker (which reads CELERY_EAGER=0 from its environment).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_EAGER", default=True)

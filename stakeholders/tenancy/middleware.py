@@ -15,15 +15,14 @@ from django.utils import timezone
 from stakeholders.tenancy.models import organization_scope
 
 ORGANIZATION_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)/")
-# Machine traffic — the providers' webhooks (/o/<slug>/webhooks/…, hundreds a second) and the
-# API (/api/v1/o/<slug>/…) — reads its organization from a cache (Redis, shared by every
-# process) rather than with one query each: that query and the two switches of the database
-# scope around it were ~1 ms of a ~7 ms webhook. Saving or deleting an organization forgets it
-# at once (and again after commit, so a request reading the old row meanwhile can't put it
-# back); the TTL bounds what a write that bypasses the signals (a queryset update) leaves
-# stale. Staff pages still read it per request.
+# Each request reads its organization from a cache (Redis, shared by every process) rather than
+# with one query: machine traffic — the providers' webhooks (hundreds a second) and the API —
+# and staff pages alike (the search box asks for results as one types). That query and the two
+# switches of the database scope around it were ~1 ms of a ~7 ms webhook. Saving or deleting an
+# organization forgets it at once (and again after commit, so a request reading the old row
+# meanwhile can't put it back); the TTL bounds what a write that bypasses the signals (a
+# queryset update) leaves stale.
 ORGANIZATION_CACHE_SECONDS = 60
-CACHED_UNDER = "webhooks/"
 
 
 def _organization_key(slug):
@@ -86,17 +85,13 @@ class OrganizationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from stakeholders.models import Organization
 
         request.organization = None
         request.membership = None
         match = ORGANIZATION_PATH.match(request.path_info)
         if match is None:
             return self.get_response(request)
-        if match["api"] or request.path_info[match.end() :].startswith(CACHED_UNDER):
-            organization = organization_by_slug(match["slug"])
-        else:
-            organization = Organization.objects.filter(slug=match["slug"]).first()
+        organization = organization_by_slug(match["slug"])
         if organization is None:
             if match["api"]:
                 # The API answers as for an organization the caller doesn't belong to (401
