@@ -76,7 +76,6 @@ from stakeholders.models import (
     Membership,
     Relationship,
     Role,
-    Tag,
 )
 from stakeholders.registries import (
     contact_panels,
@@ -531,10 +530,11 @@ def contact_list(request, org_slug):
     }
     if request.htmx:  # the results alone, as the search box asks for them while one types
         return render(request, "stakeholders/contacts/_results.html", context)
+    lists = selectors.contact_list_choices(organization=organization)
     context |= {
-        "tags": Tag.objects.filter(organization=organization),
-        "managers": selectors.organization_members(organization=organization),
-        "pending_duplicates": selectors.duplicate_pairs_open(organization=organization).exists(),
+        "tags": lists["tags"],
+        "managers": lists["managers"],
+        "pending_duplicates": bool(lists["duplicates"]),
         "hidden_roles": restricted_contact_roles.hidden_from(request.membership.role),
     }
     return render(request, "stakeholders/contacts/list.html", context)

@@ -128,6 +128,9 @@ def replay_paused(pair):
         port=pair.replica["PORT"],
     )
     standby.autocommit = True
+    # Whatever came before is replayed first: paused in the middle of the previous test's
+    # TRUNCATE, the standby would keep its locks and every read there would wait for ever.
+    standby_server.wait_until_replayed()
     try:
         with standby.cursor() as cursor:
             cursor.execute("SELECT pg_wal_replay_pause()")

@@ -330,6 +330,7 @@ def test_the_help_centre_costs_the_same_queries_whatever_the_number_of_versions(
         return len(captured)
 
     add(2)
+    queries()  # (the first request caches the organization)
     few = queries()
     add(5)
     assert queries() == few
