@@ -132,6 +132,27 @@ def test_contact_list_page_queries_do_not_grow(client, org, admin_a, django_asse
     assert len(response.context["contacts"]) == 30
 
 
+def test_contact_list_offers_its_members_and_tags_and_flags_duplicates(
+    client, org, admin_a, admin_b, member_factory
+):
+    """The filters' choices and the duplicates badge come from one query of JSON arrays."""
+    from django.utils.html import escape
+
+    from tests.factories import DuplicatePairFactory
+
+    colleague = member_factory(org, role="fundraiser", user__name="", user__email="zoe@example.org")
+    make(org, tags=["major donor"])
+    client.force_login(admin_a)
+    page = client.get(f"/o/riverside/contacts/?manager={colleague.pk}").content.decode()
+    assert f'<option value="{colleague.pk}" selected>zoe@example.org</option>' in page
+    assert f'<option value="{admin_a.pk}">{escape(admin_a.name)}</option>' in page
+    assert f'value="{admin_b.pk}"' not in page  # another organization's member
+    assert "<option>major donor</option>" in page
+    assert "to review" not in page
+    DuplicatePairFactory(organization=org)
+    assert "to review" in client.get("/o/riverside/contacts/").content.decode()
+
+
 def test_logging_moves_last_interaction_and_validates(org, admin_a):
     contact = make(org)
     earlier = timezone.now() - timedelta(days=3)
