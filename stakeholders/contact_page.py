@@ -62,10 +62,12 @@ def _read(composed):
     }
 
 
-def lists_in_one_query(**querysets):
-    """{name: [row dict, …]} of several ``values()`` querysets, read in one round trip (each a
-    JSON array, in its queryset's order). Dates and datetimes come back as ISO text."""
-    return _read(_one_query(querysets))
+def lists_in_one_query(key, querysets):
+    """{name: [row dict, …]} of the ``values()`` querysets that ``querysets()`` returns ({name:
+    queryset}), read in one round trip (each a JSON array, in its queryset's order); their SQL
+    compiled once per ``key`` (``timeline_sql.once``: building the querysets cost more than
+    reading them). Dates and datetimes come back as ISO text."""
+    return _read(timeline_sql.once(key, lambda: _one_query(querysets())))
 
 
 @dataclass(frozen=True)

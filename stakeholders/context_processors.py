@@ -1,11 +1,14 @@
 """Template context for every page: the current organization and the staff navigation."""
 
-from functools import cache
+import hashlib
+from functools import cache, lru_cache
 
 from django.core.signals import setting_changed
 from django.urls import NoReverseMatch, resolve, reverse
-from django.utils.functional import SimpleLazyObject
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from stakeholders.timeline_sql import organization_key
 
 # (landing page, label, the path below /o/<slug>/ that the section owns). A feature app's section
 # appears in the navigation once the app has a landing page named "<app>:index" (the community's
@@ -32,29 +35,61 @@ def _allowed_roles(url_name):
     return getattr(view, "allowed_roles", None)
 
 
-def _forget_roles(*, setting, **kwargs):
+@lru_cache(maxsize=1024)
+def _landing_pages(slug):
+    """(url, label, the path a section owns, its allowed roles) of each section an organization's
+    URLs have, its URLs reversed once per organization rather than on every page."""
+    home = reverse("stakeholders:dashboard", kwargs={"org_slug": slug})
+    pages = []
+    for url_name, label, section in NAVIGATION:
+        try:
+            url = reverse(url_name, kwargs={"org_slug": slug})
+        except NoReverseMatch:
+            continue
+        pages.append((url, label, home + section if section else None, _allowed_roles(url_name)))
+    return tuple(pages)
+
+
+def _forget_urls(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _allowed_roles.cache_clear()
+        _landing_pages.cache_clear()
 
 
-setting_changed.connect(_forget_roles)
+setting_changed.connect(_forget_urls)
 
 
 def _navigation(request, organization):
-    home = reverse("stakeholders:dashboard", kwargs={"org_slug": organization.slug})
     role = request.membership.role
-    items = []
-    for url_name, label, section in NAVIGATION:
-        try:
-            url = reverse(url_name, kwargs={"org_slug": organization.slug})
-        except NoReverseMatch:
-            continue
-        roles = _allowed_roles(url_name)
-        if roles and role not in roles:
-            continue  # a section the member's role can't open is not offered
-        current = request.path == url or bool(section and request.path.startswith(home + section))
-        items.append({"url": url, "label": label, "current": current})
-    return items
+    return [
+        {
+            "url": url,
+            "label": label,
+            "current": request.path == url or bool(section and request.path.startswith(section)),
+        }
+        for url, label, section, roles in _landing_pages(organization.slug)
+        # a section the member's role can't open is not offered
+        if not roles or role in roles
+    ]
+
+
+def _header_key(request, organization, navigation):
+    """What a staff page's header shows (``base.html`` keeps its HTML under this key): the
+    organization (each of its fields), the member's role, email and language, and which
+    section is current. Any change to one is another key."""
+    return hashlib.blake2b(
+        repr(
+            (
+                organization_key(organization),
+                request.membership.role,
+                request.user.pk,
+                request.user.email,
+                translation.get_language(),
+                [item["current"] for item in navigation],
+            )
+        ).encode(),
+        digest_size=16,
+    ).hexdigest()
 
 
 def organization(request):
@@ -62,9 +97,10 @@ def organization(request):
     membership = getattr(request, "membership", None)
     if organization is None or membership is None:
         return {"organization": organization, "membership": None, "navigation": []}
+    navigation = _navigation(request, organization)
     return {
         "organization": organization,
         "membership": membership,
-        # Built when a page shows it (not for the fragments htmx swaps in).
-        "navigation": SimpleLazyObject(lambda: _navigation(request, organization)),
+        "navigation": navigation,
+        "header_key": _header_key(request, organization, navigation),
     }

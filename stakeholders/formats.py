@@ -162,15 +162,16 @@ def _noon_utc(day):
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
-def format_date(value, *, style="short", language=None):
+def format_date(value, *, style="short", language=None, locale=None):
     """17/06/2026 (en-GB), 6/17/2026 (en-US), ۱۴۰۵/۳/۲۷ (fa, Solar Hijri); ``style="long"``
     for letters and emails: 17 June 2026, ۲۷ خرداد ۱۴۰۵. A datetime is read in the
-    organization's time zone."""
+    organization's time zone; ``locale``, its ``icu_locale()`` already built (a page of
+    dates)."""
     if value in (None, ""):
         return ""
     pattern = f"{{v, date, ::{DATE_SKELETONS[style]}}}"
     if isinstance(value, datetime):
-        return _format(pattern, _moment(value), icu_locale(language))
+        return _format(pattern, _moment(value), locale or icu_locale(language))
     return _format(pattern, _noon_utc(value), icu_locale(language, time_zone="UTC"))
 
 

@@ -15,6 +15,21 @@ from django.utils.timezone import template_localtime
 from stakeholders import formats
 from stakeholders.templatetags.steward import phone
 
+# What a row shows: the list reads these columns only (a contact has 36, its manager 10).
+ROW_FIELDS = (
+    "kind",
+    "name",
+    "email",
+    "phone",
+    "mobile",
+    "is_donor",
+    "is_volunteer",
+    "is_client",
+    "last_interaction_at",
+    "relationship_manager__name",
+    "relationship_manager__email",
+)
+
 
 def _row(contact, *, detail, staff_role, seen):
     """One row; ``seen`` keeps, for one page, what many rows repeat (badges, dates)."""
@@ -38,7 +53,11 @@ def _row(contact, *, detail, staff_role, seen):
     if when:
         local = template_localtime(when)
         if local.date() not in seen:
-            seen[local.date()] = conditional_escape(formats.format_date(when))
+            if "locale" not in seen:  # (the reader's ICU locale, built once a page)
+                seen["locale"] = formats.icu_locale()
+            seen[local.date()] = conditional_escape(
+                formats.format_date(when, locale=seen["locale"])
+            )
         # (the template's ``date:'c'`` is the ISO 8601 form)
         when = (
             f'<time datetime="{conditional_escape(local.isoformat())}">{seen[local.date()]}</time>'

@@ -58,12 +58,14 @@ from stakeholders.registries import (
 )
 from stakeholders.search.closest import bearing, closest_names, long_words
 from stakeholders.search.starts import OneOf, bearers, starting_names
+from stakeholders.timeline_sql import organization_key
 
 
 def membership_get(*, organization, user):
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(organization=organization, user=user).first()
+    # (unordered: the model's ordering would join the user only to sort one row)
+    return Membership.objects.filter(organization=organization, user=user).order_by().first()
 
 
 def memberships_for_user(*, user):
@@ -386,11 +388,14 @@ def contact_list_choices(*, organization):
     """The stakeholder list's filter choices — ``tags`` ({name}), ``managers`` ({id, name,
     email}: the members) — and ``duplicates`` (one open pair, or none) in one round trip."""
     return lists_in_one_query(
-        tags=Tag.objects.filter(organization=organization).order_by("name").values("name"),
-        managers=User.objects.filter(memberships__organization=organization)
-        .order_by("name", "email", "pk")
-        .values("id", "name", "email"),
-        duplicates=duplicate_pairs_open(organization=organization).values("pk")[:1],
+        ("list_choices", organization_key(organization)),
+        lambda: {
+            "tags": Tag.objects.filter(organization=organization).order_by("name").values("name"),
+            "managers": User.objects.filter(memberships__organization=organization)
+            .order_by("name", "email", "pk")
+            .values("id", "name", "email"),
+            "duplicates": duplicate_pairs_open(organization=organization).values("pk")[:1],
+        },
     )
 
 

@@ -88,6 +88,25 @@ def for_contact(key, contact, compile_for):
     return sql, params, extra
 
 
+def once(key, compile):
+    """``compile()`` → (sql, params, extra) or None, kept per ``key`` for ``TTL_SECONDS``: for
+    SQL with nothing to bind (``key`` holds all it depends on, e.g. ``organization_key``)."""
+    now = time.monotonic()
+    entry = _shapes.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    composed = compile()
+    _keep(key, composed, now)
+    return composed
+
+
+def _keep(key, shape, now):
+    with _lock:
+        if len(_shapes) >= MAX_SHAPES:
+            _shapes.clear()
+        _shapes[key] = (now + TTL_SECONDS, shape)
+
+
 def _learn(key, contact, compile_for, now):
     """The SQL for ``contact`` and for a copy with another id: cacheable when the two differ
     only by that id, at the same places."""
@@ -108,10 +127,7 @@ def _learn(key, contact, compile_for, now):
             break
         if positions:
             shape = (real[0], real[1], tuple(positions), real[2])
-    with _lock:
-        if len(_shapes) >= MAX_SHAPES:
-            _shapes.clear()
-        _shapes[key] = (now + TTL_SECONDS, shape)
+    _keep(key, shape, now)
     return shape, real
 
 

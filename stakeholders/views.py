@@ -36,6 +36,7 @@ from stakeholders import (
     csv_export,
     data_export,
     importing,
+    list_html,
     quick_widgets,
     selectors,
     services,
@@ -508,7 +509,7 @@ def contact_list(request, org_slug):
     )
     start = (page_number - 1) * CONTACTS_PER_PAGE
     search = selectors.contact_searched(organization=organization, **filters)
-    rows = list(search.contacts[start : start + CONTACTS_PER_PAGE + 1])
+    rows = list(search.contacts.only(*list_html.ROW_FIELDS)[start : start + CONTACTS_PER_PAGE + 1])
     query_string = request.GET.copy()
     query_string.pop("page", None)
     # A first page that isn't full has counted itself; otherwise count, up to COUNT_CAP.

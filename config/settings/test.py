@@ -24,7 +24,8 @@ CACHES = {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("TEST_CACHE_URL", default="redis://127.0.0.1:6379/13"),
         "KEY_PREFIX": "steward-test",
-    }
+    },
+    "fragments": FRAGMENT_CACHE,  # noqa: F405
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as production's, with Redis
 CELERY_BROKER_URL = env("TEST_BROKER_URL", default="redis://127.0.0.1:6379/14")
