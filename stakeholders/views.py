@@ -533,8 +533,13 @@ def contact_list(request, org_slug):
         return render(request, "stakeholders/contacts/_results.html", context)
     lists = selectors.contact_list_choices(organization=organization)
     context |= {
-        "tags": lists["tags"],
-        "managers": lists["managers"],
+        "tag_options": list_html.options(
+            [(None, tag["name"]) for tag in lists["tags"]], filters["tag"]
+        ),
+        "manager_options": list_html.options(
+            [(member["id"], member["name"] or member["email"]) for member in lists["managers"]],
+            filters["manager_id"],
+        ),
         "pending_duplicates": bool(lists["duplicates"]),
         "hidden_roles": restricted_contact_roles.hidden_from(request.membership.role),
     }

@@ -294,3 +294,38 @@ def test_scripts_count_in_the_same_locale(language, setting, tag):
     """The batch entry's running total is formatted by the browser's Intl in this locale."""
     with translation.override(language), formats.organization_conventions(setting):
         assert formats.bcp47_locale() == tag
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "+442079460958",  # United Kingdom
+        "+12025550143",  # United States (the North American plan's code 1)
+        "+390612345678",  # Italy: the leading zero is part of the number
+        "+3900012345",  # …and several of them
+        "+982188776655",  # Iran
+        "+85512345678",  # Cambodia (a three-digit code)
+        "+77012345678",  # Kazakhstan (code 7, shared with Russia)
+        "+34912345678",  # Spain
+        "+33142685300",  # France
+        "+80012345678",  # a non-geographic code (freephone)
+        "+999123",  # no such country code: left as it was stored
+        "+44",  # a code and nothing after it
+        "020 7946 0958",  # not E.164: parsed as before
+        "",
+    ],
+)
+def test_a_stored_number_reads_as_the_phone_number_library_reads_it(number):
+    """``phone`` splits a stored E.164 number itself (a list shows fifty): exactly what
+    ``phonenumbers.parse`` makes of it."""
+    import phonenumbers
+
+    from stakeholders.templatetags.steward import phone
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        expected = number
+    else:
+        expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    assert phone(number) == expected

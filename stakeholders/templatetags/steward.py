@@ -6,6 +6,7 @@ import phonenumbers
 from django import template
 from django.utils import translation
 from django.utils.html import format_html
+from phonenumbers import phonenumberutil
 
 from stakeholders import formats, text
 
@@ -144,11 +145,25 @@ def roles_seen_by(contact, staff_role):
     return [label for _code, label in contact.roles_seen_by(staff_role)]
 
 
+def _stored_number(value):
+    """The PhoneNumber of an E.164 string as Steward stores them ("+442079460958"), split at its
+    country code as ``parse`` would (leading zeros kept, as Italy's), in a tenth of its time: a
+    list shows fifty; anything else is parsed."""
+    digits = value[1:]
+    if value.startswith("+") and digits.isascii() and digits.isdigit():
+        code, national = phonenumberutil._extract_country_code(digits)
+        if code and national:
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+            phonenumberutil._set_italian_leading_zeros_for_phone_number(national, number)
+            return number
+    return phonenumbers.parse(value, None)
+
+
 @register.filter
 def phone(value):
     """An E.164 number as people read it: "+44 20 7946 0958"."""
     try:
-        number = phonenumbers.parse(value, None)
+        number = _stored_number(value)
     except phonenumbers.NumberParseException:
         return value
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
