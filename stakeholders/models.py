@@ -326,6 +326,16 @@ class Tag(TenantOwned):
 CONTACT_ROLES = (("donor", _("Donor")), ("volunteer", _("Volunteer")), ("client", _("Client")))
 
 
+def contact_roles_seen_by(flags, staff_role):
+    """The roles, as (code, label), that a contact's ``flags`` ({"is_donor": True, …}) hold
+    and a member with ``staff_role`` may learn (``Contact.roles_seen_by``; a list's rows are
+    read as values)."""
+    hidden = restricted_contact_roles.hidden_from(staff_role)
+    return [
+        (code, label) for code, label in CONTACT_ROLES if flags[f"is_{code}"] and code not in hidden
+    ]
+
+
 class Contact(TenantOwned):
     """A stakeholder: a service user, volunteer or donor — often all three over the years.
 
@@ -439,12 +449,10 @@ class Contact(TenantOwned):
     def roles_seen_by(self, staff_role):
         """The stakeholder roles held, as (code, label), that a member with ``staff_role`` may
         learn: being a client is for caseworkers and admins (``restricted_contact_roles``)."""
-        hidden = restricted_contact_roles.hidden_from(staff_role)
-        return [
-            (code, label)
-            for code, label in CONTACT_ROLES
-            if getattr(self, f"is_{code}") and code not in hidden
-        ]
+        return contact_roles_seen_by(
+            {f"is_{code}": getattr(self, f"is_{code}") for code, _label in CONTACT_ROLES},
+            staff_role,
+        )
 
     @property
     def is_active(self):

@@ -178,6 +178,11 @@ class ContactSearch:
     contacts: QuerySet
     total: int | None = None
 
+    @property
+    def suggested(self):
+        """Whether these are the closest names (typos, transliterations), not matches."""
+        return "suggestion_rank" in self.contacts.query.annotations
+
     def count(self, *, cap=10_000):
         """How many were found, counting at most ``cap`` + 1 (as ``count_capped``)."""
         if self.total is not None:

@@ -509,7 +509,9 @@ def contact_list(request, org_slug):
     )
     start = (page_number - 1) * CONTACTS_PER_PAGE
     search = selectors.contact_searched(organization=organization, **filters)
-    rows = list(search.contacts.only(*list_html.ROW_FIELDS)[start : start + CONTACTS_PER_PAGE + 1])
+    rows = list(
+        search.contacts.values(*list_html.ROW_VALUES)[start : start + CONTACTS_PER_PAGE + 1]
+    )
     query_string = request.GET.copy()
     query_string.pop("page", None)
     # A first page that isn't full has counted itself; otherwise count, up to COUNT_CAP.
@@ -525,7 +527,7 @@ def contact_list(request, org_slug):
         "total_is_estimate": total > COUNT_CAP,
         "page_count": None if total > COUNT_CAP else max(1, -(-total // CONTACTS_PER_PAGE)),
         # The closest names (typos, transliterations) are suggestions, not matches.
-        "suggestions": bool(rows) and hasattr(rows[0], "suggestion_rank"),
+        "suggestions": bool(rows) and search.suggested,
         "filters": filters,
         "query_string": query_string.urlencode(),
     }

@@ -211,5 +211,17 @@ def test_list_rows_written_in_python_are_the_template(org, admin_a, language, st
             + "\n    "
             for contact in contacts
         )
-        written = list_html.result_rows(contacts, organization=org, staff_role=staff_role)
+        values = [
+            {
+                **{
+                    name: getattr(contact, name)
+                    for name in list_html.ROW_VALUES
+                    if "__" not in name
+                },
+                "relationship_manager__name": getattr(contact.relationship_manager, "name", None),
+                "relationship_manager__email": getattr(contact.relationship_manager, "email", None),
+            }
+            for contact in contacts
+        ]
+        written = list_html.result_rows(values, organization=org, staff_role=staff_role)
         assert str(written) == expected
