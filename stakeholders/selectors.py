@@ -29,6 +29,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from stakeholders import timeline_sql
 from stakeholders.clock import Calendar
 from stakeholders.contact_page import lists_in_one_query
 from stakeholders.models import (
@@ -57,8 +58,7 @@ from stakeholders.registries import (
     restricted_interactions,
 )
 from stakeholders.search.closest import bearing, closest_names, long_words
-from stakeholders.search.starts import OneOf, bearers, starting_names
-from stakeholders.timeline_sql import organization_key
+from stakeholders.search.starts import OneOf, bearers, starting_names, typed_start
 
 
 def membership_get(*, organization, user):
@@ -177,6 +177,28 @@ class ContactSearch:
 
     contacts: QuerySet
     total: int | None = None
+    # A name start's (key, values, contacts of values): its pages' SQL compiled once per key and
+    # bound to what was typed (``timeline_sql.for_values``).
+    shape: tuple | None = None
+
+    def rows(self, fields, *, start, size):
+        """The ``fields`` of at most ``size`` contacts from ``start``, as dicts."""
+        if self.shape is None:
+            return list(self.contacts.values(*fields)[start : start + size])
+        key, values, contacts_of = self.shape
+
+        def compile_for(bound):
+            page = contacts_of(bound).values(*fields)[start : start + size]
+            query = page.query
+            names = (*query.extra_select, *query.values_select, *query.annotation_select)
+            return (*query.sql_with_params(), names)
+
+        sql, params, names = timeline_sql.for_values(
+            (*key, tuple(fields), start, size), values, compile_for
+        )
+        with connections[router.db_for_read(Contact)].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     @property
     def suggested(self):
@@ -268,8 +290,9 @@ def contact_searched(
     text = normalise_text(query)[: Contact._meta.get_field("search_name").max_length]
     if not text:
         return ContactSearch(contacts.none())
-    names = starting_names(text, organization=organization)
-    if names is None:  # no word as long as the dictionary files words by: the contacts' names
+    typed = typed_start(text)
+    shape = None
+    if typed is None:  # no word as long as the dictionary files words by: the contacts' names
         named = contacts.filter(
             (_word_starts(text) & _trigrams_of_word_starts(text)) | Q(external_id=query)
         ).order_by("search_name", "pk")
@@ -277,18 +300,38 @@ def contact_searched(
             return ContactSearch(named)
         by_id, found, counted = None, named.exists(), False
     else:
-        named = contacts.filter(OneOf(F("search_name"), names)).order_by("search_name", "pk")
-        # Unfiltered, the names' counts say how many bear them (none: no name starts so).
+
+        def named_by(typed):
+            names = starting_names(typed, organization=organization)
+            return contacts.filter(OneOf(F("search_name"), names)).order_by("search_name", "pk")
+
+        def found_by(values):
+            *typed, external_id = values
+            names = starting_names(typed, organization=organization)
+            return _found_sql(
+                contacts.filter(external_id=external_id),
+                bearers(names, organization=organization) if counted else named_by(typed),
+            )
+
+        named = named_by(typed)
+        # Unfiltered, the names' counts say how many bear them (none: no name starts so), and
+        # the SQL is the same for any start of as many words: compiled once, bound to this one.
         counted = not filtered
-        by_id, found = _found(
-            contacts.filter(external_id=query),
-            bearers(names, organization=organization) if counted else named,
-        )
+        if counted:
+            shape = ("name start", timeline_sql.organization_key(organization), len(typed))
+            found_sql = timeline_sql.for_values((*shape, "found"), (*typed, query), found_by)
+        else:
+            found_sql = found_by((*typed, query))
+        by_id, found = _found(found_sql)
     if by_id is not None:  # (and the names that start so, the rare time there are both)
         exact = Q(pk=by_id) | Q(pk__in=named.values("pk")) if found else Q(pk=by_id)
         return ContactSearch(contacts.filter(exact).order_by("search_name", "pk"))
     if found:
-        return ContactSearch(named, total=found if counted else None)
+        return ContactSearch(
+            named,
+            total=found if counted else None,
+            shape=None if shape is None else (shape, typed, named_by),
+        )
     closest = closest_names(text, organization=organization, whole_names=not filtered)
     return ContactSearch(
         bearing(contacts, closest),
@@ -296,19 +339,24 @@ def contact_searched(
     )
 
 
-def _found(by_id, found):
-    """One query: the contact of ``by_id`` (its external id is the query), and what ``found``
-    says — how many (SQL and its parameters) or whether any (a queryset). Written from the
-    compiled querysets: an ``annotate`` of two subqueries cost ~2 ms more to build than to run."""
+def _found_sql(by_id, found):
+    """(sql, params, None) of one query: the contact of ``by_id`` (its external id is the
+    query), and what ``found`` says — how many (SQL and its parameters) or whether any (a
+    queryset). Written from the compiled querysets: an ``annotate`` of two subqueries cost ~2 ms
+    more to build than to run."""
     sql, params = by_id.order_by().values("pk")[:1].query.sql_with_params()
     if isinstance(found, QuerySet):
         found_sql, found_params = found.order_by().values("pk")[:1].query.sql_with_params()
         found_sql = f"SELECT EXISTS({found_sql})"
     else:
         found_sql, found_params = found
-    database = connections[router.db_for_read(Contact)]
-    with database.cursor() as cursor:
-        cursor.execute(f"SELECT ({sql}), ({found_sql})", [*params, *found_params])
+    return f"SELECT ({sql}), ({found_sql})", [*params, *found_params], None
+
+
+def _found(composed):
+    sql, params, _extra = composed
+    with connections[router.db_for_read(Contact)].cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchone()
 
 
@@ -393,7 +441,7 @@ def contact_list_choices(*, organization):
     """The stakeholder list's filter choices — ``tags`` ({name}), ``managers`` ({id, name,
     email}: the members) — and ``duplicates`` (one open pair, or none) in one round trip."""
     return lists_in_one_query(
-        ("list_choices", organization_key(organization)),
+        ("list_choices", timeline_sql.organization_key(organization)),
         lambda: {
             "tags": Tag.objects.filter(organization=organization).order_by("name").values("name"),
             "managers": User.objects.filter(memberships__organization=organization)

@@ -13,6 +13,9 @@ organization's own fields, so a change to its settings (time zone, currency) is 
 
 A source's ``rows()`` must depend only on its arguments (see ``registries.TimelineSource``);
 pages older than a cursor (``before``) are built every time.
+
+The same cache serves other hot reads (``for_values``: the search box's name start, bound to
+what was typed; ``once``: the list's filter choices, with nothing to bind).
 """
 
 import copy
@@ -68,24 +71,40 @@ def organization_key(organization):
     return repr(tuple(getattr(organization, f.attname) for f in organization._meta.concrete_fields))
 
 
-def for_contact(key, contact, compile_for):
-    """``compile_for(contact)`` → (sql, params, extra) or None, compiled once per ``key`` (which
-    must hold whatever else the SQL depends on) and bound to ``contact``'s id after that."""
+def for_values(key, values, compile_for):
+    """``compile_for(values)`` → (sql, params, extra) or None, compiled once per ``key`` (which
+    must hold whatever else the SQL depends on) and bound to other ``values`` after that: a
+    tuple of ints and strings, each of which ``compile_for`` passes into the parameters as it
+    is."""
     now = time.monotonic()
     entry = _shapes.get(key)
     if entry is not None and entry[0] > now:
         shape = entry[1]
         if shape is UNCACHEABLE:
-            return compile_for(contact)
+            return compile_for(values)
     else:
-        shape, compiled = _learn(key, contact, compile_for, now)
+        shape, compiled = _learn(key, values, compile_for, now)
         if shape is UNCACHEABLE:
             return compiled
     sql, template, positions, extra = shape
     params = list(template)
-    for index in positions:
-        params[index] = contact.pk
+    for index, value in positions:
+        params[index] = values[value]
     return sql, params, extra
+
+
+def for_contact(key, contact, compile_for):
+    """``compile_for(contact)`` → (sql, params, extra) or None, compiled once per ``key`` and
+    bound to ``contact``'s id after that (``for_values``)."""
+
+    def with_id(values):
+        if values[0] == contact.pk:
+            return compile_for(contact)
+        someone = copy.copy(contact)
+        someone.pk = values[0]
+        return compile_for(someone)
+
+    return for_values(key, (contact.pk,), with_id)
 
 
 def once(key, compile):
@@ -107,25 +126,35 @@ def _keep(key, shape, now):
         _shapes[key] = (now + TTL_SECONDS, shape)
 
 
-def _learn(key, contact, compile_for, now):
-    """The SQL for ``contact`` and for a copy with another id: cacheable when the two differ
-    only by that id, at the same places."""
-    real = compile_for(contact)
-    probe_contact = copy.copy(contact)
-    probe_contact.pk = contact.pk + 1_000_003
-    probe = compile_for(probe_contact)
+def _stand_in(value):
+    return value + 1_000_003 if type(value) is int else f"{value}\u2063stand-in"
+
+
+def _learn(key, values, compile_for, now):
+    """The SQL for ``values`` and for stand-ins of them: cacheable when the two differ only
+    where one has a value and the other that value's stand-in."""
+    real = compile_for(values)
+    stand_ins = tuple(_stand_in(value) for value in values)
+    probe = compile_for(stand_ins)
     shape = UNCACHEABLE
     if real is not None and probe is not None and real[0] == probe[0]:
         positions = []
         for index, (mine, other) in enumerate(zip(real[1], probe[1], strict=True)):
             if mine == other and type(mine) is type(other):
                 continue
-            if type(mine) is int and mine == contact.pk and other == probe_contact.pk:
-                positions.append(index)
-                continue
-            positions = None
-            break
-        if positions:
+            which = next(
+                (
+                    number
+                    for number, stand_in in enumerate(stand_ins)
+                    if type(other) is type(stand_in) and other == stand_in
+                ),
+                None,
+            )
+            if which is None or mine != values[which]:
+                positions = None
+                break
+            positions.append((index, which))
+        if positions is not None:
             shape = (real[0], real[1], tuple(positions), real[2])
     _keep(key, shape, now)
     return shape, real

@@ -509,9 +509,7 @@ def contact_list(request, org_slug):
     )
     start = (page_number - 1) * CONTACTS_PER_PAGE
     search = selectors.contact_searched(organization=organization, **filters)
-    rows = list(
-        search.contacts.values(*list_html.ROW_VALUES)[start : start + CONTACTS_PER_PAGE + 1]
-    )
+    rows = search.rows(list_html.ROW_VALUES, start=start, size=CONTACTS_PER_PAGE + 1)
     query_string = request.GET.copy()
     query_string.pop("page", None)
     # A first page that isn't full has counted itself; otherwise count, up to COUNT_CAP.

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from stakeholders import selectors, services
+from stakeholders import selectors, services, timeline_sql
 from stakeholders.models import Contact, ContactName, ContactNameWord
 from stakeholders.tenancy.models import organization_scope
 from stakeholders.text import normalise_text, person_name
@@ -101,7 +101,11 @@ def test_a_name_start_lists_what_the_contacts_say_in_their_order(scope_a):
     for first, last in names:
         add(scope_a, first, last)
     contacts = Contact.objects.filter(organization=scope_a).order_by("search_name", "pk")
-    for query in ["fatim", "Fatim ade", "fat", "fati fatimah", "cruz jos", "de la", "mar cru"]:
+    timeline_sql._shapes.clear()
+    # Twice: the page's SQL is compiled for the first start of as many words, and bound to each
+    # later one (``ContactSearch.rows``), in each page's place.
+    queries = ["fatim", "Fatim ade", "fat", "fati fatimah", "cruz jos", "de la", "mar cru"]
+    for query in queries + queries:
         typed = normalise_text(query).split()
         expected = [
             contact.pk
@@ -111,6 +115,17 @@ def test_a_name_start_lists_what_the_contacts_say_in_their_order(scope_a):
         search = selectors.contact_searched(organization=scope_a, query=query)
         assert [contact.pk for contact in search.contacts] == expected, query
         assert search.count(cap=10_000) == len(expected), query
+        for start in (0, 1):
+            rows = search.rows(["pk", "name", "last_interaction_at"], start=start, size=2)
+            assert rows == list(
+                contacts.filter(pk__in=expected).values("pk", "name", "last_interaction_at")[
+                    start : start + 2
+                ]
+            ), query
+    shapes = [
+        shape for key, (_expires, shape) in timeline_sql._shapes.items() if "name start" in key
+    ]
+    assert shapes and all(shape is not timeline_sql.UNCACHEABLE for shape in shapes)
 
 
 def test_counting_a_name_start_reads_no_contact(scope_a, django_assert_num_queries):

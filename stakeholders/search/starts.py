@@ -32,15 +32,26 @@ class OneOf(Lookup):
         return f"{column} = ANY({array})", (*column_params, *array_params)
 
 
-def starting_names(text, *, organization):
-    """The dictionary's names each word of ``text`` starts a word of, as an array for ``OneOf``
-    (one name once); None when no word typed has HEAD_LETTERS letters (the dictionary files
-    words by them)."""
+def typed_start(text):
+    """What a name start's SQL binds for ``text``: the longest word's first letters and its two
+    patterns, then each other word's two (``starting_names``); None when no word typed has
+    HEAD_LETTERS letters (the dictionary files words by them)."""
     words = text.split()
     driver = max(words, key=len, default="")
     if len(driver) < HEAD_LETTERS:
         return None
     like = connection.ops.prep_for_like_query  # (%, _ and \ typed are matched as themselves)
+    values = [driver[:HEAD_LETTERS], f"{like(driver)}%", f"% {like(driver)}%"]
+    others = list(words)
+    others.remove(driver)
+    for other in others:
+        values += [f"{like(other)}%", f"% {like(other)}%"]
+    return tuple(values)
+
+
+def starting_names(typed, *, organization):
+    """The dictionary's names each word typed starts a word of (``typed_start``'s values), as
+    an array for ``OneOf`` (one name once)."""
     # Of a name's words starting alike ("fatima fatimah"), only the first one: one row a name.
     # (A NOT LIKE, which PostgreSQL estimates from the column's statistics — most words have no
     # earlier word starting alike —, where a function's result it would guess at 0.5%.)
@@ -50,16 +61,12 @@ def starting_names(text, *, organization):
         "w.word LIKE %s",
         "w.earlier NOT LIKE %s",
     ]
-    params = [organization.pk, driver[:HEAD_LETTERS], f"{like(driver)}%", f"% {like(driver)}%"]
-    others = list(words)
-    others.remove(driver)
-    for other in others:  # each other word starts a word of the same name
-        conditions.append("(w.search_name LIKE %s OR w.search_name LIKE %s)")
-        params += [f"{like(other)}%", f"% {like(other)}%"]
+    # each other word starts a word of the same name
+    conditions += ["(w.search_name LIKE %s OR w.search_name LIKE %s)"] * ((len(typed) - 3) // 2)
     return RawSQL(  # noqa: S611 (the values are parameters)
         f"ARRAY(SELECT w.search_name FROM {ContactNameWord._meta.db_table} w "  # noqa: S608
         f"WHERE {' AND '.join(conditions)})",
-        params,
+        [organization.pk, *typed],
         output_field=ArrayField(CharField()),
     )
 
