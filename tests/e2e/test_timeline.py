@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from stakeholders import services
-from stakeholders.models import Interaction
+from stakeholders.models import Contact, Interaction
 from stakeholders.tenancy.models import organization_scope
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
@@ -83,6 +83,34 @@ def test_find_a_contact_and_log_a_call_with_the_keyboard(live_server, page, rive
         logged = Interaction.objects.select_related("contact").order_by("-pk").first()
     assert (logged.channel, logged.staff, logged.contact) == ("phone", admin, fatima)
     assert logged.initiated_by_contact
+
+
+def test_the_filters_narrow_the_results_and_leaving_the_search_box_asks_nothing_again(
+    live_server, page, riverside
+):
+    """The results follow the search box as one types and each filter as it changes; leaving
+    the box (its ``change``) sends no second search, whose answer would replace the results
+    under the focus."""
+    organization, admin, fatima = riverside
+    with organization_scope(organization):
+        Contact.objects.filter(pk=fatima.pk).update(is_donor=True)
+    sign_in(page, live_server, admin.email)
+    page.goto(f"{live_server.url}/o/riverside/contacts/")
+    page.wait_for_load_state()
+    searches = []
+    page.on("request", lambda request: "/contacts/?" in request.url and searches.append(request))
+    results = page.locator("#results")
+    page.get_by_label("Search").fill("n")
+    expect(results.get_by_role("link", name="Björn Nguyen")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    asked = len(searches)
+    page.get_by_label("Search").blur()
+    page.wait_for_timeout(400)  # more than the box's delay
+    assert len(searches) == asked
+    page.get_by_label("Search").fill("")
+    page.get_by_label("Role").select_option("donor")
+    expect(results.get_by_role("link", name="Fatima Adeyemi")).to_be_visible()
+    expect(results.get_by_role("link", name="Björn Nguyen")).to_have_count(0)
 
 
 def test_quick_log_errors_are_shown_next_to_the_field(live_server, page, riverside):
