@@ -42,3 +42,17 @@ def summary(path, timings, queries, target_ms):
         "target_met": p95 < target_ms,
     }
     return result, slowest
+
+
+def reference_loop_ms(rounds=5):
+    """The machine's speed as a bare reference beside the timings: the fastest of ``rounds``
+    runs of one fixed pure-Python loop, in ms (the host's other tenants slow it as they slow
+    the pages; comparing it between runs says how much of a difference is the machine)."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for number in range(300_000):
+            total += number % 7
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1000, 2)

@@ -548,7 +548,7 @@ def run(*, size=None, timing=Timing(), compare_owner=None):
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
             (database_size,) = cursor.fetchone()
     cases = _cases(heavy, typical, organization, (admin.pk, key))
-    load_before = _load_average()
+    load_before, reference_before = _load_average(), bench_timing.reference_loop_ms()
     timed, owner = _time_cases(cases, timing, compare_owner=compare_owner)
     results = {
         "data": {
@@ -568,6 +568,10 @@ def run(*, size=None, timing=Timing(), compare_owner=None):
         "load average before/after (1, 5, 15 min; other jobs share the machine)": [
             load_before,
             _load_average(),
+        ],
+        "reference loop before/after (ms, bench.timing.reference_loop_ms)": [
+            reference_before,
+            bench_timing.reference_loop_ms(),
         ],
         "leakproof": _leakproof(),
         **timed,

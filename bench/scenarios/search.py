@@ -31,6 +31,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from bench import roles
+from bench import timing as bench_timing
 from bench.generators import typos
 from bench.scenarios import contacts as base
 from stakeholders import selectors, services
@@ -189,6 +190,7 @@ def run(*, size=None, timing=None, every=1):
     ]
     speed, same = {}, {}
     slug = base.SLUG
+    reference_before = bench_timing.reference_loop_ms()
     for label, query, target in samples:
         box_path = f"/o/{slug}/contacts/?q={quote(query)}"
         api_path = f"/api/v1/o/{slug}/contacts/?search={quote(query)}"
@@ -204,6 +206,10 @@ def run(*, size=None, timing=None, every=1):
             "people_added_for_the_typo_set": people,
             "reused": reused,
         },
+        "reference loop before/after (ms, bench.timing.reference_loop_ms)": [
+            reference_before,
+            bench_timing.reference_loop_ms(),
+        ],
         "measured_as": roles.current_role(),
         "typo set": {
             "rules": "bench/generators/typos.py",
