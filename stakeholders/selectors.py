@@ -62,10 +62,25 @@ from stakeholders.search.starts import OneOf, bearers, starting_names, typed_sta
 
 
 def membership_get(*, organization, user):
+    """The user's membership of ``organization``, or None. Every staff page asks: its SQL is
+    compiled once per organization and bound to the user's id (``timeline_sql.for_values``)."""
     if not user.is_authenticated:
         return None
-    # (unordered: the model's ordering would join the user only to sort one row)
-    return Membership.objects.filter(organization=organization, user=user).order_by().first()
+
+    def compile_for(values):
+        # (unordered: the model's ordering would join the user only to sort one row)
+        query = Membership.objects.filter(organization=organization, user_id=values[0])
+        return (*query.order_by()[:1].query.sql_with_params(), None)
+
+    sql, params, _extra = timeline_sql.for_values(
+        ("membership", timeline_sql.organization_key(organization)), (user.pk,), compile_for
+    )
+    database = router.db_for_read(Membership)
+    with connections[database].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    columns = [field.attname for field in Membership._meta.concrete_fields]
+    return None if row is None else Membership.from_db(database, columns, row)
 
 
 def memberships_for_user(*, user):
