@@ -126,15 +126,19 @@ def _keep(key, shape, now):
         _shapes[key] = (now + TTL_SECONDS, shape)
 
 
-def _stand_in(value):
-    return value + 1_000_003 if type(value) is int else f"{value}\u2063stand-in"
+def _stand_in(value, index):
+    """A value no other takes, its place's own: two values alike (a query "fat" is also its
+    first letters) must be told apart where they sit."""
+    if type(value) is int:
+        return value + 1_000_003 * (index + 1)
+    return f"{value}\u2063stand-in {index}"
 
 
 def _learn(key, values, compile_for, now):
     """The SQL for ``values`` and for stand-ins of them: cacheable when the two differ only
     where one has a value and the other that value's stand-in."""
     real = compile_for(values)
-    stand_ins = tuple(_stand_in(value) for value in values)
+    stand_ins = tuple(_stand_in(value, index) for index, value in enumerate(values))
     probe = compile_for(stand_ins)
     shape = UNCACHEABLE
     if real is not None and probe is not None and real[0] == probe[0]:

@@ -128,6 +128,23 @@ def test_a_name_start_lists_what_the_contacts_say_in_their_order(scope_a):
     assert shapes and all(shape is not timeline_sql.UNCACHEABLE for shape in shapes)
 
 
+def test_a_name_start_learnt_from_a_query_that_is_its_own_first_letters_binds_each_place(
+    scope_a,
+):
+    """ "fat" is both the query (the external id looked up) and its first letters (the words'
+    head): the SQL learnt from it must still bind each to its place for "fatim" after it."""
+    fatima = add(scope_a, "Fatima", "Adeyemi")
+    add(scope_a, "Fatou", "Diallo")
+    bjorn = add(scope_a, "Björn", "Nguyen")
+    Contact.objects.filter(pk=bjorn.pk).update(external_id="fatim")
+    timeline_sql._shapes.clear()
+    assert selectors.contact_searched(organization=scope_a, query="fat").count() == 2
+    search = selectors.contact_searched(organization=scope_a, query="fatim")
+    # Björn by his external id, Fatima by her name
+    assert {contact.pk for contact in search.contacts} == {bjorn.pk, fatima.pk}
+    assert {row["pk"] for row in search.rows(["pk"], start=0, size=5)} == {bjorn.pk, fatima.pk}
+
+
 def test_counting_a_name_start_reads_no_contact(scope_a, django_assert_num_queries):
     """The count comes with the search's one query, from the names' counts (the contacts are
     read there only for an external id equal to the query)."""
