@@ -329,3 +329,12 @@ def test_a_stored_number_reads_as_the_phone_number_library_reads_it(number):
     else:
         expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     assert phone(number) == expected
+
+
+def test_a_stored_number_is_parsed_in_full_where_the_library_keeps_its_steps_to_itself(
+    monkeypatch,
+):
+    from stakeholders.templatetags import steward
+
+    monkeypatch.setattr(steward, "_COUNTRY_CODE", None)
+    assert steward.phone("+390612345678") == "+39 06 1234 5678"

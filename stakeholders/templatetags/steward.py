@@ -145,16 +145,22 @@ def roles_seen_by(contact, staff_role):
     return [label for _code, label in contact.roles_seen_by(staff_role)]
 
 
+# The library's own steps of ``parse`` for a number already in E.164 (internal to it: without
+# them, every number is parsed in full).
+_COUNTRY_CODE = getattr(phonenumberutil, "_extract_country_code", None)
+_LEADING_ZEROS = getattr(phonenumberutil, "_set_italian_leading_zeros_for_phone_number", None)
+
+
 def _stored_number(value):
     """The PhoneNumber of an E.164 string as Steward stores them ("+442079460958"), split at its
     country code as ``parse`` would (leading zeros kept, as Italy's), in a tenth of its time: a
     list shows fifty; anything else is parsed."""
     digits = value[1:]
-    if value.startswith("+") and digits.isascii() and digits.isdigit():
-        code, national = phonenumberutil._extract_country_code(digits)
+    if _COUNTRY_CODE and _LEADING_ZEROS and value.startswith("+") and digits.isascii():
+        code, national = _COUNTRY_CODE(digits) if digits.isdigit() else (0, "")
         if code and national:
             number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
-            phonenumberutil._set_italian_leading_zeros_for_phone_number(national, number)
+            _LEADING_ZEROS(national, number)
             return number
     return phonenumbers.parse(value, None)
 
