@@ -1,5 +1,5 @@
-"""The stakeholder list's rows (and its filters' options) written in Python: the rows the HTML of
-``templates/stakeholders/contacts/_result_row.html``, byte for byte
+"""The stakeholder list's rows (and its filters' options) written in Python, the rows as
+``templates/stakeholders/contacts/_result_row.html`` writes them, byte for byte
 (``tests/test_contact_page_html.py`` compares the two), without a template render, a URL
 reversal and a phone number parse per row — a page of 25 results took longer to write than to
 find (issue 21: the search box in milliseconds).

@@ -200,8 +200,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Each process keeps the staff pages' header, under a key of all it shows (base.html): a few
-# microseconds to read here, where a round trip to Redis costs more than drawing it.
+# Each process keeps what every page draws alike — the staff header under a key of all it shows,
+# the shortcuts dialog, the language switcher's options (base.html): a few microseconds to read
+# here, where a round trip to Redis costs more than drawing them.
 FRAGMENT_CACHE = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "fragments",

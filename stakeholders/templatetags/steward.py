@@ -156,8 +156,9 @@ def _stored_number(value):
     country code as ``parse`` would (leading zeros kept, as Italy's), in a tenth of its time: a
     list shows fifty; anything else is parsed."""
     digits = value[1:]
-    if _COUNTRY_CODE and _LEADING_ZEROS and value.startswith("+") and digits.isascii():
-        code, national = _COUNTRY_CODE(digits) if digits.isdigit() else (0, "")
+    stored = value.startswith("+") and digits.isascii() and digits.isdigit()
+    if stored and _COUNTRY_CODE and _LEADING_ZEROS:
+        code, national = _COUNTRY_CODE(digits)
         if code and national:
             number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
             _LEADING_ZEROS(national, number)
